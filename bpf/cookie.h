@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cookie.h - shakeoff's own SYN cookies (RFC 4987 3.6), layout in
+ * include/shakeoff.h.
+ *
+ * The MAC is SipHash-2-4 (Aumasson and Bernstein) under a 128-bit secret
+ * from the "secret" map, over the full 4-tuple (whole IPv6 addresses), the
+ * client's ISN and an aux word that binds the time and the options. The
+ * cookie expires on its own: the time of issue is part of it, no userspace
+ * process needs to run.
+ */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "kfuncs.h"
+#include "parse.h"
+#include "tcpopt.h"
+
+#define SIP_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+struct sip {
+	__u64 v0, v1, v2, v3;
+};
+
+static __always_inline void sip_round(struct sip *s)
+{
+	s->v0 += s->v1;
+	s->v1 = SIP_ROTL(s->v1, 13);
+	s->v1 ^= s->v0;
+	s->v0 = SIP_ROTL(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = SIP_ROTL(s->v3, 16);
+	s->v3 ^= s->v2;
+	s->v0 += s->v3;
+	s->v3 = SIP_ROTL(s->v3, 21);
+	s->v3 ^= s->v0;
+	s->v2 += s->v1;
+	s->v1 = SIP_ROTL(s->v1, 17);
+	s->v1 ^= s->v2;
+	s->v2 = SIP_ROTL(s->v2, 32);
+}
+
+static __always_inline void sip_init(struct sip *s, const __u64 key[2])
+{
+	s->v0 = key[0] ^ 0x736f6d6570736575ULL;
+	s->v1 = key[1] ^ 0x646f72616e646f6dULL;
+	s->v2 = key[0] ^ 0x6c7967656e657261ULL;
+	s->v3 = key[1] ^ 0x7465646279746573ULL;
+}
+
+static __always_inline void sip_word(struct sip *s, __u64 m)
+{
+	s->v3 ^= m;
+	sip_round(s);
+	sip_round(s);
+	s->v0 ^= m;
+}
+
+static __always_inline __u64 sip_final(struct sip *s, __u64 len)
+{
+	sip_word(s, len << 56);
+	s->v2 ^= 0xff;
+	sip_round(s);
+	sip_round(s);
+	sip_round(s);
+	sip_round(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+/* The connection a cookie belongs to, as words ready for the MAC. */
+struct cookie_flow {
+	__u64 w[5];   /* IPv4: w[0]; IPv6: w[0..3]; then the ports/seq word */
+	__u32 nwords; /* 2 (IPv4) or 5 (IPv6), aux not counted */
+	__u32 family;
+};
+
+/**
+ * cookie_flow_init - the MAC input of a client->server segment
+ * @client_isn: the client's initial sequence number (SYN seq, or ACK seq - 1)
+ */
+static __always_inline void cookie_flow_init(struct cookie_flow *f, const struct pkt *p,
+					     __u32 client_isn)
+{
+	const struct tcphdr *tcp = p->tcp;
+	__u64 ports = (__u64)tcp->source | (__u64)tcp->dest << 16 | (__u64)client_isn << 32;
+
+	f->family = p->family;
+	if (p->family == SO_AF_INET) {
+		f->w[0] = (__u64)p->ip4->saddr | (__u64)p->ip4->daddr << 32;
+		f->w[1] = ports;
+		f->nwords = 2;
+	} else {
+		const __u64 *s = (const __u64 *)&p->ip6->saddr;
+		const __u64 *d = (const __u64 *)&p->ip6->daddr;
+
+		f->w[0] = s[0];
+		f->w[1] = s[1];
+		f->w[2] = d[0];
+		f->w[3] = d[1];
+		f->w[4] = ports;
+		f->nwords = 5;
+	}
+}
+
+static __always_inline __u64 cookie_mac(const __u64 key[2], const struct cookie_flow *f, __u64 aux)
+{
+	struct sip s;
+
+	sip_init(&s, key);
+	if (f->nwords == 2) {
+		sip_word(&s, f->w[0]);
+		sip_word(&s, f->w[1]);
+		sip_word(&s, aux);
+		return sip_final(&s, 24);
+	}
+	sip_word(&s, f->w[0]);
+	sip_word(&s, f->w[1]);
+	sip_word(&s, f->w[2]);
+	sip_word(&s, f->w[3]);
+	sip_word(&s, f->w[4]);
+	sip_word(&s, aux);
+	return sip_final(&s, 48);
+}
+
+/* What a cookie carries. */
+struct cookie_opts {
+	__u8 mss_idx;
+	__u8 wscale;  /* client's, or SO_WS_NONE */
+	__u8 sack;
+	__u8 ts;      /* timestamp mode */
+};
+
+static __always_inline __u32 tai_ms_now(void)
+{
+	return (__u32)(bpf_ktime_get_tai_ns() / 1000000);
+}
+
+static __always_inline __u32 ts_cookie_tsval(const struct cookie_opts *co, __u32 now_ms)
+{
+	return (now_ms & SO_TS_TIME_MASK) | (__u32)co->sack << SO_TS_SACK_SHIFT |
+	       (__u32)co->wscale << SO_TS_WS_SHIFT | (__u32)co->mss_idx << SO_TS_MSS_SHIFT;
+}
+
+static __always_inline __u64 ts_cookie_aux(__u32 tsval)
+{
+	return (__u64)tsval | 1ULL << 63;
+}
+
+static __always_inline __u64 nots_cookie_aux(__u64 period, __u8 mss_idx)
+{
+	return period | (__u64)mss_idx << 32;
+}
+
+/**
+ * cookie_make - the ISN (and TSval, in timestamp mode) of a SYN-ACK
+ * @co: options to carry; co->ts selects the mode
+ * @tsval: out, the TSval to send (timestamp mode only)
+ */
+static __always_inline __u32 cookie_make(const __u64 key[2], const struct cookie_flow *f,
+					 const struct cookie_opts *co, __u32 *tsval)
+{
+	__u64 tai_ns = bpf_ktime_get_tai_ns();
+	__u64 period;
+
+	if (co->ts) {
+		*tsval = ts_cookie_tsval(co, (__u32)(tai_ns / 1000000));
+		return (__u32)cookie_mac(key, f, ts_cookie_aux(*tsval));
+	}
+	period = tai_ns >> SO_NOTS_PERIOD_SHIFT;
+	return (__u32)(cookie_mac(key, f, nots_cookie_aux(period, co->mss_idx))
+		       << SO_NOTS_MAC_SHIFT) |
+	       (__u32)co->mss_idx << 1 | (__u32)(period & 1);
+}
+
+enum cookie_verdict {
+	COOKIE_VALID = 0,
+	COOKIE_BAD,     /* MAC mismatch: forged, or other secret, or other tuple */
+	COOKIE_EXPIRED, /* timestamp mode: too old, or from the future */
+};
+
+/* One key's try: timestamp mode compares all 32 bits, the other mode 28. */
+static __always_inline bool cookie_try(const __u64 key[2], const struct cookie_flow *f,
+				       __u32 cookie, __u64 aux, bool ts)
+{
+	__u64 mac = cookie_mac(key, f, aux);
+
+	if (ts)
+		return (__u32)mac == cookie;
+	return ((__u32)(mac << SO_NOTS_MAC_SHIFT) | (cookie & 0xf)) == cookie;
+}
+
+/**
+ * cookie_check - validate the cookie an ACK returns and decode its options
+ * @sec: the secret (current key, and the previous one during its grace)
+ * @cookie: ACK's ack_seq - 1
+ * @o: the ACK's options (timestamp mode if o->has_ts)
+ */
+static __always_inline enum cookie_verdict cookie_check(const struct so_secret *sec,
+							const struct cookie_flow *f, __u32 cookie,
+							const struct tcp_opts *o,
+							struct cookie_opts *co)
+{
+	__u64 tai_ns = bpf_ktime_get_tai_ns();
+	__u32 cur = sec->gen & 1;
+	__u64 aux;
+
+	if (o->has_ts) {
+		__s32 age = (__s32)((__u32)(tai_ns / 1000000) - (o->tsecr & SO_TS_TIME_MASK));
+
+		if (age > SO_COOKIE_TS_MAX_AGE_MS || age < -SO_COOKIE_SKEW_MS)
+			return COOKIE_EXPIRED;
+		aux = ts_cookie_aux(o->tsecr);
+		co->ts = 1;
+		co->mss_idx = (o->tsecr >> SO_TS_MSS_SHIFT) & SO_MSS_IDX_MASK;
+		co->wscale = (o->tsecr >> SO_TS_WS_SHIFT) & 0xf;
+		co->sack = (o->tsecr >> SO_TS_SACK_SHIFT) & 1;
+	} else {
+		__u64 period = tai_ns >> SO_NOTS_PERIOD_SHIFT;
+
+		if ((period & 1) != (cookie & 1))
+			period--;
+		co->ts = 0;
+		co->mss_idx = (cookie >> 1) & SO_MSS_IDX_MASK;
+		co->wscale = SO_WS_NONE;
+		co->sack = 0;
+		aux = nots_cookie_aux(period, co->mss_idx);
+	}
+	if (cookie_try(sec->key[cur], f, cookie, aux, co->ts))
+		return COOKIE_VALID;
+	if (sec->grace_until_tai_ns > tai_ns &&
+	    cookie_try(sec->key[cur ^ 1], f, cookie, aux, co->ts))
+		return COOKIE_VALID;
+	return COOKIE_BAD;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kfuncs.h - kfunc declarations that libbpf 1.1 and bpftool 7.1 do not provide.
+ *
+ * bpftool 7.1 emits no kfunc prototypes, so bpf_sk_assign_tcp_reqsk is
+ * declared here exactly as the kernel declares it since 6.11 (struct
+ * __sk_buff *); its attrs argument is a sized buffer (attrs__sz), for which
+ * struct so_req_attrs from include/shakeoff.h is used.
+ */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* The kernel's struct sock, opaque here. libbpf checks the kfunc prototype
+ * against the kernel's BTF and wants a struct, not a forward declaration;
+ * only the kind is compared, never the members. */
+struct sock {
+	__u8 __opaque;
+};
+
+struct so_req_attrs;
+
+/* Kernel floor 6.9 (6.11 for this prototype): turn a cookie ACK into a request
+ * socket of the listener sk; the kernel completes it into a child socket. */
+extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk, struct so_req_attrs *attrs,
+				   int attrs__sz) __ksym;

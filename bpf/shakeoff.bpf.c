@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shakeoff.bpf.c - TCP handshake offload.
+ *
+ *   xdp_shakeoff  (XDP, ingress)  answers SYNs to protected ports with a
+ *                 cookie SYN-ACK; validates the cookie of the third ACK and
+ *                 hands the decoded options to TC in the frame's metadata.
+ *   tc_ingress    (TC ingress)    turns such an ACK into a request socket of
+ *                 the listener (bpf_sk_assign_tcp_reqsk, kernel 6.9+); the
+ *                 kernel completes it into a socket that accept() returns.
+ *   tc_egress     (TC egress)     follows the server's side of connections
+ *                 that shakeoff created.
+ *
+ * Kernel floor: 6.9 (bpf_sk_assign_tcp_reqsk); TCX links 6.6.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "shakeoff.h"
+#include "kfuncs.h"
+#include "parse.h"
+#include "csum.h"
+#include "tcpopt.h"
+#include "cookie.h"
+#include "synack.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Live configuration, written by the CLI. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct so_config);
+} config SEC(".maps");
+
+/* Protected ports, one bit each. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct so_ports);
+} ports SEC(".maps");
+
+/* The cookie secret: current and previous key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct so_secret);
+} secret SEC(".maps");
+
+/* One counter per reason (enum so_counter), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SO_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Connections shakeoff created; the CLI sets the size (--conn-max). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SO_CONN_MAX_DEFAULT);
+	__type(key, struct so_flow_key);
+	__type(value, struct so_conn);
+} conns SEC(".maps");
+
+static __always_inline void count(enum so_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&stats, &key);
+
+	if (v)
+		*v += 1;
+}
+
+/* Count the verdict and return it. */
+static __always_inline enum so_result verdict(enum so_counter c, enum so_result r)
+{
+	count(c);
+	return r;
+}
+
+static __always_inline bool port_protected(__be16 port)
+{
+	__u32 zero = 0, p = bpf_ntohs(port);
+	struct so_ports *pm = bpf_map_lookup_elem(&ports, &zero);
+
+	return pm && (pm->bits[(p >> 6) & 1023] >> (p & 63)) & 1;
+}
+
+/* The connection table key of a segment; reverse for server->client. */
+static __always_inline void flow_key(struct so_flow_key *k, const struct pkt *p, bool reverse)
+{
+	const struct tcphdr *tcp = p->tcp;
+
+	k->family = p->family;
+	k->sport = reverse ? tcp->dest : tcp->source;
+	k->dport = reverse ? tcp->source : tcp->dest;
+	if (p->family == SO_AF_INET) {
+		k->saddr[0] = reverse ? p->ip4->daddr : p->ip4->saddr;
+		k->daddr[0] = reverse ? p->ip4->saddr : p->ip4->daddr;
+	} else if (reverse) {
+		__builtin_memcpy(k->saddr, &p->ip6->daddr, 16);
+		__builtin_memcpy(k->daddr, &p->ip6->saddr, 16);
+	} else {
+		__builtin_memcpy(k->saddr, &p->ip6->saddr, 16);
+		__builtin_memcpy(k->daddr, &p->ip6->daddr, 16);
+	}
+}
+
+/* The lookup tuple of a client->server segment, as the socket sees it. */
+static __always_inline __u32 sock_tuple(struct bpf_sock_tuple *t, const struct pkt *p)
+{
+	if (p->family == SO_AF_INET) {
+		t->ipv4.saddr = p->ip4->saddr;
+		t->ipv4.daddr = p->ip4->daddr;
+		t->ipv4.sport = p->tcp->source;
+		t->ipv4.dport = p->tcp->dest;
+		return sizeof(t->ipv4);
+	}
+	__builtin_memcpy(t->ipv6.saddr, &p->ip6->saddr, 16);
+	__builtin_memcpy(t->ipv6.daddr, &p->ip6->daddr, 16);
+	t->ipv6.sport = p->tcp->source;
+	t->ipv6.dport = p->tcp->dest;
+	return sizeof(t->ipv6);
+}
+
+/* Is there a socket (not a listener) for this segment: a connection that
+ * existed before attach, or one whose table entry was evicted? */
+static __always_inline bool socket_exists(struct xdp_md *ctx, const struct pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 sz = sock_tuple(&t, p);
+	struct bpf_sock *sk = bpf_skc_lookup_tcp(ctx, &t, sz, BPF_F_CURRENT_NETNS, 0);
+	bool exists;
+
+	if (!sk)
+		return false;
+	exists = sk->state != BPF_TCP_LISTEN;
+	bpf_sk_release(sk);
+	return exists;
+}
+
+static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
+{
+	__u8 buf[60] = {};
+	__u32 len;
+
+	if (p->family != SO_AF_INET)
+		return true; /* IPv6 has no header checksum */
+	if (p->ip4->ihl == 5)
+		return csum_fold64(csum_add_buf(p->ip4, sizeof(struct iphdr), 0)) == 0;
+	len = p->ip4->ihl * 4;
+	if (len < sizeof(struct iphdr) || len > sizeof(buf) ||
+	    bpf_xdp_load_bytes(ctx, p->l3_off, buf, len))
+		return false;
+	return csum_fold64(csum_add_buf(buf, sizeof(buf), 0)) == 0;
+}
+
+/* A SYN carries at most a 60-byte header and, with TCP Fast Open, a segment
+ * of data; anything longer than this is not a SYN we answer. */
+#define SYN_MAX_LEN 1536
+#define CSUM_CHUNK 64
+
+static __always_inline bool tcp_csum_ok(struct xdp_md *ctx, const struct pkt *p)
+{
+	__u8 buf[CSUM_CHUNK] = {};
+	__u32 len = p->tcp_len;
+	__u64 sum;
+
+	if (p->family == SO_AF_INET)
+		sum = pseudo_sum4(p->ip4->saddr, p->ip4->daddr, len);
+	else
+		sum = pseudo_sum6(p->ip6->saddr.in6_u.u6_addr32, p->ip6->daddr.in6_u.u6_addr32, len);
+
+	for (__u32 off = 0; off < SYN_MAX_LEN; off += CSUM_CHUNK) {
+		__u32 n;
+
+		if (off >= len)
+			break;
+		n = len - off;
+		if (n == 0) /* cannot happen; the verifier cannot tell */
+			break;
+		if (n < CSUM_CHUNK)
+			__builtin_memset(buf, 0, sizeof(buf)); /* odd tail: zero padding */
+		else
+			n = CSUM_CHUNK;
+		if (bpf_xdp_load_bytes(ctx, p->l4_off + off, buf, n))
+			return false;
+		sum = csum_add_buf(buf, sizeof(buf), sum);
+	}
+	return csum_fold64(sum) == 0;
+}
+
+static const volatile __u16 mss4_table[8] = SO_MSS4_TABLE;
+static const volatile __u16 mss6_table[8] = SO_MSS6_TABLE;
+
+/* Index of the largest table MSS not above the client's; a missing MSS option
+ * means 536 (IPv4) or 1220 (IPv6), RFC 9293 3.7.1 and RFC 8200 5. */
+static __always_inline __u8 mss_index(__u8 family, __u16 client_mss)
+{
+	__u8 idx = 0;
+
+#pragma clang loop unroll(full)
+	for (int i = 1; i < 8; i++) {
+		__u16 m = family == SO_AF_INET ? mss4_table[i] : mss6_table[i];
+
+		if (client_mss >= m)
+			idx = i;
+	}
+	return idx;
+}
+
+static __always_inline __u16 mss_of_index(__u8 family, __u8 idx)
+{
+	idx &= SO_MSS_IDX_MASK;
+	return family == SO_AF_INET ? mss4_table[idx] : mss6_table[idx];
+}
+
+/* Which options the cookie carries: timestamps only if the client offered
+ * them and the namespace allows them; window scale and SACK need them. */
+static __always_inline void choose_options(const struct tcp_opts *o, const struct so_config *cfg,
+					   __u8 family, struct cookie_opts *co)
+{
+	co->mss_idx = mss_index(family, o->mss);
+	co->ts = o->has_ts && (cfg->options & SO_OPT_TIMESTAMPS);
+	co->sack = co->ts && o->has_sack && (cfg->options & SO_OPT_SACK);
+	co->wscale = co->ts && o->has_ws && (cfg->options & SO_OPT_WSCALE) ? o->wscale : SO_WS_NONE;
+}
+
+static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struct pkt *p,
+						 const struct so_config *cfg)
+{
+	struct tcp_opts o = {};
+	struct cookie_opts co = {};
+	struct cookie_flow f = {};
+	struct synack_params sp = {};
+	struct so_secret *sec;
+	__u32 zero = 0;
+	int err;
+
+	count(SO_C_SYN_SEEN);
+	if (p->tcp->fin || p->tcp->rst)
+		return verdict(SO_C_DROP_SYN_FLAGS, SO_DROP);
+	if (p->tcp_len > SYN_MAX_LEN)
+		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
+	if (!ip_csum_ok(ctx, p))
+		return verdict(SO_C_DROP_IP_CSUM, SO_DROP);
+	if (!tcp_csum_ok(ctx, p))
+		return verdict(SO_C_DROP_TCP_CSUM, SO_DROP);
+	sec = bpf_map_lookup_elem(&secret, &zero);
+	if (!sec)
+		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
+
+	tcpopt_parse(ctx, p, &o);
+	choose_options(&o, cfg, p->family, &co);
+	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
+	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &sp.tsval);
+	sp.tsecr = o.tsval;
+	sp.ts = co.ts;
+	sp.sack = co.sack;
+	sp.ws = co.wscale != SO_WS_NONE;
+	sp.wscale = cfg->wscale;
+	sp.ttl = cfg->ttl;
+	sp.mss = p->family == SO_AF_INET ? cfg->mss4 : cfg->mss6;
+	if (sp.mss < 536)
+		sp.mss = 536;
+
+	if (p->family == SO_AF_INET)
+		err = synack_build4(ctx, p, &sp);
+	else
+		err = synack_build6(ctx, p, &sp);
+	if (err)
+		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
+	return verdict(SO_C_SYNACK_SENT, SO_TX);
+}
+
+/* Hand the decoded cookie to tc_ingress in the frame's metadata. */
+static __always_inline int pass_meta(struct xdp_md *ctx, const struct cookie_opts *co,
+				     const struct tcp_opts *o, const struct so_config *cfg,
+				     __u8 family)
+{
+	struct so_meta *m;
+	void *data;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
+		return -1;
+	m = (void *)(long)ctx->data_meta;
+	data = (void *)(long)ctx->data;
+	if ((void *)(m + 1) > data)
+		return -1;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->magic = SO_META_MAGIC;
+	m->attrs.mss = mss_of_index(family, co->mss_idx);
+	m->attrs.tstamp_ok = co->ts;
+	m->attrs.rcv_tsval = o->tsval;
+	m->attrs.rcv_tsecr = o->tsecr;
+	m->attrs.sack_ok = co->sack;
+	if (co->wscale != SO_WS_NONE) {
+		m->attrs.wscale_ok = 1;
+		m->attrs.snd_wscale = co->wscale;
+		m->attrs.rcv_wscale = cfg->wscale;
+	}
+	return 0;
+}
+
+/* An ACK without a table entry (or of a connection not yet confirmed):
+ * does it return one of our cookies? */
+static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struct pkt *p,
+						 const struct so_config *cfg)
+{
+	struct tcp_opts o = {};
+	struct cookie_opts co = {};
+	struct cookie_flow f = {};
+	struct so_secret *sec;
+	__u32 zero = 0;
+
+	sec = bpf_map_lookup_elem(&secret, &zero);
+	if (!sec)
+		return SO_CONTINUE;
+	tcpopt_parse(ctx, p, &o);
+	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq) - 1);
+	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &o, &co) != COOKIE_VALID)
+		return SO_CONTINUE;
+	if (pass_meta(ctx, &co, &o, cfg, p->family))
+		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
+	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
+}
+
+/* Client->server bookkeeping on a connection shakeoff created. */
+static __always_inline void track_in(struct so_conn *c, const struct pkt *p)
+{
+	c->pkts_in++;
+	c->bytes_in += p->tcp_len - p->doff_len;
+	c->t_last = bpf_ktime_get_ns();
+}
+
+/* Any segment but a SYN, to a protected port. */
+static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
+						     const struct so_config *cfg)
+{
+	struct so_flow_key k = {};
+	struct so_conn *c;
+	bool is_ack = p->tcp->ack && !p->tcp->rst && !p->tcp->syn;
+	enum so_result r;
+
+	flow_key(&k, p, false);
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (c && c->state != SO_ST_SYN_RECEIVED) {
+		track_in(c, p);
+		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	}
+	/* Not confirmed yet (the accept queue may have been full): a cookie
+	 * ACK goes through TC again. */
+	if (is_ack) {
+		r = handle_ack(ctx, p, cfg);
+		if (r != SO_CONTINUE)
+			return r;
+	}
+	if (c)
+		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	if (socket_exists(ctx, p))
+		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
+	return verdict(is_ack ? SO_C_ACK_COOKIE_INVALID : SO_C_DROP_NO_SOCKET, SO_DROP);
+}
+
+static __always_inline int to_xdp(struct xdp_md *ctx, enum so_result r, const struct so_config *cfg)
+{
+	switch (r) {
+	case SO_TX:
+		if (cfg->tx_mode == SO_TX_REDIRECT)
+			return bpf_redirect(ctx->ingress_ifindex, 0);
+		return XDP_TX;
+	case SO_DROP:
+		return XDP_DROP;
+	default:
+		return XDP_PASS;
+	}
+}
+
+SEC("xdp")
+int xdp_shakeoff(struct xdp_md *ctx)
+{
+	struct pkt p = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+	};
+	__u32 zero = 0;
+	struct so_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	enum so_result r;
+
+	if (!cfg)
+		return XDP_PASS;
+
+	/* parse */
+	switch (parse_packet(&p)) {
+	case PARSE_OK:
+		break;
+	case PARSE_NOT_TCP:
+		return to_xdp(ctx, verdict(SO_C_PASSED, SO_PASS), cfg);
+	case PARSE_FRAGMENT:
+		r = port_protected(p.tcp->dest) ? verdict(SO_C_DROP_FRAGMENT, SO_DROP)
+						: verdict(SO_C_PASSED, SO_PASS);
+		return to_xdp(ctx, r, cfg);
+	default:
+		return to_xdp(ctx, verdict(SO_C_DROP_MALFORMED, SO_DROP), cfg);
+	}
+
+	/* classify and act */
+	if (!port_protected(p.tcp->dest))
+		r = verdict(SO_C_PASSED, SO_PASS);
+	else if (p.tcp->syn && !p.tcp->ack)
+		r = handle_syn(ctx, &p, cfg);
+	else
+		r = handle_segment(ctx, &p, cfg);
+	return to_xdp(ctx, r, cfg);
+}
+
+/* --- TC ---------------------------------------------------------------- */
+
+static __always_inline void count_kfunc_error(int err)
+{
+	count(SO_C_CONN_CREATE_FAILED);
+	if (err == -22) /* EINVAL */
+		count(SO_C_CONN_ERR_EINVAL);
+	else if (err == -101) /* ENETUNREACH */
+		count(SO_C_CONN_ERR_ENETUNREACH);
+	else if (err == -12) /* ENOMEM */
+		count(SO_C_CONN_ERR_ENOMEM);
+	else
+		count(SO_C_CONN_ERR_OTHER);
+}
+
+static __always_inline void conn_insert(const struct pkt *p)
+{
+	struct so_flow_key k = {};
+	struct so_conn c = {};
+
+	flow_key(&k, p, false);
+	c.state = SO_ST_SYN_RECEIVED;
+	c.t_established = c.t_last = bpf_ktime_get_ns();
+	c.pkts_in = 1;
+	c.bytes_in = p->tcp_len - p->doff_len;
+	bpf_map_update_elem(&conns, &k, &c, BPF_ANY);
+}
+
+/* Give the listener a request socket built from the cookie's options. */
+static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt *p,
+					 struct so_req_attrs *attrs)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 sz = sock_tuple(&t, p);
+	struct bpf_sock *skc = bpf_skc_lookup_tcp(skb, &t, sz, BPF_F_CURRENT_NETNS, 0);
+	struct tcp_sock *tp;
+	int err;
+
+	if (!skc) {
+		count(SO_C_CONN_NO_LISTENER);
+		return;
+	}
+	if (skc->state != BPF_TCP_LISTEN) {
+		/* a retransmitted third ACK: the socket exists already */
+		bpf_sk_release(skc);
+		count(SO_C_CONN_EXISTS);
+		return;
+	}
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp) {
+		bpf_sk_release(skc);
+		count(SO_C_CONN_NO_LISTENER);
+		return;
+	}
+	err = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, attrs, sizeof(*attrs));
+	bpf_sk_release(skc);
+	if (err) {
+		/* TC_ACT_OK all the same: the kernel then resets the client at
+		 * once instead of letting it retransmit into a void. */
+		count_kfunc_error(err);
+		return;
+	}
+	count(SO_C_CONN_CREATED);
+	conn_insert(p);
+}
+
+SEC("tc")
+int tc_ingress(struct __sk_buff *skb)
+{
+	struct so_meta *m = (void *)(long)skb->data_meta;
+	struct pkt p = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+	struct so_req_attrs attrs;
+
+	if ((void *)(m + 1) > p.data || m->magic != SO_META_MAGIC)
+		return TC_ACT_OK;
+	__builtin_memcpy(&attrs, &m->attrs, sizeof(attrs));
+	if (parse_packet(&p) != PARSE_OK)
+		return TC_ACT_OK;
+	assign_reqsk(skb, &p, &attrs);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tc_egress(struct __sk_buff *skb)
+{
+	struct pkt p = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+	struct so_flow_key k = {};
+	struct so_conn *c;
+
+	if (parse_packet(&p) != PARSE_OK || !port_protected(p.tcp->source))
+		return TC_ACT_OK;
+	flow_key(&k, &p, true);
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c)
+		return TC_ACT_OK;
+	if (c->state == SO_ST_SYN_RECEIVED)
+		c->state = SO_ST_ESTABLISHED;
+	c->pkts_out++;
+	c->bytes_out += p.tcp_len - p.doff_len;
+	c->t_last = bpf_ktime_get_ns();
+	return TC_ACT_OK;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synack.h - turn a SYN into its SYN-ACK, in place.
+ *
+ * The reply's L3 and L4 headers are built in a stack buffer (IPv4 options
+ * are dropped, so the reply never grows beyond the SYN plus the MSS option),
+ * checksummed there, and written over the SYN after the frame was resized.
+ * The L2 header stays where it is; only its addresses are swapped.
+ */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "parse.h"
+#include "csum.h"
+#include "cookie.h"
+
+#define TCP_FLAG_SYN_ACK 0x012
+
+struct synack_tcp {
+	struct tcphdr th;
+	__be32 opt[5]; /* MSS, [SACK-perm|NOP NOP] TS val ecr, NOP WS */
+};
+
+struct synack4 {
+	struct iphdr ip;
+	struct synack_tcp tcp;
+};
+
+struct synack6 {
+	struct ipv6hdr ip;
+	struct synack_tcp tcp;
+};
+
+/* What goes into the SYN-ACK besides the swapped addresses. */
+struct synack_params {
+	__u32 isn;
+	__u32 tsval;   /* ours; timestamp mode only */
+	__u32 tsecr;   /* the client's TSval */
+	__u16 mss;     /* the MSS we advertise */
+	__u8 ts;
+	__u8 sack;
+	__u8 ws;       /* 1: send our window scale */
+	__u8 wscale;
+	__u8 ttl;
+	__u8 pad;
+};
+
+/* Fill the TCP header and options; returns the TCP header length. */
+static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct tcphdr *syn,
+					     const struct synack_params *sp)
+{
+	__u32 optlen = 4;
+	__u16 win = 65535 - 65535 % sp->mss; /* a multiple of our MSS, like Linux */
+
+	t->th.source = syn->dest;
+	t->th.dest = syn->source;
+	t->th.seq = bpf_htonl(sp->isn);
+	t->th.ack_seq = bpf_htonl(bpf_ntohl(syn->seq) + 1);
+	t->th.window = bpf_htons(win);
+	t->opt[0] = bpf_htonl(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 | sp->mss);
+	if (sp->ts) {
+		/* RFC 7323 appendix A layout; SACK-permitted takes the NOPs' place. */
+		t->opt[1] = bpf_htonl((sp->sack ? TCPOPT_SACK_PERM << 24 | TCPOLEN_SACK_PERM << 16
+						: TCPOPT_NOP << 24 | TCPOPT_NOP << 16) |
+				      TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP);
+		t->opt[2] = bpf_htonl(sp->tsval);
+		t->opt[3] = bpf_htonl(sp->tsecr);
+		optlen += 12;
+		if (sp->ws) {
+			t->opt[4] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 |
+					      TCPOLEN_WINDOW << 8 | sp->wscale);
+			optlen += 4;
+		}
+	}
+	/* data offset and flags: the 16-bit word after ack_seq */
+	((__be16 *)&t->th)[6] = bpf_htons((sizeof(t->th) + optlen) / 4 << 12 | TCP_FLAG_SYN_ACK);
+	return sizeof(t->th) + optlen;
+}
+
+/* Resize the frame to the reply, swap MACs, write the reply headers. */
+static __always_inline int synack_emit(struct xdp_md *ctx, __u32 l3_off, void *hdrs, __u32 len)
+{
+	void *data, *data_end;
+	struct ethhdr *eth;
+	__u8 mac[ETH_ALEN];
+	int delta = (int)(l3_off + len) - (int)bpf_xdp_get_buff_len(ctx);
+
+	if (bpf_xdp_adjust_tail(ctx, delta))
+		return -1;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
+	return bpf_xdp_store_bytes(ctx, l3_off, hdrs, len) ? -1 : 0;
+}
+
+static __always_inline int synack_build4(struct xdp_md *ctx, const struct pkt *p,
+					 const struct synack_params *sp)
+{
+	struct synack4 r = {};
+	__u32 tcp_len = synack_fill_tcp(&r.tcp, p->tcp, sp);
+
+	r.ip.version = 4;
+	r.ip.ihl = 5;
+	r.ip.tot_len = bpf_htons(sizeof(r.ip) + tcp_len);
+	r.ip.frag_off = bpf_htons(IP_DF);
+	r.ip.ttl = sp->ttl;
+	r.ip.protocol = IPPROTO_TCP;
+	r.ip.saddr = p->ip4->daddr;
+	r.ip.daddr = p->ip4->saddr;
+	r.ip.check = csum_fold64(csum_add_buf(&r.ip, sizeof(r.ip), 0));
+	r.tcp.th.check = csum_fold64(csum_add_buf(&r.tcp, tcp_len,
+					pseudo_sum4(r.ip.saddr, r.ip.daddr, tcp_len)));
+	return synack_emit(ctx, p->l3_off, &r, sizeof(r.ip) + tcp_len);
+}
+
+static __always_inline int synack_build6(struct xdp_md *ctx, const struct pkt *p,
+					 const struct synack_params *sp)
+{
+	struct synack6 r = {};
+	__u32 tcp_len = synack_fill_tcp(&r.tcp, p->tcp, sp);
+
+	*(__be32 *)&r.ip = bpf_htonl(0x60000000); /* version 6, class 0, flow 0 */
+	r.ip.payload_len = bpf_htons(tcp_len);
+	r.ip.nexthdr = IPPROTO_TCP;
+	r.ip.hop_limit = sp->ttl;
+	__builtin_memcpy(&r.ip.saddr, &p->ip6->daddr, sizeof(r.ip.saddr));
+	__builtin_memcpy(&r.ip.daddr, &p->ip6->saddr, sizeof(r.ip.daddr));
+	r.tcp.th.check = csum_fold64(csum_add_buf(&r.tcp, tcp_len,
+					pseudo_sum6(r.ip.saddr.in6_u.u6_addr32,
+						    r.ip.daddr.in6_u.u6_addr32, tcp_len)));
+	return synack_emit(ctx, p->l3_off, &r, sizeof(r.ip) + tcp_len);
+}

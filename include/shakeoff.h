@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shakeoff.h - the one header shared by the BPF programs, the CLI and the tests.
+ *
+ * Everything that crosses the kernel/user boundary lives here: map keys and
+ * values, the XDP->TC metadata, the counter list and the cookie bit layout.
+ * Only fixed-width types, explicit padding and a size assertion per struct, so
+ * that the BPF object (clang -target bpf) and the CLI (gcc, x86_64) agree on
+ * every byte without a second copy of any struct.
+ */
+#pragma once
+
+#include <linux/types.h>
+
+#define SO_VERSION "0.1.0"
+
+/*
+ * Counters. One list, expanded twice: into the enum that indexes the per-CPU
+ * counter array, and into the JSON key names the CLI prints. Adding a counter
+ * is one line here.
+ *
+ * Every packet the XDP program sees ends in exactly one "verdict" counter
+ * (V); "event" counters (E) count something that happened along the way and
+ * overlap with the verdicts. TC counters (T) count what the TC programs did.
+ * The kind letter is used by the tests to check that verdicts add up.
+ */
+#define SO_COUNTERS(X)                                                               \
+	/* SYN path */                                                                   \
+	X(SYN_SEEN, syn_seen, E, "SYNs to a protected port")                             \
+	X(SYNACK_SENT, synack_sent, V, "SYN-ACKs with a cookie sent back")               \
+	/* ACK path */                                                                   \
+	X(ACK_COOKIE_VALID, ack_cookie_valid, V, "ACKs with a valid cookie, sent to TC") \
+	X(ACK_COOKIE_INVALID, ack_cookie_invalid, V,                                     \
+	  "ACKs with an invalid or expired cookie and no socket, dropped")               \
+	X(PASSED_TRACKED, passed_tracked, V, "segments of connections shakeoff created") \
+	X(PASSED_SOCKET, passed_socket, V, "segments of other existing sockets")         \
+	X(PASSED, passed, V, "packets not for shakeoff, passed untouched")               \
+	/* drop reasons: each a verdict */                                               \
+	X(DROP_MALFORMED, drop_malformed, V, "truncated or malformed headers")           \
+	X(DROP_IP_CSUM, drop_bad_ip_csum, V, "SYNs with a bad IPv4 header checksum")     \
+	X(DROP_TCP_CSUM, drop_bad_tcp_csum, V, "SYNs with a bad TCP checksum")           \
+	X(DROP_SYN_FLAGS, drop_syn_flags, V, "SYNs with FIN or RST also set")            \
+	X(DROP_FRAGMENT, drop_fragment, V, "first fragments to a protected port")        \
+	X(DROP_NO_SOCKET, drop_no_socket, V, "non-ACK segments that belong to no socket") \
+	X(DROP_NO_ROOM, drop_no_room, V, "no head- or tailroom for the SYN-ACK or metadata")   \
+	/* TC ingress: turning a valid cookie into a socket */                          \
+	X(CONN_CREATED, conn_created, T, "sockets created by the kfunc")                 \
+	X(CONN_CREATE_FAILED, conn_create_failed, T, "kfunc failures (sum of the next)") \
+	X(CONN_ERR_EINVAL, conn_err_einval, T, "kfunc -EINVAL (sysctl or MSS refused)")  \
+	X(CONN_ERR_ENETUNREACH, conn_err_enetunreach, T, "kfunc -ENETUNREACH")           \
+	X(CONN_ERR_ENOMEM, conn_err_enomem, T, "kfunc -ENOMEM")                          \
+	X(CONN_ERR_OTHER, conn_err_other, T, "kfunc, any other errno")                   \
+	X(CONN_NO_LISTENER, conn_no_listener, T, "valid cookie but no listener (RST)")   \
+	X(CONN_EXISTS, conn_exists, T, "valid cookie for an existing socket")
+
+enum so_counter {
+#define SO_X_ENUM(id, key, kind, help) SO_C_##id,
+	SO_COUNTERS(SO_X_ENUM)
+#undef SO_X_ENUM
+	SO_C_MAX,
+};
+
+/* What the stages of the XDP program tell each other. Never an XDP_* value. */
+enum so_result {
+	SO_CONTINUE = 0, /* not decided yet: go on to the next stage */
+	SO_PASS,         /* hand to the kernel untouched */
+	SO_DROP,         /* drop */
+	SO_TX,           /* the packet is now a SYN-ACK: send it back */
+};
+
+/* --- configuration (map "config", one entry) --------------------------- */
+
+enum so_tx_mode {
+	SO_TX_XDP = 0,      /* XDP_TX */
+	SO_TX_REDIRECT = 1, /* bpf_redirect() to the ingress interface (veth) */
+};
+
+enum so_xdp_mode {
+	SO_XDP_NATIVE = 0,
+	SO_XDP_SKB = 1,
+};
+
+/* Options the listener's namespace allows (sysctls read at attach). */
+#define SO_OPT_TIMESTAMPS (1u << 0)
+#define SO_OPT_SACK (1u << 1)
+#define SO_OPT_WSCALE (1u << 2)
+
+struct so_config {
+	__u32 ifindex;
+	__u16 mss4;   /* MSS we advertise in IPv4 SYN-ACKs */
+	__u16 mss6;   /* MSS we advertise in IPv6 SYN-ACKs */
+	__u8 wscale;  /* our window scale (rcv_wscale), 0..14 */
+	__u8 ttl;     /* IPv4 TTL and IPv6 hop limit of SYN-ACKs */
+	__u8 tx_mode; /* enum so_tx_mode */
+	__u8 xdp_mode; /* enum so_xdp_mode, informational */
+	__u32 options; /* SO_OPT_* the namespace allows */
+	__u32 conn_max; /* size of the connection table */
+	__u64 attached_ns; /* CLOCK_REALTIME of attach, informational */
+};
+_Static_assert(sizeof(struct so_config) == 32, "so_config layout");
+
+/* --- protected ports (map "ports", one entry) --------------------------- */
+
+struct so_ports {
+	__u64 bits[65536 / 64]; /* bit p set = port p (host order) protected */
+};
+_Static_assert(sizeof(struct so_ports) == 8192, "so_ports layout");
+
+/* --- cookie secret (map "secret", one entry) ---------------------------- */
+
+/*
+ * Two SipHash keys: key[gen & 1] is current, key[!(gen & 1)] the previous
+ * one, still accepted until grace_until_tai_ns so that handshakes in flight
+ * survive a rekey. A rekey writes the new key into the inactive slot first
+ * and then bumps gen, so a reader never sees a half-written current key.
+ */
+struct so_secret {
+	__u64 key[2][2];
+	__u32 gen;
+	__u32 pad;
+	__u64 grace_until_tai_ns; /* CLOCK_TAI; 0 = no previous key */
+};
+_Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
+
+/*
+ * Cookie layout. The MAC is SipHash-2-4 under the current 128-bit key over
+ * little-endian 64-bit words:
+ *   IPv4: w0 = saddr | daddr << 32           (addresses as stored in the packet)
+ *   IPv6: w0..w3 = saddr[0..1], daddr[0..1]  (each 16-byte address as two words)
+ *   then  w  = sport | dport << 16 | seq << 32  (ports as stored, seq host order)
+ *   then  w  = aux
+ * i.e. standard SipHash of the 24 (IPv4) or 48 (IPv6) bytes.
+ *
+ * With timestamps (the client offered TS and the namespace allows it), the
+ * SYN-ACK's TSval carries the time of issue and the options, and the whole
+ * ISN is MAC:
+ *   TSval = (tai_ms & SO_TS_TIME_MASK) | sack << 7 | wscale << 3 | mss_idx
+ *   ISN   = mac[31:0],  aux = TSval | 1 << 63        (tai_ms = CLOCK_TAI in ms, u32)
+ * The ACK's TSecr gives them back. The cookie is valid while
+ * tai_ms - (TSecr & SO_TS_TIME_MASK), as s32, lies in
+ * [-SO_COOKIE_SKEW_MS, SO_COOKIE_TS_MAX_AGE_MS]. CLOCK_TAI, not the monotonic
+ * clock, so that hosts sharing a secret also share the clock.
+ *
+ * Without timestamps, the ISN holds everything (window scale and SACK are not
+ * offered, like the kernel's own cookies: 32 bits cannot hold both a strong
+ * MAC and 9 bits of options):
+ *   ISN = mac[27:0] << 4 | mss_idx << 1 | (period & 1)  (period = TAI ns >> 36, ~68.7 s)
+ *   aux = period | mss_idx << 32
+ * The ACK is accepted in the period of issue and the next one: 68.7-137 s.
+ *
+ * During a rekey's grace period, a cookie that fails under the current key is
+ * tried under the previous one.
+ */
+#define SO_TS_MSS_SHIFT 0
+#define SO_TS_WS_SHIFT 3
+#define SO_TS_SACK_SHIFT 7
+#define SO_TS_OPT_MASK 0x3ffu
+#define SO_TS_TIME_MASK (~SO_TS_OPT_MASK)
+#define SO_WS_NONE 15 /* wscale field value: the client sent no window scale */
+#define SO_COOKIE_TS_MAX_AGE_MS 120000 /* ~2 min, like the kernel's cookies */
+#define SO_COOKIE_SKEW_MS 2048 /* tolerated clock skew between hosts */
+#define SO_NOTS_PERIOD_SHIFT 36 /* period = TAI ns >> 36, 68.7 s */
+#define SO_NOTS_MAC_SHIFT 4
+#define SO_MSS_IDX_BITS 3
+#define SO_MSS_IDX_MASK 7u
+
+/* MSS tables: the cookie stores the index of the largest entry not above
+ * the client's MSS. Finer than the kernel's four values. */
+#define SO_MSS4_TABLE { 536, 1200, 1300, 1360, 1400, 1440, 1460, 8960 }
+#define SO_MSS6_TABLE { 1220, 1280, 1340, 1380, 1400, 1420, 1440, 8940 }
+
+/* --- XDP -> TC metadata -------------------------------------------------- */
+
+/* Mirrors the kernel's struct bpf_tcp_req_attrs (20 bytes, see the kfunc
+ * bpf_sk_assign_tcp_reqsk). Kept here because UAPI headers lack it; the CLI
+ * checks its size against the running kernel's BTF before attaching, and the
+ * kfunc rejects any other size with -EINVAL. */
+struct so_req_attrs {
+	__u32 rcv_tsval;
+	__u32 rcv_tsecr;
+	__u16 mss;
+	__u8 rcv_wscale;
+	__u8 snd_wscale;
+	__u8 ecn_ok;
+	__u8 wscale_ok;
+	__u8 sack_ok;
+	__u8 tstamp_ok;
+	__u8 usec_ts_ok;
+	__u8 reserved[3];
+};
+_Static_assert(sizeof(struct so_req_attrs) == 20, "bpf_tcp_req_attrs layout");
+
+#define SO_META_MAGIC 0x5348414bu /* "SHAK" */
+
+struct so_meta {
+	__u32 magic;
+	struct so_req_attrs attrs;
+};
+_Static_assert(sizeof(struct so_meta) == 24, "so_meta layout (4-byte multiple)");
+
+/* --- connection table (map "conns", LRU hash) --------------------------- */
+
+enum so_family {
+	SO_AF_INET = 4,
+	SO_AF_INET6 = 6,
+};
+
+/* Always client -> server: saddr/sport are the client's. IPv4 addresses use
+ * the first word only; the rest is zero. */
+struct so_flow_key {
+	__u8 family; /* enum so_family */
+	__u8 pad[3];
+	__be16 sport;
+	__be16 dport;
+	__be32 saddr[4];
+	__be32 daddr[4];
+};
+_Static_assert(sizeof(struct so_flow_key) == 40, "so_flow_key layout");
+
+/* Server-side TCP state as seen on the wire (RFC 9293 names). */
+enum so_conn_state {
+	SO_ST_SYN_RECEIVED = 0, /* socket assigned, not yet confirmed by the server */
+	SO_ST_ESTABLISHED,
+	SO_ST_CLOSE_WAIT,
+	SO_ST_LAST_ACK,
+	SO_ST_FIN_WAIT_1,
+	SO_ST_FIN_WAIT_2,
+	SO_ST_CLOSING,
+	SO_ST_TIME_WAIT,
+	SO_ST_CLOSED,
+	SO_ST_MAX,
+};
+
+enum so_closer {
+	SO_CLOSER_NONE = 0,
+	SO_CLOSER_CLIENT = 1,
+	SO_CLOSER_SERVER = 2,
+};
+
+struct so_conn {
+	__u8 state;     /* enum so_conn_state */
+	__u8 closed_by; /* enum so_closer: who sent the first FIN */
+	__u8 flags;
+	__u8 pad;
+	__u32 fin_seq_client; /* sequence number of the client's FIN */
+	__u32 fin_seq_server; /* sequence number of the server's FIN */
+	__u32 pad2;
+	__u64 t_established; /* bpf_ktime_get_ns() */
+	__u64 t_first_fin;
+	__u64 t_last;
+	__u64 pkts_in;  /* client -> server */
+	__u64 pkts_out; /* server -> client */
+	__u64 bytes_in;
+	__u64 bytes_out;
+};
+_Static_assert(sizeof(struct so_conn) == 72, "so_conn layout");
+
+#define SO_CONN_MAX_DEFAULT 65536
