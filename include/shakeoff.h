@@ -95,6 +95,7 @@ struct so_config {
 	__u8 xdp_mode; /* enum so_xdp_mode, informational */
 	__u32 options; /* SO_OPT_* the namespace allows */
 	__u32 conn_max; /* size of the connection table */
+	__u32 pad;
 	__u64 attached_ns; /* CLOCK_REALTIME of attach, informational */
 };
 _Static_assert(sizeof(struct so_config) == 32, "so_config layout");
