@@ -166,34 +166,46 @@ static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 #define SYN_MAX_LEN 1536
 #define CSUM_CHUNK 64
 
+struct csum_walk {
+	struct xdp_md *ctx;
+	__u64 sum;
+	__u32 off; /* of the next chunk, from the packet start */
+	__u32 left;
+	__u8 buf[CSUM_CHUNK];
+};
+
+/* Sum one chunk per bpf_loop() step; an odd tail is zero-padded (RFC 1071). */
+static long csum_step(__u32 unused, struct csum_walk *w)
+{
+	__u32 n = w->left;
+
+	if (n == 0)
+		return 1;
+	if (n < CSUM_CHUNK)
+		__builtin_memset(w->buf, 0, sizeof(w->buf));
+	else
+		n = CSUM_CHUNK;
+	if (bpf_xdp_load_bytes(w->ctx, w->off, w->buf, n)) {
+		w->sum = 0; /* never a valid sum: fails the check */
+		return 1;
+	}
+	w->sum = csum_add_buf(w->buf, sizeof(w->buf), w->sum);
+	w->off += n;
+	w->left -= n;
+	return 0;
+}
+
 static __always_inline bool tcp_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 {
-	__u8 buf[CSUM_CHUNK] = {};
-	__u32 len = p->tcp_len;
-	__u64 sum;
+	struct csum_walk w = { .ctx = ctx, .off = p->l4_off, .left = p->tcp_len };
 
 	if (p->family == SO_AF_INET)
-		sum = pseudo_sum4(p->ip4->saddr, p->ip4->daddr, len);
+		w.sum = pseudo_sum4(p->ip4->saddr, p->ip4->daddr, p->tcp_len);
 	else
-		sum = pseudo_sum6(p->ip6->saddr.in6_u.u6_addr32, p->ip6->daddr.in6_u.u6_addr32, len);
-
-	for (__u32 off = 0; off < SYN_MAX_LEN; off += CSUM_CHUNK) {
-		__u32 n;
-
-		if (off >= len)
-			break;
-		n = len - off;
-		if (n == 0) /* cannot happen; the verifier cannot tell */
-			break;
-		if (n < CSUM_CHUNK)
-			__builtin_memset(buf, 0, sizeof(buf)); /* odd tail: zero padding */
-		else
-			n = CSUM_CHUNK;
-		if (bpf_xdp_load_bytes(ctx, p->l4_off + off, buf, n))
-			return false;
-		sum = csum_add_buf(buf, sizeof(buf), sum);
-	}
-	return csum_fold64(sum) == 0;
+		w.sum = pseudo_sum6(p->ip6->saddr.in6_u.u6_addr32, p->ip6->daddr.in6_u.u6_addr32,
+				    p->tcp_len);
+	bpf_loop(SYN_MAX_LEN / CSUM_CHUNK, csum_step, &w, 0);
+	return w.left == 0 && csum_fold64(w.sum) == 0;
 }
 
 static const volatile __u16 mss4_table[8] = SO_MSS4_TABLE;
@@ -203,14 +215,15 @@ static const volatile __u16 mss6_table[8] = SO_MSS6_TABLE;
  * means 536 (IPv4) or 1220 (IPv6), RFC 9293 3.7.1 and RFC 8200 5. */
 static __always_inline __u8 mss_index(__u8 family, __u16 client_mss)
 {
-	__u8 idx = 0;
+	__u32 idx = 0;
 
+	/* Branch-free (the table ascends): each branch here would multiply the
+	 * verifier's states. (m - 1 - mss) >> 31 is 1 exactly when mss >= m. */
 #pragma clang loop unroll(full)
 	for (int i = 1; i < 8; i++) {
-		__u16 m = family == SO_AF_INET ? mss4_table[i] : mss6_table[i];
+		__u32 m = family == SO_AF_INET ? mss4_table[i] : mss6_table[i];
 
-		if (client_mss >= m)
-			idx = i;
+		idx += (m - 1 - client_mss) >> 31;
 	}
 	return idx;
 }
