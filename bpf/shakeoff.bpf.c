@@ -68,6 +68,14 @@ struct {
 	__type(value, struct so_conn);
 } conns SEC(".maps");
 
+/* The connection table's sweeper timer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct so_sweeper);
+} sweeper SEC(".maps");
+
 static __always_inline void count(enum so_counter c)
 {
 	__u32 key = c;
@@ -83,6 +91,8 @@ static __always_inline enum so_result verdict(enum so_counter c, enum so_result 
 	count(c);
 	return r;
 }
+
+#include "track.h"
 
 static __always_inline bool port_protected(__be16 port)
 {
@@ -344,14 +354,6 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
 }
 
-/* Client->server bookkeeping on a connection shakeoff created. */
-static __always_inline void track_in(struct so_conn *c, const struct pkt *p)
-{
-	c->pkts_in++;
-	c->bytes_in += p->tcp_len - p->doff_len;
-	c->t_last = bpf_ktime_get_ns();
-}
-
 /* Any segment but a SYN, to a protected port. */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
 						     const struct so_config *cfg)
@@ -363,12 +365,15 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 
 	flow_key(&k, p, false);
 	c = bpf_map_lookup_elem(&conns, &k);
-	if (c && c->state != SO_ST_SYN_RECEIVED) {
-		track_in(c, p);
-		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	if (c) {
+		bool confirmed = c->state != SO_ST_SYN_RECEIVED;
+
+		track_apply(&k, track_client(c, p));
+		/* Not confirmed yet (the accept queue may have been full): a
+		 * cookie ACK goes through TC again. */
+		if (confirmed || !is_ack)
+			return verdict(SO_C_PASSED_TRACKED, SO_PASS);
 	}
-	/* Not confirmed yet (the accept queue may have been full): a cookie
-	 * ACK goes through TC again. */
 	if (is_ack) {
 		r = handle_ack(ctx, p, cfg);
 		if (r != SO_CONTINUE)
@@ -454,11 +459,16 @@ static __always_inline void conn_insert(const struct pkt *p)
 	struct so_conn c = {};
 
 	flow_key(&k, p, false);
+	/* The kernel gave this 4-tuple a new socket, so an old entry's
+	 * connection is gone (typically from time_wait). */
+	if (bpf_map_lookup_elem(&conns, &k))
+		track_exit(&k, SO_C_CONN_REPLACED);
 	c.state = SO_ST_SYN_RECEIVED;
 	c.t_established = c.t_last = bpf_ktime_get_ns();
 	c.pkts_in = 1;
 	c.bytes_in = p->tcp_len - p->doff_len;
 	bpf_map_update_elem(&conns, &k, &c, BPF_ANY);
+	sweeper_arm();
 }
 
 /* Give the listener a request socket built from the cookie's options. */
@@ -532,12 +542,7 @@ int tc_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	flow_key(&k, &p, true);
 	c = bpf_map_lookup_elem(&conns, &k);
-	if (!c)
-		return TC_ACT_OK;
-	if (c->state == SO_ST_SYN_RECEIVED)
-		c->state = SO_ST_ESTABLISHED;
-	c->pkts_out++;
-	c->bytes_out += p.tcp_len - p.doff_len;
-	c->t_last = bpf_ktime_get_ns();
+	if (c)
+		track_apply(&k, track_server(c, &p));
 	return TC_ACT_OK;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_timer */
 
 #define SO_VERSION "0.1.0"
 
@@ -51,7 +52,14 @@
 	X(CONN_ERR_ENOMEM, conn_err_enomem, T, "kfunc -ENOMEM")                          \
 	X(CONN_ERR_OTHER, conn_err_other, T, "kfunc, any other errno")                   \
 	X(CONN_NO_LISTENER, conn_no_listener, T, "valid cookie but no listener (RST)")   \
-	X(CONN_EXISTS, conn_exists, T, "valid cookie for an existing socket")
+	X(CONN_EXISTS, conn_exists, T, "valid cookie for an existing socket")            \
+	/* teardown tracking: every exit from the connection table */                    \
+	X(FIN_IN, fin_in, T, "first FINs from clients")                                  \
+	X(FIN_OUT, fin_out, T, "first FINs from servers")                                \
+	X(CLOSED_GRACEFUL, closed_graceful, T, "connections closed by FIN exchange")     \
+	X(CLOSED_RESET, closed_reset, T, "connections ended by RST")                     \
+	X(EXPIRED_IDLE, expired_idle, T, "entries expired after the idle timeout")       \
+	X(CONN_REPLACED, conn_replaced, T, "entries replaced by a new connection, same 4-tuple")
 
 enum so_counter {
 #define SO_X_ENUM(id, key, kind, help) SO_C_##id,
@@ -95,10 +103,16 @@ struct so_config {
 	__u8 xdp_mode; /* enum so_xdp_mode, informational */
 	__u32 options; /* SO_OPT_* the namespace allows */
 	__u32 conn_max; /* size of the connection table */
+	__u32 time_wait_s;    /* linger of time_wait entries */
+	__u64 attached_ns;    /* CLOCK_REALTIME of attach, informational */
+	__u32 idle_timeout_s; /* entries idle this long expire */
 	__u32 pad;
-	__u64 attached_ns; /* CLOCK_REALTIME of attach, informational */
 };
-_Static_assert(sizeof(struct so_config) == 32, "so_config layout");
+_Static_assert(sizeof(struct so_config) == 40, "so_config layout");
+
+#define SO_TIME_WAIT_DEFAULT_S 60      /* Linux's TCP_TIMEWAIT_LEN */
+#define SO_IDLE_TIMEOUT_DEFAULT_S 3600
+#define SO_SWEEP_INTERVAL_NS 1000000000ULL
 
 /* --- protected ports (map "ports", one entry) --------------------------- */
 
@@ -218,17 +232,23 @@ struct so_flow_key {
 };
 _Static_assert(sizeof(struct so_flow_key) == 40, "so_flow_key layout");
 
-/* Server-side TCP state as seen on the wire (RFC 9293 names). */
+/* Server-side TCP states as seen on the wire, named as RFC 9293 names them;
+ * one list for the enum and the names the CLI prints. */
+#define SO_CONN_STATES(X)                                                            \
+	X(SYN_RECEIVED, syn_received) /* socket assigned, server not heard yet */   \
+	X(ESTABLISHED, established)                                                  \
+	X(CLOSE_WAIT, close_wait)     /* client's FIN acked by the server */         \
+	X(LAST_ACK, last_ack)         /* ... and the server sent its FIN */          \
+	X(FIN_WAIT_1, fin_wait_1)     /* server sent FIN first */                    \
+	X(FIN_WAIT_2, fin_wait_2)     /* ... the client acked it */                  \
+	X(CLOSING, closing)           /* simultaneous close */                       \
+	X(TIME_WAIT, time_wait)                                                      \
+	X(CLOSED, closed)
+
 enum so_conn_state {
-	SO_ST_SYN_RECEIVED = 0, /* socket assigned, not yet confirmed by the server */
-	SO_ST_ESTABLISHED,
-	SO_ST_CLOSE_WAIT,
-	SO_ST_LAST_ACK,
-	SO_ST_FIN_WAIT_1,
-	SO_ST_FIN_WAIT_2,
-	SO_ST_CLOSING,
-	SO_ST_TIME_WAIT,
-	SO_ST_CLOSED,
+#define SO_X_STATE(id, name) SO_ST_##id,
+	SO_CONN_STATES(SO_X_STATE)
+#undef SO_X_STATE
 	SO_ST_MAX,
 };
 
@@ -238,10 +258,16 @@ enum so_closer {
 	SO_CLOSER_SERVER = 2,
 };
 
+/* so_conn.flags */
+#define SO_CF_CLIENT_FIN 0x01       /* the client's FIN was seen */
+#define SO_CF_CLIENT_FIN_ACKED 0x02 /* ... and acknowledged by the server */
+#define SO_CF_SERVER_FIN 0x04
+#define SO_CF_SERVER_FIN_ACKED 0x08
+
 struct so_conn {
 	__u8 state;     /* enum so_conn_state */
 	__u8 closed_by; /* enum so_closer: who sent the first FIN */
-	__u8 flags;
+	__u8 flags;     /* SO_CF_* */
 	__u8 pad;
 	__u32 fin_seq_client; /* sequence number of the client's FIN */
 	__u32 fin_seq_server; /* sequence number of the server's FIN */
@@ -257,3 +283,15 @@ struct so_conn {
 _Static_assert(sizeof(struct so_conn) == 72, "so_conn layout");
 
 #define SO_CONN_MAX_DEFAULT 65536
+
+/* --- the sweeper (map "sweeper", one entry) ------------------------------ */
+
+/* A BPF timer that walks the connection table every SO_SWEEP_INTERVAL_NS,
+ * armed by the first connection created. The map must stay pinned: the
+ * kernel cancels a map's timers once no user reference holds it. */
+struct so_sweeper {
+	struct bpf_timer timer;
+	__u32 armed;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct so_sweeper) == 24, "so_sweeper layout");

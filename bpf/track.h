@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * track.h - teardown tracking: follow each connection shakeoff created until
+ * it is gone, in the "conns" table.
+ *
+ * The state is the server socket's (RFC 9293 3.3.2), as the wire shows it:
+ * XDP sees the client's segments, TC egress the server's. A FIN counts as
+ * acknowledged only by an ACK whose number passes the FIN's sequence number
+ * (RFC 9293 3.10.7.4); a transition caused by the client's FIN happens when
+ * the server acknowledges it, i.e. when the server's socket has taken it.
+ *
+ * Exits are counted where the entry leaves the table: RST at once, a
+ * completed close after the time_wait linger (closed at once), an idle entry
+ * after the idle timeout (by the sweeper, a BPF timer: no userspace process
+ * needs to run). LRU eviction is silent; the CLI infers it.
+ */
+#pragma once
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "parse.h"
+
+/* RFC 9293 sequence arithmetic: is a after b? */
+static __always_inline bool seq_after(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) > 0;
+}
+
+/* Sequence number a FIN in this segment occupies: after the payload. */
+static __always_inline __u32 fin_seq(const struct pkt *p)
+{
+	return bpf_ntohl(p->tcp->seq) + (p->tcp_len - p->doff_len);
+}
+
+/* Does this segment acknowledge the FIN at fin? (ack covers fin + 1) */
+static __always_inline bool acks_fin(const struct pkt *p, __u32 fin)
+{
+	return p->tcp->ack && seq_after(bpf_ntohl(p->tcp->ack_seq), fin);
+}
+
+enum track_result {
+	TRACK_KEEP = 0,
+	TRACK_RESET,  /* RST: remove now */
+	TRACK_CLOSED, /* both FINs acked, server socket gone: remove now */
+};
+
+/* A client->server segment. */
+static __always_inline enum track_result track_client(struct so_conn *c, const struct pkt *p)
+{
+	if (p->tcp->rst)
+		return TRACK_RESET;
+	c->pkts_in++;
+	c->bytes_in += p->tcp_len - p->doff_len;
+	c->t_last = bpf_ktime_get_ns();
+	if ((c->flags & (SO_CF_SERVER_FIN | SO_CF_SERVER_FIN_ACKED)) == SO_CF_SERVER_FIN &&
+	    acks_fin(p, c->fin_seq_server)) {
+		c->flags |= SO_CF_SERVER_FIN_ACKED;
+		if (c->state == SO_ST_FIN_WAIT_1)
+			c->state = SO_ST_FIN_WAIT_2;
+		else if (c->state == SO_ST_CLOSING)
+			c->state = SO_ST_TIME_WAIT;
+		else if (c->state == SO_ST_LAST_ACK)
+			c->state = SO_ST_CLOSED;
+	}
+	if (p->tcp->fin && !(c->flags & SO_CF_CLIENT_FIN)) {
+		c->flags |= SO_CF_CLIENT_FIN;
+		c->fin_seq_client = fin_seq(p);
+		if (c->closed_by == SO_CLOSER_NONE) {
+			c->closed_by = SO_CLOSER_CLIENT;
+			c->t_first_fin = c->t_last;
+		}
+		count(SO_C_FIN_IN);
+	}
+	return c->state == SO_ST_CLOSED ? TRACK_CLOSED : TRACK_KEEP;
+}
+
+/* A server->client segment. */
+static __always_inline enum track_result track_server(struct so_conn *c, const struct pkt *p)
+{
+	if (p->tcp->rst)
+		return TRACK_RESET;
+	c->pkts_out++;
+	c->bytes_out += p->tcp_len - p->doff_len;
+	c->t_last = bpf_ktime_get_ns();
+	if (c->state == SO_ST_SYN_RECEIVED)
+		c->state = SO_ST_ESTABLISHED;
+	if ((c->flags & (SO_CF_CLIENT_FIN | SO_CF_CLIENT_FIN_ACKED)) == SO_CF_CLIENT_FIN &&
+	    acks_fin(p, c->fin_seq_client)) {
+		c->flags |= SO_CF_CLIENT_FIN_ACKED;
+		if (c->state == SO_ST_ESTABLISHED)
+			c->state = SO_ST_CLOSE_WAIT;
+		else if (c->state == SO_ST_FIN_WAIT_1)
+			c->state = SO_ST_CLOSING;
+		else if (c->state == SO_ST_FIN_WAIT_2)
+			c->state = SO_ST_TIME_WAIT;
+	}
+	if (p->tcp->fin && !(c->flags & SO_CF_SERVER_FIN)) {
+		c->flags |= SO_CF_SERVER_FIN;
+		c->fin_seq_server = fin_seq(p);
+		if (c->closed_by == SO_CLOSER_NONE) {
+			c->closed_by = SO_CLOSER_SERVER;
+			c->t_first_fin = c->t_last;
+		}
+		if (c->state == SO_ST_ESTABLISHED)
+			c->state = SO_ST_FIN_WAIT_1;
+		else if (c->state == SO_ST_CLOSE_WAIT)
+			c->state = SO_ST_LAST_ACK;
+		count(SO_C_FIN_OUT);
+	}
+	return TRACK_KEEP;
+}
+
+/* Remove an entry whose connection ended, counting how. */
+static __always_inline void track_exit(struct so_flow_key *k, enum so_counter why)
+{
+	if (bpf_map_delete_elem(&conns, k) == 0)
+		count(why);
+}
+
+static __always_inline void track_apply(struct so_flow_key *k, enum track_result r)
+{
+	if (r == TRACK_RESET)
+		track_exit(k, SO_C_CLOSED_RESET);
+	else if (r == TRACK_CLOSED)
+		track_exit(k, SO_C_CLOSED_GRACEFUL);
+}
+
+/* --- sweeper: time_wait linger and idle timeout ------------------------- */
+
+struct sweep_ctx {
+	__u64 now;
+	__u64 time_wait_ns;
+	__u64 idle_ns;
+};
+
+static long sweep_one(void *map, struct so_flow_key *k, struct so_conn *c, struct sweep_ctx *sc)
+{
+	__u64 idle = sc->now - c->t_last;
+
+	if (c->state == SO_ST_TIME_WAIT && idle >= sc->time_wait_ns)
+		track_exit(k, SO_C_CLOSED_GRACEFUL);
+	else if (idle >= sc->idle_ns)
+		track_exit(k, SO_C_EXPIRED_IDLE);
+	return 0;
+}
+
+static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
+{
+	__u32 zero = 0;
+	struct so_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	struct sweep_ctx sc = { .now = bpf_ktime_get_ns() };
+
+	if (cfg) {
+		sc.time_wait_ns = cfg->time_wait_s * 1000000000ULL;
+		sc.idle_ns = cfg->idle_timeout_s * 1000000000ULL;
+		bpf_for_each_map_elem(&conns, sweep_one, &sc, 0);
+	}
+	bpf_timer_start(&s->timer, SO_SWEEP_INTERVAL_NS, 0);
+	return 0;
+}
+
+/* Start the sweeper once, from the first connection created. */
+static __always_inline void sweeper_arm(void)
+{
+	__u32 zero = 0;
+	struct so_sweeper *s = bpf_map_lookup_elem(&sweeper, &zero);
+
+	if (!s || s->armed)
+		return;
+	s->armed = 1;
+	if (bpf_timer_init(&s->timer, &sweeper, 1 /* CLOCK_MONOTONIC */) == 0) {
+		bpf_timer_set_callback(&s->timer, sweep_tick);
+		bpf_timer_start(&s->timer, SO_SWEEP_INTERVAL_NS, 0);
+	}
+}
