@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cases.h - the groups of test cases, and the SYN-ACK checker that the SYN and
+ * ACK groups share.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "env.h"
+#include "pktbuild.h"
+#include "ref.h"
+
+void test_ref(void);     /* test_ref.c: the reference SipHash itself */
+void test_syn(void);     /* test_syn.c: SYN in, SYN-ACK out */
+void test_drop(void);    /* test_drop.c: everything XDP drops or passes untouched */
+void test_ack(void);     /* test_ack.c: cookie ACKs, metadata, existing sockets */
+void test_tc(void);      /* test_tc.c: the TC programs */
+void test_tally(void);   /* test_tc.c: verdict counters added up over every run */
+
+/* Options a SYN-ACK carries after MSS. */
+#define R_TS 0x1   /* timestamps (the cookie is in timestamp mode) */
+#define R_SACK 0x2 /* SACK-permitted in place of the first two NOPs */
+#define R_WS 0x4   /* NOP + window scale */
+
+/* What a SYN-ACK must carry beyond what follows from the SYN. */
+struct synack_exp {
+	__u8 mss_idx; /* the cookie's MSS index */
+	__u8 reply;   /* R_* */
+	__u8 ws;      /* the client's window scale as the cookie holds it (if R_WS) */
+};
+
+/* Check every byte of the SYN-ACK in r against the SYN spec s and frame syn,
+ * under cur_cfg and cur_secret; records mismatches. */
+bool check_synack(const struct pkt_spec *s, const struct frame *syn,
+		  const struct xdp_result *r, const struct synack_exp *e);
+
+/* The ISN and TSval a SYN-ACK carries (tsval 0 without timestamps). */
+struct synack_seen {
+	__u32 isn;
+	__u32 tsval;
+	bool ts;
+};
+void synack_read(const struct xdp_result *r, int family, struct synack_seen *out);
+
+/* The cookie input of a client->server spec, with the given client ISN. */
+void ref_flow_of(const struct pkt_spec *s, __u32 client_isn, struct ref_flow *f);
+
+/* The key the BPF program signs with now. */
+static inline const __u64 *cur_key(void)
+{
+	return cur_secret.key[cur_secret.gen & 1];
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/* env.c - see env.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "env.h"
+#include "harness.h"
+#include "ref.h"
+#include "shakeoff.skel.h"
+
+const struct so_config default_cfg = {
+	.mss4 = 1460,
+	.mss6 = 1440,
+	.wscale = 7,
+	.ttl = 64,
+	.tx_mode = SO_TX_XDP,
+	.options = SO_OPT_TIMESTAMPS | SO_OPT_SACK | SO_OPT_WSCALE,
+	.conn_max = SO_CONN_MAX_DEFAULT,
+};
+
+/* Slot 0 current (gen 0), no previous key. */
+const struct so_secret default_secret = {
+	.key = { { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL },
+		 { 0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL } },
+};
+
+struct so_secret cur_secret;
+struct so_config cur_cfg;
+int verdict_runs, verdict_bad_runs;
+char verdict_bad_names[512];
+
+static struct shakeoff *skel;
+static int ncpus;
+
+static const char *const cnames[SO_C_MAX] = {
+#define SO_X_NAME(id, key, kind, help) [SO_C_##id] = #key,
+	SO_COUNTERS(SO_X_NAME)
+#undef SO_X_NAME
+};
+
+static const char ckinds[SO_C_MAX] = {
+#define SO_X_KIND(id, key, kind, help) [SO_C_##id] = #kind[0],
+	SO_COUNTERS(SO_X_KIND)
+#undef SO_X_KIND
+};
+
+const char *counter_name(int c)
+{
+	return c >= 0 && c < SO_C_MAX ? cnames[c] : "?";
+}
+
+const char *xdp_verdict_name(__u32 v)
+{
+	static const char *const n[] = { "XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
+					 "XDP_REDIRECT" };
+
+	return v < 5 ? n[v] : "XDP_?";
+}
+
+/* A namespace of our own, so that socket lookups see only our sockets. */
+static int enter_netns(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd, err = 0;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "test_unit: cannot enter a new network namespace: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (err)
+		fprintf(stderr, "test_unit: cannot bring lo up: %s\n", strerror(errno));
+	close(fd);
+	return err;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || (!harness.verbose && level == LIBBPF_INFO))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int set_ports(void)
+{
+	static struct so_ports p;
+	__u32 zero = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.bits[PORT_OPEN / 64] |= 1ULL << (PORT_OPEN % 64);
+	for (int port = PORT_RANGE_LO; port <= PORT_RANGE_HI; port++)
+		p.bits[port / 64] |= 1ULL << (port % 64);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &zero, &p, BPF_ANY);
+}
+
+int set_config(const struct so_config *cfg)
+{
+	__u32 zero = 0;
+
+	cur_cfg = *cfg;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, cfg, BPF_ANY);
+}
+
+int set_secret(const struct so_secret *sec)
+{
+	__u32 zero = 0;
+
+	cur_secret = *sec;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.secret), &zero, sec, BPF_ANY);
+}
+
+void reset_maps(void)
+{
+	if (set_config(&default_cfg) || set_secret(&default_secret))
+		case_fail("cannot reset the config/secret maps: %s", strerror(errno));
+}
+
+int env_setup(void)
+{
+	libbpf_set_print(libbpf_quiet);
+	if (enter_netns())
+		return -1;
+	ncpus = libbpf_num_possible_cpus();
+	skel = shakeoff__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "test_unit: cannot load the BPF object: %s\n", strerror(errno));
+		return -1;
+	}
+	if (set_ports() || set_config(&default_cfg) || set_secret(&default_secret)) {
+		fprintf(stderr, "test_unit: cannot fill the maps: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void env_teardown(void)
+{
+	shakeoff__destroy(skel);
+}
+
+static void read_counters(__u64 sum[SO_C_MAX])
+{
+	__u64 v[ncpus > 0 ? ncpus : 1];
+
+	for (__u32 k = 0; k < SO_C_MAX; k++) {
+		sum[k] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &k, v))
+			continue;
+		for (int c = 0; c < ncpus; c++)
+			sum[k] += v[c];
+	}
+}
+
+static void tally_verdicts(const __s64 delta[SO_C_MAX])
+{
+	size_t n = strlen(verdict_bad_names);
+
+	verdict_runs++;
+	if (verdicts_add_up(delta))
+		return;
+	verdict_bad_runs++;
+	if (n + strlen(case_name()) + 3 < sizeof(verdict_bad_names))
+		snprintf(verdict_bad_names + n, sizeof(verdict_bad_names) - n, "%s%s",
+			 n ? ", " : "", case_name());
+}
+
+int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
+{
+	__u8 in[PKT_MAX + 32] = { 0 };
+	struct xdp_md ctx_in = { .data = meta_len, .data_end = meta_len + f->len }, ctx_out;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = meta_len + f->len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out), .ctx_in = &ctx_in,
+		    .ctx_size_in = sizeof(ctx_in), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+	__u64 before[SO_C_MAX], after[SO_C_MAX];
+
+	memcpy(in + meta_len, f->b, f->len);
+	memset(r, 0, sizeof(*r));
+	read_counters(before);
+	r->tai0 = tai_ns();
+	r->err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_shakeoff), &o) ? -errno
+										       : 0;
+	r->tai1 = tai_ns();
+	read_counters(after);
+	for (int k = 0; k < SO_C_MAX; k++)
+		r->delta[k] = (__s64)(after[k] - before[k]);
+	r->verdict = o.retval;
+	r->out_len = o.data_size_out;
+	r->meta_len = ctx_out.data;
+	if (r->err)
+		case_fail("BPF_PROG_RUN of xdp_shakeoff failed: %s", strerror(-r->err));
+	else
+		tally_verdicts(r->delta);
+	return r->err;
+}
+
+bool xdp_runs_short_frames(void)
+{
+	static int known = -1;
+	__u8 in[18] = { 0 }, out[64];
+	struct xdp_md ctx = { .data = 8, .data_end = sizeof(in) };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = sizeof(in),
+		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (known < 0)
+		known = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_shakeoff), &o) == 0 ||
+			errno != EINVAL;
+	return known;
+}
+
+int run_tc(bool ingress, const struct frame *f, __u32 *ret, __s64 delta[SO_C_MAX])
+{
+	static __u8 out[4096];
+	struct bpf_program *prog = ingress ? skel->progs.tc_ingress : skel->progs.tc_egress;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	__u64 before[SO_C_MAX], after[SO_C_MAX];
+	int err;
+
+	read_counters(before);
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o) ? -errno : 0;
+	read_counters(after);
+	for (int k = 0; k < SO_C_MAX; k++)
+		delta[k] = (__s64)(after[k] - before[k]);
+	*ret = o.retval;
+	if (err)
+		case_fail("BPF_PROG_RUN of %s failed: %s", bpf_program__name(prog), strerror(-err));
+	return err;
+}
+
+bool verdicts_add_up(const __s64 delta[SO_C_MAX])
+{
+	int rose = 0, other = 0;
+
+	for (int k = 0; k < SO_C_MAX; k++) {
+		if (ckinds[k] != 'V' || delta[k] == 0)
+			continue;
+		if (delta[k] == 1)
+			rose++;
+		else
+			other++;
+	}
+	return rose == 1 && other == 0;
+}
+
+bool check_counters(const __s64 delta[SO_C_MAX], __u64 mask)
+{
+	bool ok = true;
+	char what[80];
+
+	for (int k = 0; k < SO_C_MAX; k++) {
+		__s64 want = (mask >> k) & 1;
+
+		if (delta[k] == want)
+			continue;
+		snprintf(what, sizeof(what), "counter %s change", cnames[k]);
+		case_fail("%s: expected %+lld, got %+lld", what, (long long)want,
+			  (long long)delta[k]);
+		ok = false;
+	}
+	return ok;
+}
+
+bool check_xdp(const struct xdp_result *r, __u32 verdict, __u64 mask)
+{
+	bool ok = true;
+
+	if (r->err)
+		return false;
+	if (r->verdict != verdict) {
+		case_fail("verdict: expected %s, got %s (%u)", xdp_verdict_name(verdict),
+			  xdp_verdict_name(r->verdict), r->verdict);
+		ok = false;
+	}
+	if (!verdicts_add_up(r->delta)) {
+		case_fail("verdict counters: expected exactly one kind-V counter +1");
+		ok = false;
+	}
+	return check_counters(r->delta, mask) && ok;
+}

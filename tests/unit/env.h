@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * env.h - the world the tests run in: a fresh network namespace, the loaded
+ * skeleton, its maps filled with a known configuration, and wrappers around
+ * BPF_PROG_RUN that also record what the counters did.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "shakeoff.h"
+#include "pktbuild.h"
+
+/* Bit of a counter in an expected-counters mask: C(SYN_SEEN) | C(SYNACK_SENT). */
+#define C(id) (1ULL << SO_C_##id)
+
+/* Protected ports of the test configuration: 80 and 8000-8100; 81 is not. */
+#define PORT_OPEN 80
+#define PORT_RANGE_LO 8000
+#define PORT_RANGE_HI 8100
+#define PORT_UNPROT 81
+
+extern const struct so_config default_cfg;
+extern const struct so_secret default_secret;
+
+/* The secret the maps hold now (the reference cookies use it). */
+extern struct so_secret cur_secret;
+extern struct so_config cur_cfg;
+
+int env_setup(void);
+void env_teardown(void);
+
+int set_config(const struct so_config *cfg);
+int set_secret(const struct so_secret *sec);
+/* Back to default_cfg / default_secret. */
+void reset_maps(void);
+
+/* One XDP run: the frame that came out (metadata first), its verdict, the
+ * CLOCK_TAI window around the run and what every counter did. */
+struct xdp_result {
+	int err;            /* of bpf_prog_test_run_opts, -errno */
+	__u32 verdict;
+	__u8 out[4096];
+	__u32 out_len;      /* metadata + frame */
+	__u32 meta_len;     /* ctx_out.data: bytes of metadata before the frame */
+	__u64 tai0, tai1;   /* CLOCK_TAI ns just before and just after */
+	__s64 delta[SO_C_MAX];
+};
+
+/* Run xdp_shakeoff on a frame; meta_len bytes of zeroed metadata go before it
+ * (a multiple of 4, at most 32; 0 for a plain frame). */
+int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r);
+/* Whether BPF_PROG_RUN takes an XDP frame shorter than an Ethernet header
+ * (behind metadata, since the data itself must be 14 bytes at least). */
+bool xdp_runs_short_frames(void);
+/* Run a TC program (tc_ingress or tc_egress); verdict in *ret. */
+int run_tc(bool ingress, const struct frame *f, __u32 *ret, __s64 delta[SO_C_MAX]);
+
+/* Record a mismatch unless every counter in mask rose by exactly one and all
+ * others stayed unchanged. */
+bool check_counters(const __s64 delta[SO_C_MAX], __u64 mask);
+/* The XDP verdict (named) and the counters of a run, with check_counters. */
+bool check_xdp(const struct xdp_result *r, __u32 verdict, __u64 mask);
+
+/* Every XDP run is tallied: did exactly one verdict counter (kind V) rise, by
+ * exactly one? The names of the runs that broke the rule are kept. */
+extern int verdict_runs, verdict_bad_runs;
+extern char verdict_bad_names[512];
+/* Whether exactly one kind-V counter rose by one in this delta. */
+bool verdicts_add_up(const __s64 delta[SO_C_MAX]);
+
+const char *counter_name(int c);
+const char *xdp_verdict_name(__u32 v);

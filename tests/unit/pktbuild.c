@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pktbuild.c - see pktbuild.h. Written byte by byte, in network order, without
+ * the kernel's header structs, so that it shares no layout code with bpf/. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+
+#include "pktbuild.h"
+
+static const __u8 mac_client[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const __u8 mac_server[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+
+__u32 csum_partial(const void *p, size_t n, __u32 sum)
+{
+	const __u8 *b = p;
+	__u64 s = sum;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += get16(b + i);
+	if (n & 1)
+		s += (__u32)b[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (__u32)s;
+}
+
+__u16 csum_fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+__u32 pseudo_sum(int family, const __u8 *saddr, const __u8 *daddr, __u32 len, __u8 proto)
+{
+	int alen = family == 6 ? 16 : 4;
+	__u8 tail[8] = { 0 };
+	__u32 sum;
+
+	sum = csum_partial(saddr, alen, 0);
+	sum = csum_partial(daddr, alen, sum);
+	put32(tail, len); /* IPv4: 0, proto, len16 sums the same as len32, 0, proto */
+	tail[7] = proto;
+	return csum_partial(tail, sizeof(tail), sum);
+}
+
+void spec_addrs(const struct pkt_spec *s, __u8 saddr[16], __u8 daddr[16])
+{
+	int af = s->family == 6 ? AF_INET6 : AF_INET;
+	const char *sa = s->saddr ? s->saddr : af == AF_INET6 ? "2001:db8::1" : "192.0.2.1";
+	const char *da = s->daddr ? s->daddr : af == AF_INET6 ? "2001:db8::2" : "198.51.100.2";
+
+	memset(saddr, 0, 16);
+	memset(daddr, 0, 16);
+	if (inet_pton(af, sa, saddr) != 1 || inet_pton(af, da, daddr) != 1)
+		fprintf(stderr, "pktbuild: bad address %s or %s\n", sa, da);
+}
+
+/* The option bytes of a TCP header; returns their length (a multiple of 4). */
+static int tcp_opts(const struct pkt_spec *s, __u8 *o)
+{
+	int n = 0;
+
+	if (s->raw_opts) {
+		memcpy(o, s->raw_opts, s->raw_len);
+		n = s->raw_len;
+		while (n % 4)
+			o[n++] = 0; /* EOL */
+		return n;
+	}
+	if (s->opts & O_MSS) {
+		o[n++] = 2, o[n++] = 4;
+		put16(o + n, s->mss), n += 2;
+	}
+	if (s->opts & O_TS) {
+		if (s->opts & O_SACK)
+			o[n++] = 4, o[n++] = 2;
+		else
+			o[n++] = 1, o[n++] = 1;
+		o[n++] = 8, o[n++] = 10;
+		put32(o + n, spec_tsval(s)), n += 4;
+		put32(o + n, s->tsecr), n += 4;
+	} else if (s->opts & O_SACK) {
+		o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
+	}
+	if (s->opts & O_WS)
+		o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = s->wscale;
+	return n;
+}
+
+static __u32 build_tcp(const struct pkt_spec *s, __u8 *t)
+{
+	int optlen = tcp_opts(s, t + 20);
+	__u32 hlen = 20 + optlen;
+
+	put16(t, spec_sport(s));
+	put16(t + 2, spec_dport(s));
+	put32(t + 4, spec_seq(s));
+	put32(t + 8, s->ack);
+	t[12] = (s->doff ? s->doff : hlen / 4) << 4;
+	t[13] = s->flags ? s->flags : F_SYN;
+	put16(t + 14, s->window ? s->window : 64240);
+	put16(t + 16, 0); /* checksum, later */
+	put16(t + 18, 0);
+	for (int i = 0; i < s->payload_len; i++)
+		t[hlen + i] = 0xa5 + i;
+	return hlen + s->payload_len;
+}
+
+static __u32 build_udp(const struct pkt_spec *s, __u8 *u)
+{
+	__u32 len = 8 + s->payload_len;
+
+	put16(u, spec_sport(s));
+	put16(u + 2, spec_dport(s));
+	put16(u + 4, len);
+	put16(u + 6, 0);
+	for (int i = 0; i < s->payload_len; i++)
+		u[8 + i] = 0xa5 + i;
+	return len;
+}
+
+/* IPv4 header with options at f->l3, for an L4 part of l4len bytes. */
+static void build_ip4(const struct pkt_spec *s, struct frame *f, __u32 l4len, __u8 proto)
+{
+	__u8 *ip = f->b + f->l3, sa[16], da[16];
+	__u32 hlen = 20 + s->ipopt_len;
+
+	spec_addrs(s, sa, da);
+	ip[0] = 0x40 | (s->ihl ? s->ihl : hlen / 4);
+	ip[1] = 0;
+	put16(ip + 2, hlen + l4len + s->len_delta);
+	put16(ip + 4, 0x1234);
+	put16(ip + 6, (s->no_df ? 0 : 0x4000) | s->frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	put16(ip + 10, 0);
+	memcpy(ip + 12, sa, 4);
+	memcpy(ip + 16, da, 4);
+	if (s->ipopt_len) {
+		const __u8 ra[4] = { 0x94, 0x04, 0x00, 0x00 }; /* Router Alert, RFC 2113 */
+
+		memcpy(ip + 20, ra, 4);
+		memset(ip + 24, 1, s->ipopt_len - 4); /* NOPs */
+	}
+	put16(ip + 10, csum_fold(csum_partial(ip, hlen, 0)));
+}
+
+static void build_ip6(const struct pkt_spec *s, struct frame *f, __u32 l4len, __u8 proto)
+{
+	__u8 *ip = f->b + f->l3;
+
+	put32(ip, 0x60000000);
+	put16(ip + 4, l4len + s->len_delta);
+	ip[6] = proto;
+	ip[7] = 64;
+	spec_addrs(s, ip + 8, ip + 24);
+}
+
+static void build_arp(struct frame *f)
+{
+	static const __u8 arp[28] = {
+		0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,     /* Ethernet, IPv4, request */
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 192, 0, 2, 1, /* sender */
+		0, 0, 0, 0, 0, 0, 198, 51, 100, 2,               /* target */
+	};
+
+	memcpy(f->b + 14, arp, sizeof(arp));
+	f->len = 14 + sizeof(arp);
+}
+
+/* L4 checksum over the real L4 bytes, whatever the length fields claim. */
+static void l4_checksum(const struct pkt_spec *s, struct frame *f, __u32 l4len, __u8 proto)
+{
+	__u8 sa[16], da[16], *l4 = f->b + f->l4;
+	int coff = proto == IPPROTO_TCP ? 16 : 6;
+	__u16 c;
+
+	spec_addrs(s, sa, da);
+	c = csum_fold(csum_partial(l4, l4len, pseudo_sum(s->family == 6 ? 6 : 4, sa, da, l4len,
+							     proto)));
+	if (proto == IPPROTO_UDP && c == 0)
+		c = 0xffff;
+	put16(l4 + coff, c);
+	if (s->bad_tcp_csum)
+		put16(l4 + coff, c ^ 0x0100);
+}
+
+int pkt_build(const struct pkt_spec *s, struct frame *f)
+{
+	__u8 proto = s->l4 ? s->l4 : IPPROTO_TCP;
+	__u16 ethp = s->eth_proto ? s->eth_proto : s->family == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	__u32 l4len;
+
+	if (s->ipopt_len % 4 || s->ipopt_len > 40 || (s->ipopt_len && s->ipopt_len < 4)) {
+		fprintf(stderr, "pktbuild: ipopt_len %u\n", s->ipopt_len);
+		return -1;
+	}
+	memset(f, 0, sizeof(*f));
+	memcpy(f->b, mac_server, 6);
+	memcpy(f->b + 6, mac_client, 6);
+	put16(f->b + 12, ethp);
+	f->l3 = 14;
+	if (ethp == ETH_P_ARP) {
+		build_arp(f);
+		return 0;
+	}
+	f->l4 = f->l3 + (s->family == 6 ? 40 : 20 + s->ipopt_len);
+	l4len = proto == IPPROTO_TCP ? build_tcp(s, f->b + f->l4) : build_udp(s, f->b + f->l4);
+	l4_checksum(s, f, l4len, proto);
+	if (s->family == 6) {
+		build_ip6(s, f, l4len, proto);
+	} else {
+		build_ip4(s, f, l4len, proto);
+		if (s->bad_ip_csum)
+			f->b[f->l3 + 11] ^= 0x01;
+	}
+	f->len = f->l4 + l4len + s->eth_pad;
+	if (s->truncate && s->truncate < f->len)
+		f->len = s->truncate;
+	return 0;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pktbuild.h - a small Ethernet / IPv4 / IPv6 / TCP / UDP / ARP frame builder.
+ *
+ * A struct pkt_spec describes the frame; zero fields take the defaults below,
+ * so a fixture names only what makes it special. Checksums are right unless a
+ * knob breaks them; the malformation knobs are applied before the checksums,
+ * so a malformed frame is wrong only in the way it says.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* TCP flags, as in byte 13 of the header. */
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
+
+/* TCP options to emit, in Linux's order: MSS, SACK-perm + TS (04 02 08 0a),
+ * or NOP NOP TS, or NOP NOP SACK-perm; then NOP WS. */
+#define O_MSS 0x1
+#define O_SACK 0x2
+#define O_TS 0x4
+#define O_WS 0x8
+#define O_LINUX (O_MSS | O_SACK | O_TS | O_WS)
+
+#define PKT_MAX 2048
+
+struct pkt_spec {
+	int family;         /* 4 (default) or 6 */
+	__u16 eth_proto;    /* override the EtherType; ETH_P_ARP builds an ARP request */
+	__u8 l4;            /* IPPROTO_TCP (default) or IPPROTO_UDP */
+	const char *saddr;  /* client; default 192.0.2.1 / 2001:db8::1 */
+	const char *daddr;  /* server; default 198.51.100.2 / 2001:db8::2 */
+	__u16 sport;        /* default 40000 */
+	__u16 dport;        /* default 80 */
+	__u32 seq;          /* default 0x11223344 */
+	__u32 ack;
+	__u8 flags;         /* F_*; default F_SYN */
+	__u16 window;       /* default 64240 */
+	/* TCP options */
+	unsigned opts;      /* O_* */
+	__u16 mss;
+	__u8 wscale;
+	__u32 tsval;        /* default 0x01020304 when O_TS */
+	__u32 tsecr;
+	const __u8 *raw_opts; /* instead of opts: these bytes (padded with EOL) */
+	__u8 raw_len;
+	__u16 payload_len;  /* bytes of 0xa5.. after the TCP/UDP header */
+	/* IPv4 */
+	__u8 ipopt_len;     /* Router Alert + NOPs, a multiple of 4, <= 40 */
+	bool no_df;
+	__u16 frag;         /* IP_MF and/or offset in 8-byte units */
+	/* breakage */
+	bool bad_ip_csum;
+	bool bad_tcp_csum;
+	__u8 ihl;           /* override the IPv4 IHL */
+	__u8 doff;          /* override the TCP data offset */
+	int len_delta;      /* added to IPv4 tot_len / IPv6 payload_len */
+	__u16 truncate;     /* cut the frame to this many bytes */
+	__u8 eth_pad;       /* zero bytes after the IP packet (Ethernet padding) */
+};
+
+struct frame {
+	__u8 b[PKT_MAX];
+	__u32 len;
+	__u32 l3, l4;       /* offsets of the IP and TCP/UDP headers */
+};
+
+/* The default addresses, in the byte order of the packet. */
+void spec_addrs(const struct pkt_spec *s, __u8 saddr[16], __u8 daddr[16]);
+/* Build the frame; -1 (and a message on stderr) if the spec is impossible. */
+int pkt_build(const struct pkt_spec *s, struct frame *f);
+
+/* RFC 1071 sum helpers, shared with the checkers. */
+__u32 csum_partial(const void *p, size_t n, __u32 sum);
+__u16 csum_fold(__u32 sum);
+/* Sum of the pseudo-header (family 4 or 6), addresses in packet order. */
+__u32 pseudo_sum(int family, const __u8 *saddr, const __u8 *daddr, __u32 len, __u8 proto);
+
+static inline __u16 get16(const __u8 *p)
+{
+	return (__u16)p[0] << 8 | p[1];
+}
+
+static inline __u32 get32(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+}
+
+static inline void put16(__u8 *p, __u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static inline void put32(__u8 *p, __u32 v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* The values a spec stands for once its defaults are applied. */
+static inline __u32 spec_seq(const struct pkt_spec *s)
+{
+	return s->seq ? s->seq : 0x11223344;
+}
+
+static inline __u16 spec_sport(const struct pkt_spec *s)
+{
+	return s->sport ? s->sport : 40000;
+}
+
+static inline __u16 spec_dport(const struct pkt_spec *s)
+{
+	return s->dport ? s->dport : 80;
+}
+
+static inline __u32 spec_tsval(const struct pkt_spec *s)
+{
+	return s->tsval ? s->tsval : 0x01020304;
+}

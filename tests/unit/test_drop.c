@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_drop.c - what XDP must not answer: malformed headers, bad checksums,
+ * SYNs with FIN or RST, fragments (dropped and counted by reason), and traffic
+ * that is not shakeoff's (passed, the frame unchanged byte for byte).
+ */
+#include <string.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+
+#include "cases.h"
+#include "harness.h"
+
+/* Fixture rows leave their trailing fields zero on purpose. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#define V4(...) { .family = 4, __VA_ARGS__ }
+#define V6(...) { .family = 6, __VA_ARGS__ }
+#define LINUX(m, w) .opts = O_LINUX, .mss = (m), .wscale = (w)
+#define IP_MF 0x2000
+
+#define MALFORMED XDP_DROP, C(DROP_MALFORMED)
+#define PASSED XDP_PASS, C(PASSED), true
+#define SYN_DROP(reason) XDP_DROP, C(SYN_SEEN) | C(reason)
+
+struct drop_case {
+	const char *name;
+	struct pkt_spec in;
+	__u32 verdict;
+	__u64 counters;
+	bool same;       /* the frame must come out unchanged */
+	__u32 meta_len;  /* metadata before the frame: BPF_PROG_RUN refuses data
+			  * shorter than an Ethernet header, not a shorter frame
+			  * behind metadata */
+};
+
+static const struct drop_case drop_cases[] = {
+	/* truncated or inconsistent headers */
+	{ "trunc_eth_10",            V4(.truncate = 10),                   MALFORMED, false, 8 },
+	{ "trunc_ip4_eth_only",      V4(.truncate = 14),                   MALFORMED },
+	{ "trunc_ip4_hdr",           V4(.truncate = 14 + 12),              MALFORMED },
+	{ "trunc_ip6_hdr",           V6(.truncate = 14 + 30),              MALFORMED },
+	{ "trunc_tcp4_hdr",          V4(.truncate = 14 + 20 + 10),         MALFORMED },
+	{ "trunc_tcp6_hdr",          V6(.truncate = 14 + 40 + 10),         MALFORMED },
+	{ "trunc_tcp4_opts",         V4(LINUX(1460, 7), .truncate = 14 + 20 + 30), MALFORMED },
+	{ "ip4_tot_len_short",       V4(.len_delta = -10),                 MALFORMED },
+	{ "ip4_tot_len_long",        V4(.len_delta = 10),                  MALFORMED },
+	{ "ip6_payload_len_short",   V6(.len_delta = -10),                 MALFORMED },
+	{ "ip6_payload_len_long",    V6(.len_delta = 10),                  MALFORMED },
+	{ "ip4_ihl_4",               V4(.ihl = 4),                         MALFORMED },
+	{ "ip4_ihl_15_no_options",   V4(.ihl = 15),                        MALFORMED },
+	{ "tcp4_doff_15",            V4(.doff = 15),                       MALFORMED },
+	{ "tcp4_doff_4",             V4(.doff = 4),                        MALFORMED },
+	{ "tcp6_doff_15",            V6(.doff = 15),                       MALFORMED },
+	/* bad checksums, bad flags */
+	{ "syn4_bad_ip_csum",        V4(LINUX(1460, 7), .bad_ip_csum = true),  SYN_DROP(DROP_IP_CSUM) },
+	{ "syn4_ip_options_bad_ip_csum", V4(.ipopt_len = 8, .bad_ip_csum = true), SYN_DROP(DROP_IP_CSUM) },
+	{ "syn4_bad_tcp_csum",       V4(LINUX(1460, 7), .bad_tcp_csum = true), SYN_DROP(DROP_TCP_CSUM) },
+	{ "syn4_payload_bad_tcp_csum", V4(.payload_len = 7, .bad_tcp_csum = true), SYN_DROP(DROP_TCP_CSUM) },
+	{ "syn6_bad_tcp_csum",       V6(LINUX(1440, 7), .bad_tcp_csum = true), SYN_DROP(DROP_TCP_CSUM) },
+	{ "syn4_fin",                V4(.flags = F_SYN | F_FIN),           SYN_DROP(DROP_SYN_FLAGS) },
+	{ "syn4_rst",                V4(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
+	{ "syn6_fin",                V6(.flags = F_SYN | F_FIN),           SYN_DROP(DROP_SYN_FLAGS) },
+	{ "syn6_rst",                V6(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
+	/* IPv4 fragments */
+	{ "frag4_first_protected",   V4(LINUX(1460, 7), .frag = IP_MF),    XDP_DROP, C(DROP_FRAGMENT) },
+	{ "frag4_first_unprotected", V4(.frag = IP_MF, .dport = 81),       PASSED },
+	{ "frag4_later_protected",   V4(.frag = IP_MF | 100),              PASSED },
+	{ "frag4_last_protected",    V4(.frag = 100),                      PASSED },
+	/* not shakeoff's: passed untouched */
+	{ "syn4_unprotected_81",     V4(LINUX(1460, 7), .dport = 81),      PASSED },
+	{ "syn4_unprotected_7999",   V4(LINUX(1460, 7), .dport = 7999),    PASSED },
+	{ "syn4_unprotected_8101",   V4(LINUX(1460, 7), .dport = 8101),    PASSED },
+	{ "syn4_unprotected_bad_csum", V4(.dport = 81, .bad_ip_csum = true, .bad_tcp_csum = true), PASSED },
+	{ "syn6_unprotected_81",     V6(LINUX(1440, 7), .dport = 81),      PASSED },
+	{ "ack4_unprotected_81",     V4(.flags = F_ACK, .ack = 1, .dport = 81), PASSED },
+	{ "rst6_unprotected_81",     V6(.flags = F_RST, .dport = 81),      PASSED },
+	{ "udp4_port_80",            V4(.l4 = IPPROTO_UDP, .payload_len = 20), PASSED },
+	{ "udp6_port_80",            V6(.l4 = IPPROTO_UDP, .payload_len = 20), PASSED },
+	{ "arp_request",             V4(.eth_proto = ETH_P_ARP),           PASSED },
+	{ "ethertype_unknown",       V4(.eth_proto = 0x88b5),              PASSED },
+};
+
+static void run_drop_case(const struct drop_case *c)
+{
+	static struct xdp_result r;
+	struct frame f;
+
+	if (pkt_build(&c->in, &f)) {
+		case_fail("cannot build the frame");
+		return;
+	}
+	if (f.len < 14 && !xdp_runs_short_frames()) {
+		case_skip("this kernel's BPF_PROG_RUN refuses XDP frames shorter than 14 bytes "
+			  "(EINVAL), even behind metadata");
+		return;
+	}
+	if (run_xdp(&f, c->meta_len, &r))
+		return;
+	check_xdp(&r, c->verdict, c->counters);
+	if (c->same && check_u64(r.meta_len, c->meta_len, "metadata bytes") &&
+	    check_u64(r.out_len - r.meta_len, f.len, "frame length (unchanged)"))
+		check_bytes(r.out + r.meta_len, f.b, f.len, "frame (unchanged)");
+	if (case_failed()) {
+		dump("in", f.b, f.len);
+		dump("out", r.out, r.out_len);
+	}
+}
+
+void test_drop(void)
+{
+	for (size_t i = 0; i < sizeof(drop_cases) / sizeof(drop_cases[0]); i++) {
+		if (!case_begin(drop_cases[i].name))
+			continue;
+		run_drop_case(&drop_cases[i]);
+		case_end();
+	}
+}

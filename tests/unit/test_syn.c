@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_syn.c - SYNs to protected ports: each must come back as a SYN-ACK
+ * (XDP_TX) whose every byte is checked by check_synack(), counted as
+ * syn_seen + synack_sent.
+ *
+ * MSS tables (include/shakeoff.h): v4 536 1200 1300 1360 1400 1440 1460 8960,
+ *                                  v6 1220 1280 1340 1380 1400 1420 1440 8940.
+ */
+#include <linux/bpf.h>
+
+#include "cases.h"
+#include "harness.h"
+
+/* Fixture rows leave their trailing fields zero on purpose. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#define V4(...) { .family = 4, __VA_ARGS__ }
+#define V6(...) { .family = 6, __VA_ARGS__ }
+#define LINUX(m, w) .opts = O_LINUX, .mss = (m), .wscale = (w)
+#define ALL (R_TS | R_SACK | R_WS)
+
+struct syn_case {
+	const char *name;
+	struct pkt_spec in;
+	struct synack_exp exp;          /* { mss_idx, R_* in the reply, client ws } */
+	const struct so_config *cfg;    /* NULL: default_cfg */
+	__u32 verdict;                  /* 0: XDP_TX */
+};
+
+static const __u8 tfo_opts[] = {
+	2, 4, 0x05, 0xb4,                                   /* MSS 1460 */
+	4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,                /* SACK-perm, TS 0x01020304 */
+	1, 3, 3, 7,                                         /* NOP, WS 7 */
+	34, 10, 0xc0, 0x0c, 0x1e, 0x5a, 0x11, 0x22, 0x33, 0x44, /* TFO cookie */
+};
+static const __u8 eol_opts[] = {
+	2, 4, 0x05, 0xb4, 0, 0, 0, 0,                       /* MSS 1460, EOL */
+	8, 10, 1, 2, 3, 4, 0, 0, 0, 0,                      /* TS after EOL: not an option */
+};
+static const __u8 unknown_opts[] = {
+	30, 4, 0xaa, 0xbb,                                  /* an unknown kind */
+	2, 4, 0x05, 0x78,                                   /* MSS 1400 */
+	1, 1, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,                /* NOP NOP TS */
+};
+
+static const struct so_config cfg_no_opts = { .mss4 = 1460, .mss6 = 1440, .wscale = 7,
+					      .ttl = 64, .options = 0 };
+static const struct so_config cfg_ts_only = { .mss4 = 1460, .mss6 = 1440, .wscale = 7,
+					      .ttl = 64, .options = SO_OPT_TIMESTAMPS };
+static const struct so_config cfg_no_sack = { .mss4 = 1460, .mss6 = 1440, .wscale = 7, .ttl = 64,
+					      .options = SO_OPT_TIMESTAMPS | SO_OPT_WSCALE };
+static const struct so_config cfg_other = { .mss4 = 1380, .mss6 = 1300, .wscale = 14, .ttl = 128,
+					    .options = SO_OPT_TIMESTAMPS | SO_OPT_SACK |
+						       SO_OPT_WSCALE };
+static const struct so_config cfg_redirect = { .mss4 = 1460, .mss6 = 1440, .wscale = 7, .ttl = 64,
+					       .tx_mode = SO_TX_REDIRECT,
+					       .options = SO_OPT_TIMESTAMPS | SO_OPT_SACK |
+							  SO_OPT_WSCALE };
+
+static const struct syn_case syn_cases[] = {
+	/* IPv4, option mixes */
+	{ "syn4_no_opts",         V4(),                                       { 0, 0 } },
+	{ "syn4_mss_only",        V4(.opts = O_MSS, .mss = 1460),             { 6, 0 } },
+	{ "syn4_linux",           V4(LINUX(1460, 7)),                         { 6, ALL, 7 } },
+	{ "syn4_linux_ws0",       V4(LINUX(1460, 0)),                         { 6, ALL, 0 } },
+	{ "syn4_ts_only",         V4(.opts = O_TS, .tsval = 0xdeadbeef),      { 0, R_TS } },
+	{ "syn4_mss_ts",          V4(.opts = O_MSS | O_TS, .mss = 1400),      { 4, R_TS } },
+	{ "syn4_sack_ts",         V4(.opts = O_MSS | O_SACK | O_TS, .mss = 1460), { 6, R_TS | R_SACK } },
+	{ "syn4_ts_ws",           V4(.opts = O_MSS | O_TS | O_WS, .mss = 1460, .wscale = 2), { 6, R_TS | R_WS, 2 } },
+	{ "syn4_ws_no_ts",        V4(.opts = O_MSS | O_WS, .mss = 1460, .wscale = 7), { 6, 0 } },
+	{ "syn4_sack_no_ts",      V4(.opts = O_MSS | O_SACK, .mss = 1460),    { 6, 0 } },
+	{ "syn4_sack_ws_no_ts",   V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 7), { 6, 0 } },
+	/* IPv4, client MSS against the table */
+	{ "syn4_mss_1399",        V4(LINUX(1399, 7)),                         { 3, ALL, 7 } },
+	{ "syn4_mss_1400",        V4(LINUX(1400, 7)),                         { 4, ALL, 7 } },
+	{ "syn4_mss_1201_no_ts",  V4(.opts = O_MSS, .mss = 1201),             { 1, 0 } },
+	{ "syn4_mss_536",         V4(.opts = O_MSS, .mss = 536),              { 0, 0 } },
+	{ "syn4_mss_500_below_min", V4(.opts = O_MSS, .mss = 500),            { 0, 0 } },
+	{ "syn4_mss_8959",        V4(LINUX(8959, 7)),                         { 6, ALL, 7 } },
+	{ "syn4_mss_8960",        V4(LINUX(8960, 7)),                         { 7, ALL, 7 } },
+	{ "syn4_mss_65535_huge",  V4(LINUX(65535, 7)),                        { 7, ALL, 7 } },
+	/* IPv4, window scale clamped to 14 (RFC 7323 2.3) */
+	{ "syn4_ws14",            V4(LINUX(1460, 14)),                        { 6, ALL, 14 } },
+	{ "syn4_ws15_clamped",    V4(LINUX(1460, 15)),                        { 6, ALL, 14 } },
+	{ "syn4_ws255_clamped",   V4(LINUX(1460, 255)),                       { 6, ALL, 14 } },
+	/* IPv4 header variants and payload */
+	{ "syn4_ip_options_4",    V4(LINUX(1460, 7), .ipopt_len = 4),         { 6, ALL, 7 } },
+	{ "syn4_ip_options_40",   V4(LINUX(1460, 7), .ipopt_len = 40),        { 6, ALL, 7 } },
+	{ "syn4_no_df",           V4(LINUX(1460, 7), .no_df = true),          { 6, ALL, 7 } },
+	{ "syn4_payload_tfo",     V4(.raw_opts = tfo_opts, .raw_len = sizeof(tfo_opts), .payload_len = 100), { 6, ALL, 7 } },
+	{ "syn4_payload_odd",     V4(.opts = O_MSS, .mss = 1460, .payload_len = 7), { 6, 0 } },
+	{ "syn4_eth_padding",     V4(.eth_pad = 6),                           { 0, 0 } },
+	{ "syn4_opts_after_eol",  V4(.raw_opts = eol_opts, .raw_len = sizeof(eol_opts)), { 6, 0 } },
+	{ "syn4_unknown_opt",     V4(.raw_opts = unknown_opts, .raw_len = sizeof(unknown_opts)), { 4, R_TS } },
+	{ "syn4_port_8000",       V4(LINUX(1460, 7), .dport = 8000),          { 6, ALL, 7 } },
+	{ "syn4_port_8100",       V4(LINUX(1460, 7), .dport = 8100),          { 6, ALL, 7 } },
+	{ "syn4_seq_ffffffff",    V4(LINUX(1460, 7), .seq = 0xffffffff),      { 6, ALL, 7 } },
+	/* IPv4, what the namespace allows, and the configuration */
+	{ "syn4_cfg_no_opts",     V4(LINUX(1460, 7)),                         { 6, 0 }, &cfg_no_opts },
+	{ "syn4_cfg_ts_only",     V4(LINUX(1460, 7)),                         { 6, R_TS }, &cfg_ts_only },
+	{ "syn4_cfg_no_sack",     V4(LINUX(1460, 7)),                         { 6, R_TS | R_WS, 7 }, &cfg_no_sack },
+	{ "syn4_cfg_mss_ws_ttl",  V4(LINUX(1460, 7)),                         { 6, ALL, 7 }, &cfg_other },
+	{ "syn4_cfg_redirect",    V4(LINUX(1460, 7)),                         { 6, ALL, 7 }, &cfg_redirect, XDP_REDIRECT },
+	/* IPv6 */
+	{ "syn6_no_opts",         V6(),                                       { 0, 0 } },
+	{ "syn6_mss_only",        V6(.opts = O_MSS, .mss = 1440),             { 6, 0 } },
+	{ "syn6_linux",           V6(LINUX(1440, 7)),                         { 6, ALL, 7 } },
+	{ "syn6_ts_only",         V6(.opts = O_TS),                           { 0, R_TS } },
+	{ "syn6_sack_ts",         V6(.opts = O_MSS | O_SACK | O_TS, .mss = 1440), { 6, R_TS | R_SACK } },
+	{ "syn6_ws_no_ts",        V6(.opts = O_MSS | O_WS, .mss = 1440, .wscale = 7), { 6, 0 } },
+	{ "syn6_sack_no_ts",      V6(.opts = O_MSS | O_SACK, .mss = 1440),    { 6, 0 } },
+	{ "syn6_mss_1419",        V6(LINUX(1419, 7)),                         { 4, ALL, 7 } },
+	{ "syn6_mss_1281_no_ts",  V6(.opts = O_MSS, .mss = 1281),             { 1, 0 } },
+	{ "syn6_mss_1000_below_min", V6(LINUX(1000, 7)),                      { 0, ALL, 7 } },
+	{ "syn6_mss_65535_huge",  V6(LINUX(65535, 7)),                        { 7, ALL, 7 } },
+	{ "syn6_ws15_clamped",    V6(LINUX(1440, 15)),                        { 6, ALL, 14 } },
+	{ "syn6_payload_tfo",     V6(.raw_opts = tfo_opts, .raw_len = sizeof(tfo_opts), .payload_len = 100), { 6, ALL, 7 } },
+	{ "syn6_payload_odd",     V6(.opts = O_MSS, .mss = 1440, .payload_len = 7), { 6, 0 } },
+	{ "syn6_cfg_no_opts",     V6(LINUX(1440, 7)),                         { 6, 0 }, &cfg_no_opts },
+	{ "syn6_cfg_mss_ws_ttl",  V6(LINUX(1440, 7)),                         { 6, ALL, 7 }, &cfg_other },
+	{ "syn6_cfg_redirect",    V6(LINUX(1440, 7)),                         { 6, ALL, 7 }, &cfg_redirect, XDP_REDIRECT },
+};
+
+static void run_syn_case(const struct syn_case *c)
+{
+	static struct xdp_result r;
+	__u32 want = c->verdict ? c->verdict : XDP_TX;
+	struct frame f;
+
+	if (c->cfg && set_config(c->cfg)) {
+		case_fail("cannot write the config map");
+		return;
+	}
+	if (pkt_build(&c->in, &f)) {
+		case_fail("cannot build the SYN");
+		return;
+	}
+	if (run_xdp(&f, 0, &r) == 0) {
+		check_xdp(&r, want, C(SYN_SEEN) | C(SYNACK_SENT));
+		if (r.verdict == want)
+			check_synack(&c->in, &f, &r, &c->exp);
+	}
+	if (case_failed()) {
+		dump("SYN in", f.b, f.len);
+		dump("out", r.out, r.out_len);
+	}
+	if (c->cfg)
+		reset_maps();
+}
+
+void test_syn(void)
+{
+	for (size_t i = 0; i < sizeof(syn_cases) / sizeof(syn_cases[0]); i++) {
+		if (!case_begin(syn_cases[i].name))
+			continue;
+		run_syn_case(&syn_cases[i]);
+		case_end();
+	}
+}
