@@ -1,0 +1,488 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/lib.sh - shared helpers of the namespace tests and the demo (sourced).
+#
+# A test is a bash script that sources this file, builds its namespaces with
+# setup_pair, and reports one line per check on stdout:
+#   ok NAME        FAIL NAME: expected X, got Y        skip NAME: reason
+# and ends with `finish`. Everything it creates (namespaces, veths, servers,
+# attachments, pins, temp files) is removed by the EXIT trap, also when the
+# script dies half-way; a script that ends without `finish` reports a FAIL.
+#
+# Names: every namespace and interface is "so" + a role + a per-run id
+# ($$ and $RANDOM in hex), at most 15 characters. Addresses: 198.18.0.0/15
+# and 2001:2::/48 only (benchmarking ranges, RFC 2544 and RFC 5180); the
+# namespaces get no default route, so nothing can leave them.
+#
+# Environment: SHAKEOFF (the CLI; default $O/shakeoff, O default build),
+# PY (default /usr/bin/python3), V=1 (print the commands that run),
+# DEBUG=1 (on failure, open a shell in the server namespace before cleanup).
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+O=${O:-build}
+case $O in /*) ;; *) O=$TOP/$O ;; esac
+SHAKEOFF=${SHAKEOFF:-$O/shakeoff}
+PY=${PY:-/usr/bin/python3}
+TCPTOOL=$TOP/tests/netns/tcptool.py
+V=${V:-0}
+DEBUG=${DEBUG:-0}
+
+# Test name: the script's name without "test_" and ".sh".
+TEST=${TEST:-$(basename "$0" .sh)}
+TEST=${TEST#test_}
+
+RUNID=$(printf '%x%04x' $$ $((RANDOM)))
+PIN_ROOT=/sys/fs/bpf/shakeoff
+
+# Addresses of every pair (each pair lives in its own two namespaces).
+C4=198.18.0.1
+S4=198.18.0.2
+C6=2001:2::1
+S6=2001:2::2
+
+_NS=()         # namespaces to delete
+_PIDS=()       # background processes to end
+_ATTACHED=()   # "NS IFACE" pairs to detach
+_PINDIRS=()    # pin directories that must not outlive the run
+_FAILS=0
+_DONE=0
+TMPD=
+
+# --- reporting -------------------------------------------------------------
+
+ok() { echo "ok $TEST/$1"; }
+skip() { echo "skip $TEST/$1: $2"; }
+fail() {
+	echo "FAIL $TEST/$1: $2"
+	_FAILS=$((_FAILS + 1))
+}
+say() { echo "# $*"; }
+vsay() { [ "$V" = 1 ] && echo "# $*"; return 0; }
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+}
+
+# check_num NAME OP N ACTUAL: ACTUAL must be an integer and ACTUAL OP N
+# (OP one of -eq -ne -ge -gt -le -lt).
+check_num() {
+	local name=$1 op=$2 n=$3 actual=$4
+	if ! [[ $n =~ ^[0-9]+$ ]]; then
+		fail "$name" "no reference value to compare $actual with (got '$n')"
+	elif ! [[ $actual =~ ^[0-9]+$ ]]; then
+		fail "$name" "expected a number $op $n, got '$actual'"
+	elif test "$actual" "$op" "$n"; then
+		ok "$name"
+	else
+		fail "$name" "expected $op $n, got $actual"
+	fi
+}
+
+# check_grep NAME REGEX TEXT: TEXT must match the extended REGEX.
+check_grep() {
+	if grep -Eq -- "$2" <<<"$3"; then ok "$1"; else fail "$1" "expected /$2/ in '$(_oneline "$3")'"; fi
+}
+
+# check_nogrep NAME REGEX TEXT: TEXT must not match.
+check_nogrep() {
+	if [ -z "$3" ]; then
+		fail "$1" "nothing to look at (empty output)"
+	elif grep -Eq -- "$2" <<<"$3"; then fail "$1" "expected no /$2/ in '$(_oneline "$3")'"; else ok "$1"; fi
+}
+
+# check_run NAME CMD...: CMD must exit 0; on failure its output is shown.
+check_run() {
+	local name=$1 out rc
+	shift
+	vsay "$*"
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then ok "$name"; else fail "$name" "'$*' exited $rc: $(_oneline "$out")"; fi
+	return $rc
+}
+
+_oneline() { tr '\n' ' ' <<<"$1" | sed 's/ *$//' | cut -c1-400; }
+
+# bail NAME MESSAGE: a check failed that the rest of the script depends on.
+bail() {
+	fail "$1" "$2"
+	_DONE=1
+	exit 1
+}
+
+# finish: the last line of every test.
+finish() {
+	_DONE=1
+	exit $((_FAILS > 0))
+}
+
+# --- preconditions -----------------------------------------------------------
+
+# require_root: every test needs root (namespaces, BPF); skip otherwise.
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		skip all "needs root"
+		_DONE=1
+		exit 0
+	fi
+}
+
+# require_cmd CMD...: skip the whole test if a tool is missing.
+require_cmd() {
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null; then
+			skip all "$c not installed (make deps)"
+			_DONE=1
+			exit 0
+		fi
+	done
+}
+
+# require_shakeoff: the CLI must be built; its absence is a failure.
+require_shakeoff() {
+	[ -x "$SHAKEOFF" ] || bail cli "shakeoff not built: $SHAKEOFF missing (make, or SHAKEOFF=path)"
+}
+
+# --- cleanup -------------------------------------------------------------------
+
+_cleanup() {
+	local rc=$? ns p i d
+	set +eu
+	if [ "$_DONE" != 1 ]; then
+		echo "FAIL $TEST/script: ended early (status $rc) before finish"
+		rc=1
+	fi
+	if [ "$DEBUG" = 1 ] && [ "$_FAILS" -gt 0 ] && [ -n "${SNS:-}" ] && [ -t 0 ]; then
+		echo "# DEBUG=1: shell in $SNS; exit to clean up" >&2
+		ip netns exec "$SNS" bash </dev/tty >/dev/tty 2>&1
+	fi
+	for ((i = ${#_ATTACHED[@]} - 1; i >= 0; i--)); do
+		# shellcheck disable=SC2086
+		set -- ${_ATTACHED[i]}
+		[ -e "/run/netns/$1" ] && nsenter --net="/run/netns/$1" "$SHAKEOFF" detach "$2" >/dev/null 2>&1
+	done
+	for p in "${_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	# Anything still running inside our namespaces was started by this test.
+	for ns in "${_NS[@]}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$p" 2>/dev/null
+		done
+	done
+	for d in "${_PINDIRS[@]}"; do
+		if [ -e "$d" ]; then
+			echo "# cleanup: removing pins left behind in $d"
+			rm -rf "$d"
+		fi
+		rmdir "$(dirname "$d")" 2>/dev/null
+	done
+	for ns in "${_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$TMPD" ] && rm -rf "$TMPD"
+	exit $rc
+}
+trap _cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+TMPD=$(mktemp -d /tmp/shakeoff-test.XXXXXX)
+chmod 755 "$TMPD"
+
+# --- namespaces and the veth pair ------------------------------------------------
+
+# setup_pair [TAG [CIF SIF]]: a client and a server namespace joined by a
+# veth pair, created directly inside the namespaces (so two pairs may reuse
+# interface names). Sets CNS SNS (namespaces) and CIF SIF (interfaces).
+# TAG (one character, default "a") tells several pairs of one run apart.
+setup_pair() {
+	local tag=${1:-a}
+	CNS=so${tag}c$RUNID
+	SNS=so${tag}s$RUNID
+	CIF=${2:-so${tag}c$RUNID}
+	SIF=${3:-so${tag}s$RUNID}
+	vsay "setup_pair: $CNS/$CIF <-> $SNS/$SIF"
+	ip netns add "$CNS" || return 1
+	_NS+=("$CNS")
+	ip netns add "$SNS" || return 1
+	_NS+=("$SNS")
+	ip -n "$CNS" link add "$CIF" type veth peer name "$SIF" netns "$SNS" || return 1
+	ip -n "$CNS" link set lo up &&
+		ip -n "$SNS" link set lo up &&
+		ip -n "$CNS" addr add $C4/24 dev "$CIF" &&
+		ip -n "$SNS" addr add $S4/24 dev "$SIF" &&
+		ip -n "$CNS" addr add $C6/64 dev "$CIF" nodad &&
+		ip -n "$SNS" addr add $S6/64 dev "$SIF" nodad &&
+		ip netns exec "$CNS" ethtool -K "$CIF" tx off gro on >/dev/null &&
+		ip -n "$CNS" link set "$CIF" up &&
+		ip -n "$SNS" link set "$SIF" up || return 1
+	_PINDIRS+=("$(pin_dir "$SNS" "$SIF")")
+	# Both ends must be up (carrier) before the first packet.
+	for _ in $(seq 50); do
+		ip -n "$CNS" -br link show dev "$CIF" | grep -q ' UP ' &&
+			ip -n "$SNS" -br link show dev "$SIF" | grep -q ' UP ' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+client_ns_exec() { ip netns exec "$CNS" "$@"; }
+server_ns_exec() { ip netns exec "$SNS" "$@"; }
+
+# ns_inode NS: the inode of a named namespace, as the CLI names its pin dir.
+ns_inode() { stat -L -c %i "/run/netns/$1"; }
+
+# pin_dir NS IFACE: where the CLI pins an attachment.
+pin_dir() { echo "$PIN_ROOT/ns-$(ns_inode "$1")/$2"; }
+
+# --- the CLI -----------------------------------------------------------------------
+
+# shakeoff_in NS ARGS...: run the CLI inside NS (nsenter keeps /sys/fs/bpf).
+shakeoff_in() {
+	local ns=$1
+	shift
+	vsay "nsenter --net=/run/netns/$ns shakeoff $*"
+	nsenter --net="/run/netns/$ns" "$SHAKEOFF" "$@"
+}
+
+# so_attach NS IFACE ARGS...: attach and remember to detach. Its stdout and
+# stderr go to $TMPD/attach.out and .err.
+so_attach() {
+	local ns=$1 ifc=$2 rc
+	shift 2
+	_ATTACHED+=("$ns $ifc")
+	shakeoff_in "$ns" attach "$ifc" "$@" >"$TMPD/attach.out" 2>"$TMPD/attach.err"
+	rc=$?
+	[ "$V" = 1 ] && sed 's/^/#   /' "$TMPD/attach.out" "$TMPD/attach.err"
+	return $rc
+}
+
+# attach_or_bail NS IFACE ARGS...
+attach_or_bail() {
+	so_attach "$@" || bail attach "'shakeoff attach $*' exited $?: $(_oneline "$(cat "$TMPD/attach.err")")"
+}
+
+# json_get KEY < JSON: print one field (dotted path for nested objects, an
+# integer index for arrays). Booleans print as true/false; a missing key
+# prints nothing and returns 1.
+json_get() {
+	"$PY" -c '
+import json, sys
+try:
+    v = json.load(sys.stdin)
+    for k in sys.argv[1].split("."):
+        v = v[int(k)] if isinstance(v, list) else v[k]
+except Exception:
+    sys.exit(1)
+print(json.dumps(v) if isinstance(v, (bool, list, dict)) or v is None else v)
+' "$1"
+}
+
+# so_stat NS IFACE COUNTER: one counter from `shakeoff stats IFACE -j`.
+so_stat() { shakeoff_in "$1" stats "$2" -j 2>/dev/null | json_get "$3"; }
+
+# so_status NS IFACE KEY: one field of `shakeoff status IFACE -j`.
+so_status() { shakeoff_in "$1" status "$2" -j 2>/dev/null | json_get "$3"; }
+
+# iface_leftovers NS IFACE: print what of ours is still on IFACE (XDP, tc
+# filters, TCX or other bpftool-visible programs); nothing when clean.
+iface_leftovers() {
+	local ns=$1 ifc=$2 out
+	out=$(ip -n "$ns" -d link show dev "$ifc" 2>&1)
+	grep -qw -e 'xdp' -e 'xdpgeneric' -e 'prog/xdp' <<<"$out" && echo "xdp: $(grep -o 'prog/xdp.*' <<<"$out")"
+	out=$(tc -n "$ns" filter show dev "$ifc" ingress 2>/dev/null; tc -n "$ns" filter show dev "$ifc" egress 2>/dev/null)
+	[ -n "$out" ] && echo "tc: $(_oneline "$out")"
+	out=$(nsenter --net="/run/netns/$ns" bpftool net show dev "$ifc" 2>/dev/null | grep -v -e '^[a-z_]*:$' -e '^$')
+	[ -n "$out" ] && echo "bpftool net: $(_oneline "$out")"
+	return 0
+}
+
+# check_clean NAME NS IFACE: nothing of shakeoff pinned for or attached to
+# IFACE in NS.
+check_clean() {
+	local name=$1 d left
+	d=$(pin_dir "$2" "$3")
+	if [ -e "$d" ]; then
+		fail "$name.no_pins" "expected no $d, found: $(_oneline "$(ls -A "$d")")"
+	else
+		ok "$name.no_pins"
+	fi
+	left=$(iface_leftovers "$2" "$3")
+	if [ -z "$left" ]; then ok "$name.iface_clean"; else fail "$name.iface_clean" "still on $3: $(_oneline "$left")"; fi
+}
+
+# check_refused NAME RC ERRFILE NS IFACE: the CLI refused a command as it
+# should: exit 1 (error) or 2 (usage), exactly one line on stderr, and
+# nothing pinned or attached for IFACE afterwards.
+check_refused() {
+	local name=$1 rc=$2 err=$3 lines
+	if [ "$rc" = 1 ] || [ "$rc" = 2 ]; then
+		ok "$name.exit"
+	else
+		fail "$name.exit" "expected exit status 1 or 2, got $rc"
+	fi
+	lines=$(grep -c '' "$err")
+	if [ "$lines" = 1 ]; then
+		ok "$name.one_line"
+		vsay "stderr: $(cat "$err")"
+	else
+		fail "$name.one_line" "expected one line on stderr, got $lines: '$(_oneline "$(cat "$err")")'"
+	fi
+	check_clean "$name" "$4" "$5"
+}
+
+# --- processes in the namespaces ------------------------------------------------------
+
+# ns_bg NS CMD...: start CMD in the background inside NS; its pid is in
+# BG_PID, its output in BG_LOG. Ended by the cleanup.
+_BGN=0
+ns_bg() {
+	local ns=$1
+	shift
+	_BGN=$((_BGN + 1))
+	BG_LOG=$TMPD/bg.$_BGN.log
+	vsay "ip netns exec $ns $* &"
+	ip netns exec "$ns" "$@" >"$BG_LOG" 2>&1 &
+	BG_PID=$!
+	_PIDS+=("$BG_PID")
+}
+
+# wait_port NS PORT: wait (up to 10 s) until something listens on TCP PORT.
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_http NS PORT: python3 -m http.server --bind :: PORT, serving a small
+# index.html; waits until it listens.
+start_http() {
+	mkdir -p "$TMPD/www"
+	echo "shakeoff test page" >"$TMPD/www/index.html"
+	ns_bg "$1" "$PY" -m http.server --bind :: --directory "$TMPD/www" "$2"
+	wait_port "$1" "$2"
+}
+
+# start_httpd NS PORT: the same file server with a listen backlog of 1024,
+# for ab -c 200 (python3 -m http.server listens with a backlog of 5).
+start_httpd() {
+	mkdir -p "$TMPD/www"
+	echo "shakeoff test page" >"$TMPD/www/index.html"
+	ns_bg "$1" "$PY" "$TCPTOOL" http "$2" "$TMPD/www"
+	wait_port "$1" "$2"
+}
+
+# start_tcptool NS PORT: the XFER/ECHO server of tcptool.py.
+start_tcptool() {
+	ns_bg "$1" "$PY" "$TCPTOOL" serve "$2"
+	wait_port "$1" "$2"
+}
+
+# hold_open NS HOST PORT: open one long connection to a tcptool server and
+# exchange data on it; returns once it is established (HOLD_PID, HOLD_LOG).
+_HOLDN=0
+hold_open() {
+	local i
+	_HOLDN=$((_HOLDN + 1))
+	HOLD_CTL=$TMPD/hold.$_HOLDN
+	mkdir -p "$HOLD_CTL"
+	ns_bg "$1" "$PY" "$TCPTOOL" hold "$2" "$3" "$HOLD_CTL"
+	HOLD_PID=$BG_PID HOLD_LOG=$BG_LOG
+	for i in $(seq 100); do
+		[ -e "$HOLD_CTL/ready" ] && return 0
+		kill -0 "$HOLD_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# hold_close: exchange more data on the held connection and close it; 0 when
+# every byte came back.
+hold_close() {
+	touch "$HOLD_CTL/go"
+	wait "$HOLD_PID"
+}
+
+# What ss -tino prints for each option in force on a socket.
+SS_TS='(^|[[:space:]])ts([[:space:]]|$)'
+SS_SACK='(^|[[:space:]])sack([[:space:]]|$)'
+SS_WSCALE='(^|[[:space:]])wscale:[0-9]+,[0-9]+'
+
+# sock_info NS PORT: ss's details of the established sockets of local PORT
+# (-o prints ts and sack, iproute2 6.1).
+sock_info() { ip netns exec "$1" ss -Htino state established "( sport = :$2 )"; }
+
+# http_code NS URL: the HTTP status of one curl GET (000 when it failed).
+http_code() {
+	ip netns exec "$1" curl -g -sS -o /dev/null -w '%{http_code}' --connect-timeout 5 --max-time 15 "$2" 2>"$TMPD/curl.err"
+}
+
+# check_http NAME NS URL: one GET must return 200.
+check_http() {
+	local code
+	code=$(http_code "$2" "$3")
+	if [ "$code" = 200 ]; then ok "$1"; else fail "$1" "GET $3: expected 200, got '$code' $(_oneline "$(cat "$TMPD/curl.err")")"; fi
+}
+
+# --- nftables: SYNs that reached the stack -------------------------------------------------
+
+# nft_syn_counters NS PORT...: count, at raw prerouting (after XDP and TC,
+# before the TCP stack), the SYNs to each PORT.
+nft_syn_counters() {
+	local ns=$1 p rules=
+	shift
+	for p in "$@"; do
+		rules+="tcp dport $p tcp flags & (syn|ack) == syn counter comment \"syn $p\";"
+	done
+	ip netns exec "$ns" nft -f - <<-EOF
+	table inet so_test {
+		chain prerouting {
+			type filter hook prerouting priority raw; policy accept;
+			$rules
+		}
+	}
+	EOF
+}
+
+# nft_syn_count NS PORT: packets counted by the rule of PORT.
+nft_syn_count() {
+	ip netns exec "$1" nft -j list chain inet so_test prerouting | "$PY" -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    r = o.get("rule")
+    if r and r.get("comment") == "syn " + sys.argv[1]:
+        print([e["counter"]["packets"] for e in r["expr"] if "counter" in e][0])
+' "$2"
+}
+
+# --- ab -------------------------------------------------------------------------------
+
+# ab_field FILE FIELD: a number from ab's report ("Failed requests" ...);
+# "Non-2xx responses" is absent from the report when it is 0.
+ab_field() {
+	local v
+	v=$(sed -n "s/^$2: *\([0-9]*\).*/\1/p" "$1" | head -1)
+	if [ -z "$v" ] && [ "$2" = "Non-2xx responses" ] && grep -q '^Complete requests' "$1"; then
+		v=0
+	fi
+	echo "$v"
+}
+
+# check_ab NAME FILE N: ab completed N requests, none failed, all 2xx.
+check_ab() {
+	local name=$1 f=$2 n=$3
+	check_eq "$name.complete" "$n" "$(ab_field "$f" "Complete requests")"
+	check_eq "$name.failed" 0 "$(ab_field "$f" "Failed requests")"
+	check_eq "$name.non2xx" 0 "$(ab_field "$f" "Non-2xx responses")"
+	if ! grep -q '^Complete requests' "$f"; then
+		say "ab: $(_oneline "$(tail -5 "$f")")"
+	fi
+}

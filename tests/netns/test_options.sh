@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# test_options.sh - TCP options decoded from the cookie are in force on the
+# server's socket (ss -tino in the server namespace), and only those the
+# client offered: a default client gets ts, sack and wscale; a client with
+# tcp_timestamps=0 still connects (MSS-only cookie) and gets no ts; a client
+# with tcp_sack=0 or tcp_window_scaling=0 gets no sack or no wscale.
+. "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd ethtool ss
+require_shakeoff
+
+P=9000
+TS=$SS_TS SACK=$SS_SACK WS=$SS_WSCALE
+
+setup_pair || bail setup "could not build the namespaces and the veth pair"
+start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
+attach_or_bail "$SNS" "$SIF" --ports $P
+
+# held_info NAME HOST: hold a connection open, read its options (INFO), close it.
+# The caller checks INFO.
+held_info() {
+	local name=$1 host=$2
+	if ! hold_open "$CNS" "$host" $P; then
+		fail "$name.connect" "connection to $host:$P failed: $(_oneline "$(cat "$HOLD_LOG")")"
+		return 1
+	fi
+	INFO=$(sock_info "$SNS" $P)
+	vsay "$INFO"
+	if hold_close; then ok "$name.data"; else fail "$name.data" "$(_oneline "$(cat "$HOLD_LOG")")"; fi
+}
+
+# 1. Defaults: the client offers everything.
+for fam in v4 v6; do
+	host=$S4
+	[ $fam = v6 ] && host=$S6
+	held_info "default_$fam" "$host" || continue
+	check_grep "default_$fam.ts" "$TS" "$INFO"
+	check_grep "default_$fam.sack" "$SACK" "$INFO"
+	check_grep "default_$fam.wscale" "$WS" "$INFO"
+done
+before=$(so_stat "$SNS" "$SIF" conn_created)
+check_num default.conn_created -eq 2 "$before"
+
+# 2. Client without timestamps: the cookie carries the MSS only.
+client_ns_exec sysctl -qw net.ipv4.tcp_timestamps=0 || bail sysctl "could not set tcp_timestamps=0 in $CNS"
+for fam in v4 v6; do
+	host=$S4
+	[ $fam = v6 ] && host=$S6
+	check_run "no_ts_$fam.xfer" client_ns_exec "$PY" "$TCPTOOL" xfer "$host" $P 1000000
+	held_info "no_ts_$fam" "$host" || continue
+	check_nogrep "no_ts_$fam.ts" "$TS" "$INFO"
+done
+check_num no_ts.conn_created -eq $((before + 4)) "$(so_stat "$SNS" "$SIF" conn_created)"
+client_ns_exec sysctl -qw net.ipv4.tcp_timestamps=1
+
+# 3. Client without SACK, then without window scaling (timestamps on).
+client_ns_exec sysctl -qw net.ipv4.tcp_sack=0 || bail sysctl "could not set tcp_sack=0 in $CNS"
+if held_info no_sack "$S4"; then
+	check_grep no_sack.ts "$TS" "$INFO"
+	check_nogrep no_sack.sack "$SACK" "$INFO"
+	check_grep no_sack.wscale "$WS" "$INFO"
+fi
+client_ns_exec sysctl -qw net.ipv4.tcp_sack=1
+client_ns_exec sysctl -qw net.ipv4.tcp_window_scaling=0 || bail sysctl "could not set tcp_window_scaling=0 in $CNS"
+if held_info no_wscale "$S6"; then
+	check_grep no_wscale.ts "$TS" "$INFO"
+	check_grep no_wscale.sack "$SACK" "$INFO"
+	check_nogrep no_wscale.wscale "$WS" "$INFO"
+fi
+client_ns_exec sysctl -qw net.ipv4.tcp_window_scaling=1
+
+check_num stats.conn_create_failed -eq 0 "$(so_stat "$SNS" "$SIF" conn_create_failed)"
+check_num stats.ack_cookie_invalid -eq 0 "$(so_stat "$SNS" "$SIF" ack_cookie_invalid)"
+
+finish

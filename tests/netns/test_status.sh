@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# test_status.sh - what an operator reads: status -j (one object per
+# attachment, the documented keys), stats -j (one key per counter of
+# include/shakeoff.h plus conn_active), every pinned map readable by bpftool
+# with named fields (BTF), stats --watch, help and --version.
+. "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd bpftool curl ethtool
+require_shakeoff
+
+P=8080
+
+setup_pair || bail setup "could not build the namespaces and the veth pair"
+start_http "$SNS" $P || bail server "http.server did not listen on port $P"
+attach_or_bail "$SNS" "$SIF" --ports $P,9000-9002 --conn-max 4096
+check_http curl_v4 "$CNS" "http://$S4:$P/"
+
+# status IFACE -j: one object with the documented keys.
+st=$(shakeoff_in "$SNS" status "$SIF" -j 2>&1)
+for key in ifname ifindex netns pin_dir ports mode tx mss4 mss6 wscale ttl \
+	options.timestamps options.sack options.window_scaling conn_max secret_gen \
+	attached_at attached; do
+	v=$(json_get "$key" <<<"$st")
+	check_grep "status.has_$key" . "$v"
+done
+check_eq status.ifname "$SIF" "$(json_get ifname <<<"$st")"
+check_eq status.ifindex "$(server_ns_exec cat "/sys/class/net/$SIF/ifindex")" "$(json_get ifindex <<<"$st")"
+check_eq status.pin_dir "$(pin_dir "$SNS" "$SIF")" "$(json_get pin_dir <<<"$st")"
+check_eq status.conn_max 4096 "$(json_get conn_max <<<"$st")"
+check_eq status.attached true "$(json_get attached <<<"$st")"
+for p in $P 9000 9002; do
+	check_grep "status.ports_has_$p" "(^|[^0-9])$p([^0-9]|$)" "$(json_get ports <<<"$st")"
+done
+
+# status -j without IFACE: an array that contains this attachment.
+all=$(shakeoff_in "$SNS" status -j 2>&1)
+check_eq status_all.first_ifname "$SIF" "$(json_get 0.ifname <<<"$all")"
+
+# stats -j: ifname, every counter of SO_COUNTERS, conn_active.
+stats=$(shakeoff_in "$SNS" stats "$SIF" -j 2>&1)
+check_eq stats.ifname "$SIF" "$(json_get ifname <<<"$stats")"
+keys=$(sed -n 's/.*X([A-Z0-9_]*, *\([a-z0-9_]*\), *[VET],.*/\1/p' "$TOP/include/shakeoff.h")
+check_grep stats.counter_list_parsed syn_seen "$keys"
+missing=
+for k in $keys conn_active; do
+	[[ $(json_get "$k" <<<"$stats") =~ ^[0-9]+$ ]] || missing+="$k "
+done
+check_eq stats.all_counters_present "" "$missing"
+# Every packet of the XDP program ends in one verdict (kind V in the header).
+verdicts=$(sed -n 's/.*X([A-Z0-9_]*, *\([a-z0-9_]*\), *V,.*/\1/p' "$TOP/include/shakeoff.h")
+sum=0
+for k in $verdicts; do
+	v=$(json_get "$k" <<<"$stats")
+	sum=$((sum + ${v:-0}))
+done
+check_num stats.verdicts_counted -ge 3 "$sum"
+
+# Every pinned map dumps with BTF-named fields.
+PIN=$(pin_dir "$SNS" "$SIF")
+nmaps=0 bad=
+while read -r f; do
+	bpftool map show pinned "$f" >/dev/null 2>&1 || continue
+	nmaps=$((nmaps + 1))
+	bpftool map dump pinned "$f" -j 2>/dev/null | grep -q '"formatted"' || bad+="$(basename "$f") "
+done < <(find "$PIN" -type f 2>/dev/null)
+check_num maps.pinned -ge 5 "$nmaps"
+check_eq maps.dump_with_btf "" "$bad"
+
+# stats --watch keeps printing until stopped.
+timeout 3 nsenter --net="/run/netns/$SNS" "$SHAKEOFF" stats "$SIF" --watch 1 >"$TMPD/watch" 2>&1
+rc=$?
+check_eq watch.runs_until_stopped 124 "$rc"
+check_grep watch.prints synack_sent "$(cat "$TMPD/watch")"
+
+check_run version "$SHAKEOFF" --version
+check_run help "$SHAKEOFF" help
+
+finish

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# test_txmode.sh - how SYN-ACKs leave, and the XDP attach modes:
+#   --tx xdp       XDP_TX; on a veth the client's end must run XDP, so the
+#                  test loads xdp_pass.bpf.c there with iproute2
+#   --tx redirect  bpf_redirect to the same veth; the client end only has GRO
+#   --tx auto      the default; on a veth it must pick a mode that works
+#   --mode skb     generic XDP
+# Each: curl over IPv4 and IPv6 succeeds, the SYN-ACKs were ours, and
+# status -j reports the modes asked for.
+. "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd curl clang ethtool
+require_shakeoff
+
+P=8080
+
+setup_pair || bail setup "could not build the namespaces and the veth pair"
+start_http "$SNS" $P || bail server "http.server did not listen on port $P"
+
+# try_mode NAME ATTACH-ARGS...: attach, two GETs, check, detach.
+try_mode() {
+	local name=$1
+	shift
+	if ! so_attach "$SNS" "$SIF" --ports $P "$@"; then
+		fail "$name.attach" "'attach $*' exited $?: $(_oneline "$(cat "$TMPD/attach.err")")"
+		return
+	fi
+	check_http "$name.curl_v4" "$CNS" "http://$S4:$P/"
+	check_http "$name.curl_v6" "$CNS" "http://[$S6]:$P/"
+	check_num "$name.synack_sent" -ge 2 "$(so_stat "$SNS" "$SIF" synack_sent)"
+	check_num "$name.conn_created" -eq 2 "$(so_stat "$SNS" "$SIF" conn_created)"
+	STATUS=$(shakeoff_in "$SNS" status "$SIF" -j 2>&1)
+	check_run "$name.detach" shakeoff_in "$SNS" detach "$SIF"
+}
+
+# --tx xdp, with an XDP program on the client's veth.
+MA=$(gcc -print-multiarch 2>/dev/null)
+if ! clang -O2 -g -target bpf ${MA:+-I/usr/include/$MA} -c "$TOP/tests/netns/xdp_pass.bpf.c" \
+	-o "$TMPD/xdp_pass.o" 2>"$TMPD/clang.err"; then
+	fail tx_xdp.build "clang: $(_oneline "$(cat "$TMPD/clang.err")")"
+elif ! ip -n "$CNS" link set dev "$CIF" xdp obj "$TMPD/xdp_pass.o" sec xdp 2>"$TMPD/ip.err"; then
+	skip tx_xdp "iproute2 could not load an XDP program on the client veth: $(_oneline "$(cat "$TMPD/ip.err")")"
+else
+	try_mode tx_xdp --tx xdp
+	check_eq tx_xdp.status_tx xdp "$(json_get tx <<<"$STATUS")"
+	ip -n "$CNS" link set dev "$CIF" xdp off
+fi
+
+# --tx redirect: the client veth has GRO on and no XDP.
+try_mode tx_redirect --tx redirect
+check_eq tx_redirect.status_tx redirect "$(json_get tx <<<"$STATUS")"
+
+# --tx auto (the default), explicitly.
+try_mode tx_auto --tx auto
+
+# Generic XDP.
+try_mode mode_skb --mode skb
+check_eq mode_skb.status_mode skb "$(json_get mode <<<"$STATUS")"
+
+# Native is the default.
+try_mode mode_native --mode native
+check_eq mode_native.status_mode native "$(json_get mode <<<"$STATUS")"
+
+finish

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/run.sh - run every test program of shakeoff and tally the results.
+#
+#   tests/run.sh [-t PATTERN]       (make test runs it after the build)
+#
+# The programs: $O/test_unit (BPF_PROG_RUN tables), then tests/netns/test_*.sh
+# (namespaces, a veth pair, real clients and servers), one after the other.
+# Each prints one line per check:  ok NAME | FAIL NAME: why | skip NAME: why
+# Those lines are streamed and counted; the run ends with exactly one line
+# "N passed, N failed[, N skipped]" and exits 1 if anything failed. A program
+# that is missing, exits non-zero without a FAIL line, dies of a signal or
+# runs past TEST_TIMEOUT seconds (default 600) counts as one more FAIL.
+#
+#   -t PATTERN   run only the programs whose name (test_unit, test_http, ...)
+#                matches the extended regex PATTERN
+#   V=1          also stream the programs' other output and stderr, and have
+#                the namespace tests print the commands they run
+#   O=DIR        build directory (default build); SHAKEOFF=path overrides the CLI
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+O=${O:-build}
+case $O in /*) ;; *) O=$TOP/$O ;; esac
+export O V=${V:-0}
+TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+PATTERN=
+
+usage() {
+	echo "usage: tests/run.sh [-t PATTERN]" >&2
+	exit 2
+}
+while getopts "t:h" opt; do
+	case $opt in
+	t) PATTERN=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage
+
+passed=0 failed=0 skipped=0
+LOGDIR=$(mktemp -d /tmp/shakeoff-run.XXXXXX)
+trap 'rm -rf "$LOGDIR"' EXIT
+
+selected() { [ -z "$PATTERN" ] || grep -Eq -- "$PATTERN" <<<"$1"; }
+
+# run_prog NAME CMD...: stream and count one program's lines.
+run_prog() {
+	local name=$1 line rc why fails=0 err=$LOGDIR/$1.err
+	shift
+	echo "# $name"
+	exec 3< <(
+		if [ "$V" = 1 ]; then
+			timeout -k 30 "$TEST_TIMEOUT" "$@" 2> >(tee "$err" | sed 's/^/# stderr: /' >&2)
+		else
+			timeout -k 30 "$TEST_TIMEOUT" "$@" 2>"$err"
+		fi
+		echo "@@rc=$?"
+	)
+	rc=
+	while IFS= read -r -u 3 line; do
+		case $line in
+		"ok "*) passed=$((passed + 1)) ;;
+		"FAIL "*) failed=$((failed + 1)) fails=$((fails + 1)) ;;
+		"skip "*) skipped=$((skipped + 1)) ;;
+		"@@rc="*) rc=${line#@@rc=}; continue ;;
+		*) [ "$V" = 1 ] || [[ $line == "# "* ]] || continue ;;
+		esac
+		echo "$line"
+	done
+	exec 3<&-
+	case ${rc:-255} in
+	0) return ;;
+	1) [ $fails -gt 0 ] && return; why="exited 1 without a FAIL line" ;;
+	124 | 137) why="timed out after ${TEST_TIMEOUT} s" ;;
+	*) why="exited with status ${rc:-unknown}" ;;
+	esac
+	echo "FAIL $name: $why"
+	failed=$((failed + 1))
+	if [ "$V" != 1 ] && [ -s "$err" ]; then
+		tail -n 15 "$err" | sed 's/^/# stderr: /'
+	fi
+}
+
+if selected test_unit; then
+	if [ -x "$O/test_unit" ]; then
+		run_prog test_unit "$O/test_unit"
+	else
+		echo "FAIL test_unit: $O/test_unit not built"
+		failed=$((failed + 1))
+	fi
+fi
+
+for t in "$TOP"/tests/netns/test_*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	selected "$name" || continue
+	run_prog "$name" bash "$t"
+done
+
+summary="$passed passed, $failed failed"
+[ $skipped -gt 0 ] && summary+=", $skipped skipped"
+echo "$summary"
+[ $failed -eq 0 ]
