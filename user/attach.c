@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * attach.c - `shakeoff attach IFACE --ports LIST ...`
+ *
+ * First every check, while nothing is touched yet (plan_attach). Then load
+ * the programs, fill the maps, pin everything into a tmp directory, create
+ * the links (TC first, XDP last, so that no SYN is answered before the TC
+ * side can complete its ACK), and rename the tmp directory into place. Any
+ * failure undoes it all: nothing stays attached or pinned.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "cli.h"
+#include "compat.h"
+#include "features.h"
+#include "log.h"
+#include "pins.h"
+#include "ports.h"
+#include "secret.h"
+#include "shakeoff.skel.h"
+#include "sys.h"
+#include "tunables.h"
+
+enum tx_choice { TX_AUTO, TX_XDP, TX_REDIRECT };
+
+struct attach_args {
+	const char *ifname;
+	struct so_ports ports;
+	int mode; /* enum so_xdp_mode */
+	int tx;   /* enum tx_choice */
+	struct opt_uint mss4, mss6, wscale, ttl, conn_max;
+	const char *secret_file;
+};
+
+static const char *const mode_names[] = { [SO_XDP_NATIVE] = "native", [SO_XDP_SKB] = "skb", NULL };
+static const char *const tx_names[] = { [TX_AUTO] = "auto", [TX_XDP] = "xdp",
+					[TX_REDIRECT] = "redirect", NULL };
+
+#define ARG(field) offsetof(struct attach_args, field)
+
+static const struct opt attach_opts[] = {
+	{ .name = "iface", .metavar = "IFACE", .help = "the interface to protect",
+	  .type = OPT_IFNAME, .required = true, .positional = true, .offset = ARG(ifname) },
+	{ .name = "ports", .short_name = 'p', .help = "protected ports, e.g. 80,443,8000-8100",
+	  .type = OPT_PORTS, .required = true, .offset = ARG(ports) },
+	{ .name = "mode", .short_name = 'm', .help = "XDP mode (default: native)",
+	  .type = OPT_ENUM, .choices = mode_names, .offset = ARG(mode) },
+	{ .name = "tx", .short_name = 't',
+	  .help = "how SYN-ACKs leave (default: auto = redirect on veth, else xdp)",
+	  .type = OPT_ENUM, .choices = tx_names, .offset = ARG(tx) },
+	{ .name = "mss4", .help = "MSS of IPv4 SYN-ACKs (default: MTU - 40)", .type = OPT_UINT,
+	  .min = MSS4_MIN, .max = MSS4_MAX, .offset = ARG(mss4) },
+	{ .name = "mss6", .help = "MSS of IPv6 SYN-ACKs (default: MTU - 60)", .type = OPT_UINT,
+	  .min = MSS6_MIN, .max = MSS6_MAX, .offset = ARG(mss6) },
+	{ .name = "wscale", .help = "our window scale (default: what the kernel would pick)",
+	  .type = OPT_UINT, .min = 0, .max = WSCALE_MAX, .offset = ARG(wscale) },
+	{ .name = "ttl", .help = "TTL/hop limit of SYN-ACKs (default: net.ipv4.ip_default_ttl)",
+	  .type = OPT_UINT, .min = 1, .max = 255, .offset = ARG(ttl) },
+	{ .name = "secret-file", .short_name = 's', .metavar = "FILE",
+	  .help = "cookie key: 16 raw bytes or 32 hex digits (default: random)",
+	  .type = OPT_STRING, .offset = ARG(secret_file) },
+	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
+	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
+	OPT_END
+};
+
+/* Everything decided before anything is touched. */
+struct attach_plan {
+	const char *ifname;
+	struct so_config cfg;
+	struct so_secret secret;
+	char dir[PATH_MAX]; /* where the pins end up */
+	char tmp[PATH_MAX]; /* where they are made */
+};
+
+enum { LINK_TC_EGRESS, LINK_TC_INGRESS, LINK_XDP, LINK_COUNT };
+
+/* What has been done so far, for the undo. */
+struct attach_state {
+	struct shakeoff *skel;
+	int link_fd[LINK_COUNT];
+	bool tmp_made;
+};
+
+static int plan_iface(const struct attach_args *a, struct attach_plan *p)
+{
+	p->cfg.ifindex = if_nametoindex(a->ifname);
+	if (!p->cfg.ifindex) {
+		pr_err("cannot attach to %s: %s (no interface of that name in this network "
+		       "namespace)", a->ifname, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int plan_secret(const struct attach_args *a, struct attach_plan *p)
+{
+	if (secret_load(a->secret_file, p->secret.key[0]))
+		return -1;
+	p->secret.gen = 0;
+	p->secret.grace_until_tai_ns = 0;
+	return 0;
+}
+
+static int plan_dirs(const struct attach_args *a, struct attach_plan *p)
+{
+	struct stat st;
+	int err = pins_iface_dir(a->ifname, p->dir, sizeof(p->dir));
+
+	if (!err)
+		err = pins_tmp_dir(a->ifname, p->tmp, sizeof(p->tmp));
+	if (err) {
+		pr_err("cannot name the pin directory of %s: %s", a->ifname, strerror(-err));
+		return -1;
+	}
+	if (stat(p->dir, &st) == 0) {
+		pr_err("%s already has shakeoff attached (pinned in %s); detach it first",
+		       a->ifname, p->dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every check, in the order a user would fix them; nothing is touched. */
+static int plan_attach(const struct attach_args *a, struct attach_plan *p)
+{
+	struct tunables_req req = {
+		.ifname = a->ifname, .mss4 = a->mss4, .mss6 = a->mss6,
+		.wscale = a->wscale, .ttl = a->ttl,
+	};
+
+	p->ifname = a->ifname;
+	if (plan_iface(a, p) || features_check() || tunables_plan(&req, &p->cfg) ||
+	    plan_secret(a, p) || plan_dirs(a, p))
+		return -1;
+	p->cfg.xdp_mode = a->mode;
+	p->cfg.tx_mode = a->tx == TX_REDIRECT || (a->tx == TX_AUTO && tunables_is_veth(a->ifname))
+				 ? SO_TX_REDIRECT
+				 : SO_TX_XDP;
+	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
+	return 0;
+}
+
+/* bpffs mounted, our namespace's directory there, stale tmp dirs gone. */
+static int prepare_bpffs(void)
+{
+	char ns[PATH_MAX];
+	int err = bpffs_ensure();
+
+	if (err) {
+		pr_err("cannot mount bpffs on /sys/fs/bpf: %s", strerror(-err));
+		return -1;
+	}
+	err = pins_make_ns_dir();
+	if (err) {
+		pins_ns_dir(ns, sizeof(ns));
+		pr_err("cannot create %s: %s", ns, strerror(-err));
+		return -1;
+	}
+	pins_clean_stale();
+	return 0;
+}
+
+static int load(const struct attach_plan *p, struct attach_state *st)
+{
+	int err;
+
+	st->skel = shakeoff__open();
+	if (!st->skel) {
+		pr_err("cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max);
+	if (!err)
+		err = shakeoff__load(st->skel);
+	if (err) {
+		pr_err("cannot load the BPF programs into the kernel: %s (run with -v to see why)",
+		       strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int update_map(struct bpf_map *map, const void *value)
+{
+	__u32 zero = 0;
+
+	if (bpf_map__update_elem(map, &zero, sizeof(zero), value, bpf_map__value_size(map),
+				 BPF_ANY)) {
+		pr_err("cannot write map %s: %s", bpf_map__name(map), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct attach_state *st)
+{
+	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
+	if (update_map(st->skel->maps.ports, ports) || update_map(st->skel->maps.secret, &p->secret))
+		return -1;
+	/* config last: until it is there, the programs pass everything */
+	return update_map(st->skel->maps.config, &p->cfg);
+}
+
+static int pin_fd(const char *dir, const char *name, int fd)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (bpf_obj_pin(fd, path)) {
+		pr_err("cannot pin %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int pin_objects(struct attach_plan *p, struct attach_state *st)
+{
+	const struct shakeoff *s = st->skel;
+	const struct { const char *name; int fd; } pins[] = {
+		{ "config", bpf_map__fd(s->maps.config) },
+		{ "ports", bpf_map__fd(s->maps.ports) },
+		{ "secret", bpf_map__fd(s->maps.secret) },
+		{ "stats", bpf_map__fd(s->maps.stats) },
+		{ "conns", bpf_map__fd(s->maps.conns) },
+		{ PIN_PROG_XDP, bpf_program__fd(s->progs.xdp_shakeoff) },
+		{ PIN_PROG_TC_INGRESS, bpf_program__fd(s->progs.tc_ingress) },
+		{ PIN_PROG_TC_EGRESS, bpf_program__fd(s->progs.tc_egress) },
+	};
+
+	if (mkdir(p->tmp, 0700)) {
+		pr_err("cannot create %s: %s", p->tmp, strerror(errno));
+		return -1;
+	}
+	st->tmp_made = true;
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		if (pin_fd(p->tmp, pins[i].name, pins[i].fd))
+			return -1;
+	return 0;
+}
+
+static const char *link_hint(int link, int err)
+{
+	if (link == LINK_XDP && (err == EBUSY || err == EEXIST))
+		return " (another XDP program is attached)";
+	if (link == LINK_XDP && err == EOPNOTSUPP)
+		return " (the driver has no native XDP; try --mode skb)";
+	return "";
+}
+
+static int create_link(const struct attach_plan *p, struct attach_state *st, int link)
+{
+	static const char *const pin[] = { [LINK_TC_EGRESS] = PIN_LINK_TC_EGRESS,
+					   [LINK_TC_INGRESS] = PIN_LINK_TC_INGRESS,
+					   [LINK_XDP] = PIN_LINK_XDP };
+	LIBBPF_OPTS(bpf_link_create_opts, xdp_opts,
+		    .flags = p->cfg.xdp_mode == SO_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	const struct shakeoff *s = st->skel;
+	int fd;
+
+	if (link == LINK_XDP)
+		fd = bpf_link_create(bpf_program__fd(s->progs.xdp_shakeoff), p->cfg.ifindex,
+				     BPF_XDP, &xdp_opts);
+	else if (link == LINK_TC_INGRESS)
+		fd = bpf_link_create(bpf_program__fd(s->progs.tc_ingress), p->cfg.ifindex,
+				     SO_BPF_TCX_INGRESS, NULL);
+	else
+		fd = bpf_link_create(bpf_program__fd(s->progs.tc_egress), p->cfg.ifindex,
+				     SO_BPF_TCX_EGRESS, NULL);
+	if (fd < 0) {
+		pr_err("cannot attach to %s: %s%s", p->ifname, strerror(errno), link_hint(link, errno));
+		return -1;
+	}
+	st->link_fd[link] = fd;
+	return pin_fd(p->tmp, pin[link], fd);
+}
+
+/* TC first, XDP last: no SYN is answered before an ACK can be completed. */
+static int create_links(const struct attach_plan *p, struct attach_state *st)
+{
+	for (int link = 0; link < LINK_COUNT; link++)
+		if (create_link(p, st, link))
+			return -1;
+	return 0;
+}
+
+/* One rename makes the attachment visible, complete. */
+static int publish(const struct attach_plan *p)
+{
+	if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, p->dir, RENAME_NOREPLACE)) {
+		pr_err("cannot move %s to %s: %s", p->tmp, p->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void print_attached(const struct so_ports *ports, const struct attach_plan *p)
+{
+	char *list = ports_format(ports);
+
+	printf("shakeoff: attached to %s (%s XDP, SYN-ACKs via %s), ports %s; pinned in %s\n",
+	       p->ifname, p->cfg.xdp_mode == SO_XDP_SKB ? "skb" : "native",
+	       p->cfg.tx_mode == SO_TX_REDIRECT ? "redirect" : "XDP_TX", list ? list : "?",
+	       p->dir);
+	free(list);
+}
+
+/* After a failure: detach what was attached, unpin what was pinned. */
+static void undo(const struct attach_plan *p, struct attach_state *st)
+{
+	for (int link = LINK_COUNT - 1; link >= 0; link--)
+		if (st->link_fd[link] >= 0)
+			bpf_link_detach(st->link_fd[link]);
+	if (st->tmp_made)
+		pins_teardown(p->tmp);
+	pins_remove_empty_dirs();
+}
+
+static void cleanup(struct attach_state *st)
+{
+	for (int link = 0; link < LINK_COUNT; link++)
+		if (st->link_fd[link] >= 0)
+			close(st->link_fd[link]);
+	shakeoff__destroy(st->skel);
+}
+
+static int run_attach(void *args)
+{
+	struct attach_args *a = args;
+	struct attach_plan plan = {};
+	struct attach_state st = { .link_fd = { -1, -1, -1 } };
+	int err;
+
+	if (plan_attach(a, &plan))
+		return RC_FAIL; /* nothing touched */
+	err = prepare_bpffs();
+	if (!err)
+		err = load(&plan, &st);
+	if (!err)
+		err = fill_maps(&a->ports, &plan, &st);
+	if (!err)
+		err = pin_objects(&plan, &st);
+	if (!err)
+		err = create_links(&plan, &st);
+	if (!err)
+		err = publish(&plan);
+	if (err)
+		undo(&plan, &st);
+	else
+		print_attached(&a->ports, &plan);
+	cleanup(&st);
+	return err ? RC_FAIL : RC_OK;
+}
+
+static struct attach_args attach_args = {
+	.mode = SO_XDP_NATIVE,
+	.tx = TX_AUTO,
+};
+
+const struct cmd cmd_attach = {
+	.name = "attach",
+	.summary = "attach the offload to an interface and pin it",
+	.description = "Answer SYNs to the given ports on IFACE with SYN cookies in XDP, and turn\n"
+		       "valid cookie ACKs into sockets of the local listeners (TC). Programs, maps\n"
+		       "and links are pinned under /sys/fs/bpf/shakeoff, so the offload stays\n"
+		       "after this command exits; `shakeoff detach IFACE` removes it.",
+	.opts = attach_opts,
+	.args = &attach_args,
+	.needs_root = true,
+	.run = run_attach,
+};

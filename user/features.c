@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * features.c - kernel feature probes in the kernel's BTF (/sys/kernel/btf/vmlinux):
+ *   FUNC bpf_sk_assign_tcp_reqsk      the kfunc that makes a socket of a cookie (6.9)
+ *   STRUCT bpf_tcp_req_attrs          its argument: must match struct so_req_attrs
+ *   enum bpf_attach_type has BPF_TCX_INGRESS   TCX links (6.6)
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "features.h"
+#include "log.h"
+#include "shakeoff.h"
+
+static int check_kfunc(const struct btf *btf)
+{
+	if (btf__find_by_name_kind(btf, "bpf_sk_assign_tcp_reqsk", BTF_KIND_FUNC) < 0) {
+		pr_err("this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (added in Linux 6.9), "
+		       "which shakeoff needs to create sockets");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_req_attrs(const struct btf *btf)
+{
+	int id = btf__find_by_name_kind(btf, "bpf_tcp_req_attrs", BTF_KIND_STRUCT);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+
+	if (!t) {
+		pr_err("this kernel lacks struct bpf_tcp_req_attrs, the argument of "
+		       "bpf_sk_assign_tcp_reqsk");
+		return -1;
+	}
+	if (t->size != sizeof(struct so_req_attrs)) {
+		pr_err("this kernel's struct bpf_tcp_req_attrs is %u bytes, shakeoff knows the "
+		       "%zu-byte one; shakeoff needs an update for this kernel",
+		       t->size, sizeof(struct so_req_attrs));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_tcx(const struct btf *btf)
+{
+	int id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_enum *e = t ? btf_enum(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_TCX_INGRESS"))
+			return 0;
+	pr_err("this kernel lacks TCX links (BPF_TCX_INGRESS, added in Linux 6.6), "
+	       "which shakeoff uses to attach its TC programs");
+	return -1;
+}
+
+int features_check(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	long err = libbpf_get_error(btf);
+
+	if (err) {
+		pr_err("cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s; shakeoff needs "
+		       "a kernel built with CONFIG_DEBUG_INFO_BTF", strerror(-err));
+		return -1;
+	}
+	err = check_kfunc(btf) || check_req_attrs(btf) || check_tcx(btf);
+	btf__free(btf);
+	return err ? -1 : 0;
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/* log.c - error messages and the libbpf print filter. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+static int log_verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (log_verbosity == 0 || (level == LIBBPF_DEBUG && log_verbosity < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void log_setup(int verbosity)
+{
+	log_verbosity = verbosity;
+	libbpf_set_print(libbpf_print);
+}
+
+void pr_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("shakeoff: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void pr_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbosity == 0)
+		return;
+	va_start(ap, fmt);
+	fputs("shakeoff: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pins.c - see pins.h. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "pins.h"
+#include "sys.h"
+
+#define TMP_TAG ".tmp-"
+
+/* Did snprintf fit? */
+static int path_fmt(size_t len, int n)
+{
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pins_ns_dir(char *buf, size_t len)
+{
+	unsigned long ino;
+	int err = netns_inode(&ino);
+
+	if (err)
+		return err;
+	return path_fmt(len, snprintf(buf, len, "%s/ns-%lu", PIN_ROOT, ino));
+}
+
+int pins_iface_dir(const char *ifname, char *buf, size_t len)
+{
+	char ns[PATH_MAX];
+	int err = pins_ns_dir(ns, sizeof(ns));
+
+	return err ? err : path_fmt(len, snprintf(buf, len, "%s/%s", ns, ifname));
+}
+
+int pins_tmp_dir(const char *ifname, char *buf, size_t len)
+{
+	char ns[PATH_MAX];
+	int err = pins_ns_dir(ns, sizeof(ns));
+
+	if (err)
+		return err;
+	return path_fmt(len, snprintf(buf, len, "%s/%s" TMP_TAG "%ld", ns, ifname, (long)getpid()));
+}
+
+bool pins_tmp_name(const char *name, long *pid)
+{
+	const char *tag = NULL, *digits;
+	char *end;
+
+	for (const char *p = strstr(name, TMP_TAG); p; p = strstr(p + 1, TMP_TAG))
+		tag = p;
+	if (!tag)
+		return false;
+	digits = tag + strlen(TMP_TAG);
+	if (!*digits || strspn(digits, "0123456789") != strlen(digits))
+		return false;
+	*pid = strtol(digits, &end, 10);
+	return true;
+}
+
+static int mkdir_if_missing(const char *path)
+{
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int pins_make_ns_dir(void)
+{
+	char ns[PATH_MAX];
+	int err = pins_ns_dir(ns, sizeof(ns));
+
+	if (!err)
+		err = mkdir_if_missing(PIN_ROOT);
+	if (!err)
+		err = mkdir_if_missing(ns);
+	return err;
+}
+
+void pins_remove_empty_dirs(void)
+{
+	char ns[PATH_MAX];
+
+	if (pins_ns_dir(ns, sizeof(ns)) == 0)
+		rmdir(ns); /* fails, as it should, unless empty */
+	rmdir(PIN_ROOT);
+}
+
+int pins_open(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (path_fmt(sizeof(path), snprintf(path, sizeof(path), "%s/%s", dir, name)))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+/* XDP first: stop answering SYNs before the TC side goes away. */
+static int detach_links(const char *dir)
+{
+	static const char *const links[] = { PIN_LINK_XDP, PIN_LINK_TC_INGRESS,
+					     PIN_LINK_TC_EGRESS };
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		int fd = pins_open(dir, links[i]);
+
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0 || bpf_link_detach(fd)) {
+			int e = fd < 0 ? fd : -errno;
+
+			pr_debug("cannot detach %s/%s: %s", dir, links[i], strerror(-e));
+			err = err ? err : e;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return err;
+}
+
+/* Unlink every pin in dir, then dir itself. */
+static int remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) && !err)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) && !err)
+		err = -errno;
+	return err;
+}
+
+int pins_teardown(const char *dir)
+{
+	int err = detach_links(dir);
+	int err2 = remove_dir(dir);
+
+	return err ? err : err2;
+}
+
+void pins_clean_stale(void)
+{
+	char ns[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	long pid;
+	DIR *d;
+
+	if (pins_ns_dir(ns, sizeof(ns)) || !(d = opendir(ns)))
+		return;
+	while ((e = readdir(d))) {
+		if (!pins_tmp_name(e->d_name, &pid) || pid_alive(pid))
+			continue;
+		if (path_fmt(sizeof(path), snprintf(path, sizeof(path), "%s/%s", ns, e->d_name)))
+			continue;
+		pr_debug("removing %s, left by process %ld that is gone", path, pid);
+		pins_teardown(path);
+	}
+	closedir(d);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pins_list(char ***names, size_t *count)
+{
+	char ns[PATH_MAX];
+	struct dirent *e;
+	long pid;
+	DIR *d;
+	int err = pins_ns_dir(ns, sizeof(ns));
+
+	*names = NULL;
+	*count = 0;
+	if (err)
+		return err;
+	if (!(d = opendir(ns)))
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		char **grown;
+
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR || pins_tmp_name(e->d_name, &pid))
+			continue;
+		grown = realloc(*names, (*count + 1) * sizeof(**names));
+		if (!grown || !(grown[*count] = strdup(e->d_name))) {
+			*names = grown ? grown : *names;
+			err = -ENOMEM;
+			break;
+		}
+		*names = grown;
+		(*count)++;
+	}
+	closedir(d);
+	qsort(*names, *count, sizeof(**names), cmp_names);
+	return err;
+}
+
+int pins_find(const char *ifname, char *dir, size_t len)
+{
+	struct stat st;
+	int err = pins_iface_dir(ifname, dir, len);
+
+	if (err) {
+		pr_err("cannot find the pins of %s: %s", ifname, strerror(-err));
+		return -1;
+	}
+	if (stat(dir, &st)) {
+		if (errno == ENOENT)
+			pr_err("%s has no shakeoff attached in this network namespace", ifname);
+		else
+			pr_err("cannot read %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

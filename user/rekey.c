@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rekey.c - `shakeoff rekey IFACE [--secret-file F]`
+ *
+ * Two map updates, in this order: the new key goes into the inactive slot
+ * (the programs do not read it yet), then the generation moves on and the
+ * old key stays valid for a grace period, so handshakes in flight survive.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+#include "log.h"
+#include "pins.h"
+#include "shakeoff.h"
+#include "secret.h"
+#include "sys.h"
+
+/* Cookies live at most ~137 s (two 68.7 s periods without timestamps, 120 s
+ * plus skew with them); keep the old key a little longer. */
+#define GRACE_NS (140ull * 1000000000ull)
+
+struct rekey_args {
+	const char *ifname;
+	const char *secret_file;
+};
+
+static const struct opt rekey_opts[] = {
+	{ .name = "iface", .metavar = "IFACE", .help = "the interface", .type = OPT_IFNAME,
+	  .required = true, .positional = true, .offset = offsetof(struct rekey_args, ifname) },
+	{ .name = "secret-file", .short_name = 's', .metavar = "FILE",
+	  .help = "new key: 16 raw bytes or 32 hex digits (default: random)",
+	  .type = OPT_STRING, .offset = offsetof(struct rekey_args, secret_file) },
+	OPT_END
+};
+
+static int write_secret(int fd, const char *ifname, const struct so_secret *s)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(fd, &zero, s, BPF_EXIST)) {
+		pr_err("cannot rekey %s: cannot write the secret map: %s", ifname, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int rekey(int fd, const char *ifname, const __u64 key[2], __u32 *gen)
+{
+	struct so_secret s;
+	__u32 zero = 0, next;
+
+	if (bpf_map_lookup_elem(fd, &zero, &s)) {
+		pr_err("cannot rekey %s: cannot read the secret map: %s", ifname, strerror(errno));
+		return -1;
+	}
+	next = s.gen + 1;
+	memcpy(s.key[next & 1], key, sizeof(s.key[0]));
+	if (write_secret(fd, ifname, &s)) /* the inactive slot: unused until gen moves */
+		return -1;
+	s.gen = next;
+	s.grace_until_tai_ns = clock_ns(CLOCK_TAI) + GRACE_NS;
+	if (write_secret(fd, ifname, &s))
+		return -1;
+	*gen = next;
+	return 0;
+}
+
+static int run_rekey(void *args)
+{
+	struct rekey_args *a = args;
+	char dir[PATH_MAX];
+	__u64 key[2];
+	__u32 gen;
+	int fd, err;
+
+	pins_clean_stale();
+	if (pins_find(a->ifname, dir, sizeof(dir)) || secret_load(a->secret_file, key))
+		return RC_FAIL;
+	fd = pins_open(dir, "secret");
+	if (fd < 0) {
+		pr_err("cannot rekey %s: cannot open %s/secret: %s", a->ifname, dir, strerror(-fd));
+		return RC_FAIL;
+	}
+	err = rekey(fd, a->ifname, key, &gen);
+	close(fd);
+	if (err)
+		return RC_FAIL;
+	printf("shakeoff: rekeyed %s (generation %u)\n", a->ifname, gen);
+	return RC_OK;
+}
+
+static struct rekey_args rekey_args;
+
+const struct cmd cmd_rekey = {
+	.name = "rekey",
+	.summary = "replace the cookie secret without breaking handshakes in flight",
+	.description = "Install a new cookie key (random, or from --secret-file) for IFACE's\n"
+		       "attachment. Cookies made under the previous key stay valid for 140 s.",
+	.opts = rekey_opts,
+	.args = &rekey_args,
+	.needs_root = true,
+	.run = run_rekey,
+};

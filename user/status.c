@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * status.c - `shakeoff status [IFACE] [-j]`: the attachments of this network
+ * namespace, read back from their pinned maps and links.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+#include "json.h"
+#include "log.h"
+#include "pins.h"
+#include "ports.h"
+#include "sys.h"
+
+struct status_args {
+	const char *ifname;
+	bool json;
+};
+
+static const struct opt status_opts[] = {
+	{ .name = "iface", .metavar = "IFACE", .help = "only this interface",
+	  .type = OPT_IFNAME, .positional = true, .offset = offsetof(struct status_args, ifname) },
+	{ .name = "json", .short_name = 'j', .help = "print JSON",
+	  .type = OPT_FLAG, .offset = offsetof(struct status_args, json) },
+	OPT_END
+};
+
+/* One attachment, as its pins describe it. */
+struct attachment {
+	const char *ifname;
+	char dir[PATH_MAX];
+	unsigned long netns;
+	struct so_config cfg;
+	struct so_ports ports;
+	struct so_secret secret;
+	bool attached; /* the XDP link still has an interface */
+};
+
+static int read_pinned(const char *dir, const char *map, void *value)
+{
+	__u32 zero = 0;
+	int fd = pins_open(dir, map), err = 0;
+
+	if (fd < 0) {
+		pr_err("cannot open %s/%s: %s", dir, map, strerror(-fd));
+		return -1;
+	}
+	if (bpf_map_lookup_elem(fd, &zero, value)) {
+		err = -1;
+		pr_err("cannot read %s/%s: %s", dir, map, strerror(errno));
+	}
+	close(fd);
+	return err;
+}
+
+/* A detached XDP link (its interface deleted, say) reports ifindex 0. */
+static bool xdp_link_attached(const char *dir)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pins_open(dir, PIN_LINK_XDP);
+	bool attached;
+
+	if (fd < 0)
+		return false;
+	attached = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.xdp.ifindex != 0;
+	close(fd);
+	return attached;
+}
+
+static int attachment_read(const char *ifname, struct attachment *at)
+{
+	memset(at, 0, sizeof(*at));
+	at->ifname = ifname;
+	if (netns_inode(&at->netns) || pins_find(ifname, at->dir, sizeof(at->dir)))
+		return -1;
+	if (read_pinned(at->dir, "config", &at->cfg) || read_pinned(at->dir, "ports", &at->ports) ||
+	    read_pinned(at->dir, "secret", &at->secret))
+		return -1;
+	at->attached = xdp_link_attached(at->dir);
+	return 0;
+}
+
+static const char *mode_name(const struct so_config *cfg)
+{
+	return cfg->xdp_mode == SO_XDP_SKB ? "skb" : "native";
+}
+
+static const char *tx_name(const struct so_config *cfg)
+{
+	return cfg->tx_mode == SO_TX_REDIRECT ? "redirect" : "xdp";
+}
+
+static void json_options(struct json *j, __u32 options)
+{
+	json_key(j, "options");
+	json_object_begin(j);
+	json_kv_bool(j, "timestamps", options & SO_OPT_TIMESTAMPS);
+	json_kv_bool(j, "sack", options & SO_OPT_SACK);
+	json_kv_bool(j, "window_scaling", options & SO_OPT_WSCALE);
+	json_object_end(j);
+}
+
+static void print_json(struct json *j, const struct attachment *at, const char *ports)
+{
+	const struct so_config *c = &at->cfg;
+
+	json_object_begin(j);
+	json_kv_str(j, "ifname", at->ifname);
+	json_kv_uint(j, "ifindex", c->ifindex);
+	json_kv_uint(j, "netns", at->netns);
+	json_kv_str(j, "pin_dir", at->dir);
+	json_kv_str(j, "ports", ports);
+	json_kv_str(j, "mode", mode_name(c));
+	json_kv_str(j, "tx", tx_name(c));
+	json_kv_uint(j, "mss4", c->mss4);
+	json_kv_uint(j, "mss6", c->mss6);
+	json_kv_uint(j, "wscale", c->wscale);
+	json_kv_uint(j, "ttl", c->ttl);
+	json_options(j, c->options);
+	json_kv_uint(j, "conn_max", c->conn_max);
+	json_kv_uint(j, "secret_gen", at->secret.gen);
+	json_kv_uint(j, "attached_at", c->attached_ns / 1000000000ull);
+	json_kv_bool(j, "attached", at->attached);
+	json_object_end(j);
+}
+
+#define TABLE_FMT "%-15s %7s %-8s %-6s %-8s %5s %5s %6s %3s %-15s %8s %4s  %s\n"
+
+static void print_header(void)
+{
+	printf(TABLE_FMT, "IFACE", "IFINDEX", "ATTACHED", "MODE", "TX", "MSS4", "MSS6", "WSCALE",
+	       "TTL", "OPTIONS", "CONN_MAX", "GEN", "PORTS");
+}
+
+static void print_row(const struct attachment *at, const char *ports)
+{
+	const struct so_config *c = &at->cfg;
+	char n[8][16], opts[32];
+
+	snprintf(opts, sizeof(opts), "%s%s%s%s", c->options & SO_OPT_TIMESTAMPS ? "ts," : "",
+		 c->options & SO_OPT_SACK ? "sack," : "", c->options & SO_OPT_WSCALE ? "wscale," : "",
+		 c->options ? "" : "none,");
+	opts[strlen(opts) - 1] = '\0';
+	snprintf(n[0], sizeof(n[0]), "%u", c->ifindex);
+	snprintf(n[1], sizeof(n[1]), "%u", c->mss4);
+	snprintf(n[2], sizeof(n[2]), "%u", c->mss6);
+	snprintf(n[3], sizeof(n[3]), "%u", c->wscale);
+	snprintf(n[4], sizeof(n[4]), "%u", c->ttl);
+	snprintf(n[5], sizeof(n[5]), "%u", c->conn_max);
+	snprintf(n[6], sizeof(n[6]), "%u", at->secret.gen);
+	printf(TABLE_FMT, at->ifname, n[0], at->attached ? "yes" : "NO", mode_name(c), tx_name(c),
+	       n[1], n[2], n[3], n[4], opts, n[5], n[6], ports);
+}
+
+static void print_all(const struct attachment *at, char **ports, size_t count, bool json,
+		      bool array)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (!json && count == 0)
+		printf("no shakeoff attachment in this network namespace\n");
+	else if (!json)
+		print_header();
+	if (json && array)
+		json_array_begin(&j);
+	for (size_t i = 0; i < count; i++) {
+		if (json)
+			print_json(&j, &at[i], ports[i]);
+		else
+			print_row(&at[i], ports[i]);
+	}
+	if (json && array)
+		json_array_end(&j);
+	if (json)
+		putchar('\n');
+}
+
+/* Read every attachment first: on an error, print nothing but the error. */
+static int show(char **names, size_t count, bool json, bool array)
+{
+	struct attachment *at = calloc(count ? count : 1, sizeof(*at));
+	char **ports = calloc(count ? count : 1, sizeof(*ports));
+	int err = at && ports ? 0 : -1;
+
+	if (err)
+		pr_err("out of memory");
+	for (size_t i = 0; i < count && !err; i++) {
+		err = attachment_read(names[i], &at[i]);
+		if (!err && !(ports[i] = ports_format(&at[i].ports))) {
+			pr_err("out of memory");
+			err = -1;
+		}
+	}
+	if (!err)
+		print_all(at, ports, count, json, array);
+	for (size_t i = 0; ports && i < count; i++)
+		free(ports[i]);
+	free(ports);
+	free(at);
+	return err;
+}
+
+static int run_status(void *args)
+{
+	struct status_args *a = args;
+	char **names = NULL;
+	size_t count = 0;
+	int err;
+
+	pins_clean_stale();
+	if (a->ifname)
+		return show((char **)&a->ifname, 1, a->json, false) ? RC_FAIL : RC_OK;
+	err = pins_list(&names, &count);
+	if (err)
+		pr_err("cannot list the attachments of this network namespace: %s", strerror(-err));
+	else
+		err = show(names, count, a->json, true);
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	return err ? RC_FAIL : RC_OK;
+}
+
+static struct status_args status_args;
+
+const struct cmd cmd_status = {
+	.name = "status",
+	.summary = "show the attachments of this network namespace",
+	.description = "Show every attachment of this network namespace, or only IFACE's, as\n"
+		       "read back from the pinned maps. With -j: a JSON array of objects (one\n"
+		       "object with IFACE).",
+	.opts = status_opts,
+	.args = &status_args,
+	.needs_root = true,
+	.run = run_status,
+};

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sys.c - see sys.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ethtool.h>
+#include <linux/magic.h>
+#include <linux/sockios.h>
+
+#include "sys.h"
+
+#define BPFFS "/sys/fs/bpf"
+
+int netns_enter(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int netns_inode(unsigned long *ino)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+int sysctl_read(const char *name, long *vals, int n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int got = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (got < n && fscanf(f, "%ld", &vals[got]) == 1)
+		got++;
+	fclose(f);
+	return got > 0 ? got : -EIO;
+}
+
+/* An ioctl on an interface of our network namespace. */
+static int iface_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	if (ioctl(fd, req, ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int iface_mtu(const char *ifname, unsigned int *mtu)
+{
+	struct ifreq ifr = {};
+	int err = iface_ioctl(ifname, SIOCGIFMTU, &ifr);
+
+	if (!err)
+		*mtu = ifr.ifr_mtu;
+	return err;
+}
+
+int iface_driver(const char *ifname, char *driver, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int err = iface_ioctl(ifname, SIOCETHTOOL, &ifr);
+
+	if (!err)
+		snprintf(driver, len, "%.*s", (int)sizeof(info.driver), info.driver);
+	return err;
+}
+
+int bpffs_ensure(void)
+{
+	struct statfs sfs;
+
+	if (statfs(BPFFS, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+bool pid_alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+unsigned long long clock_ns(int clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
