@@ -63,6 +63,11 @@ static const struct drop_case drop_cases[] = {
 	{ "syn4_rst",                V4(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
 	{ "syn6_fin",                V6(.flags = F_SYN | F_FIN),           SYN_DROP(DROP_SYN_FLAGS) },
 	{ "syn6_rst",                V6(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
+	/* neither SYN nor ACK, and no socket */
+	{ "rst4_no_socket",          V4(.flags = F_RST),                   XDP_DROP, C(DROP_NO_SOCKET) },
+	{ "fin4_no_socket",          V4(.flags = F_FIN),                   XDP_DROP, C(DROP_NO_SOCKET) },
+	{ "rst6_no_socket",          V6(.flags = F_RST),                   XDP_DROP, C(DROP_NO_SOCKET) },
+	{ "fin6_no_socket",          V6(.flags = F_FIN, .dport = 8000),    XDP_DROP, C(DROP_NO_SOCKET) },
 	/* IPv4 fragments */
 	{ "frag4_first_protected",   V4(LINUX(1460, 7), .frag = IP_MF),    XDP_DROP, C(DROP_FRAGMENT) },
 	{ "frag4_first_unprotected", V4(.frag = IP_MF, .dport = 81),       PASSED },
