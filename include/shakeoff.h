@@ -43,7 +43,12 @@
 	X(DROP_SYN_FLAGS, drop_syn_flags, V, "SYNs with FIN or RST also set")            \
 	X(DROP_FRAGMENT, drop_fragment, V, "first fragments to a protected port")        \
 	X(DROP_NO_SOCKET, drop_no_socket, V, "non-ACK segments that belong to no socket") \
-	X(DROP_NO_ROOM, drop_no_room, V, "no head- or tailroom for the SYN-ACK or metadata")   \
+	X(DROP_NO_ROOM, drop_no_room, V, "no head- or tailroom for the SYN-ACK or metadata") \
+	X(DROP_TOO_DEEP, drop_too_deep, V,                                               \
+	  "more VLAN tags or IPv6 extension headers than shakeoff walks")               \
+	X(DROP_BAD_SOURCE, drop_bad_source, V,                                           \
+	  "SYNs from multicast, broadcast, loopback, unspecified or own address, or port 0") \
+	X(DROP_RATE_LIMITED, drop_rate_limited, V, "SYNs over the --synack-rate budget")   \
 	/* TC ingress: turning a valid cookie into a socket */                          \
 	X(CONN_CREATED, conn_created, T, "sockets created by the kfunc")                 \
 	X(CONN_CREATE_FAILED, conn_create_failed, T, "kfunc failures (sum of the next)") \
@@ -106,9 +111,11 @@ struct so_config {
 	__u32 time_wait_s;    /* linger of time_wait entries */
 	__u64 attached_ns;    /* CLOCK_REALTIME of attach, informational */
 	__u32 idle_timeout_s; /* entries idle this long expire */
+	__u32 synack_rate;        /* SYN-ACK budget per second, all CPUs; 0 = none */
+	__u32 synack_interval_ns; /* the same per CPU: one SYN-ACK per this many ns */
 	__u32 pad;
 };
-_Static_assert(sizeof(struct so_config) == 40, "so_config layout");
+_Static_assert(sizeof(struct so_config) == 48, "so_config layout");
 
 #define SO_TIME_WAIT_DEFAULT_S 60      /* Linux's TCP_TIMEWAIT_LEN */
 #define SO_IDLE_TIMEOUT_DEFAULT_S 3600
@@ -283,6 +290,15 @@ struct so_conn {
 _Static_assert(sizeof(struct so_conn) == 72, "so_conn layout");
 
 #define SO_CONN_MAX_DEFAULT 65536
+
+/* --- SYN-ACK budget (map "budget", per CPU) ----------------------------- */
+
+/* GCRA: tat is the time at which the budget is back to full; a SYN-ACK is
+ * sent while tat - now stays within one second's worth. */
+struct so_budget {
+	__u64 tat;
+};
+_Static_assert(sizeof(struct so_budget) == 8, "so_budget layout");
 
 /* --- the sweeper (map "sweeper", one entry) ------------------------------ */
 
