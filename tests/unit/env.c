@@ -26,6 +26,8 @@ const struct so_config default_cfg = {
 	.tx_mode = SO_TX_XDP,
 	.options = SO_OPT_TIMESTAMPS | SO_OPT_SACK | SO_OPT_WSCALE,
 	.conn_max = SO_CONN_MAX_DEFAULT,
+	.time_wait_s = SO_TIME_WAIT_DEFAULT_S,
+	.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S,
 };
 
 /* Slot 0 current (gen 0), no previous key. */
