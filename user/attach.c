@@ -153,6 +153,8 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 				 ? SO_TX_REDIRECT
 				 : SO_TX_XDP;
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
+	p->cfg.time_wait_s = SO_TIME_WAIT_DEFAULT_S;
+	p->cfg.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S;
 	return 0;
 }
 
@@ -229,27 +231,30 @@ static int pin_fd(const char *dir, const char *name, int fd)
 	return 0;
 }
 
+/* Every map under its own name (config ports secret stats conns ...; the
+ * sweeper's timer, too, lives only as long as its map is held), then the
+ * programs. */
 static int pin_objects(struct attach_plan *p, struct attach_state *st)
 {
 	const struct shakeoff *s = st->skel;
-	const struct { const char *name; int fd; } pins[] = {
-		{ "config", bpf_map__fd(s->maps.config) },
-		{ "ports", bpf_map__fd(s->maps.ports) },
-		{ "secret", bpf_map__fd(s->maps.secret) },
-		{ "stats", bpf_map__fd(s->maps.stats) },
-		{ "conns", bpf_map__fd(s->maps.conns) },
-		{ PIN_PROG_XDP, bpf_program__fd(s->progs.xdp_shakeoff) },
-		{ PIN_PROG_TC_INGRESS, bpf_program__fd(s->progs.tc_ingress) },
-		{ PIN_PROG_TC_EGRESS, bpf_program__fd(s->progs.tc_egress) },
+	const struct { const char *name; const struct bpf_program *prog; } progs[] = {
+		{ PIN_PROG_XDP, s->progs.xdp_shakeoff },
+		{ PIN_PROG_TC_INGRESS, s->progs.tc_ingress },
+		{ PIN_PROG_TC_EGRESS, s->progs.tc_egress },
 	};
+	struct bpf_map *map;
 
 	if (mkdir(p->tmp, 0700)) {
 		pr_err("cannot create %s: %s", p->tmp, strerror(errno));
 		return -1;
 	}
 	st->tmp_made = true;
-	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
-		if (pin_fd(p->tmp, pins[i].name, pins[i].fd))
+	bpf_object__for_each_map(map, s->obj)
+		if (!bpf_map__is_internal(map) &&
+		    pin_fd(p->tmp, bpf_map__name(map), bpf_map__fd(map)))
+			return -1;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (pin_fd(p->tmp, progs[i].name, bpf_program__fd(progs[i].prog)))
 			return -1;
 	return 0;
 }

@@ -17,7 +17,7 @@
 #include "pins.h"
 #include "sys.h"
 
-#define TMP_TAG ".tmp-"
+#define TMP_TAG ":tmp-"
 
 /* Did snprintf fit? */
 static int path_fmt(size_t len, int n)
@@ -35,22 +35,58 @@ int pins_ns_dir(char *buf, size_t len)
 	return path_fmt(len, snprintf(buf, len, "%s/ns-%lu", PIN_ROOT, ino));
 }
 
+/* The directory name of an interface name: see pins.h. */
+static void encode_ifname(const char *ifname, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = ifname; *p && n + 4 <= len; p++) {
+		if (*p == '.' || *p == '%')
+			n += snprintf(out + n, len - n, "%%%02x", *p);
+		else
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+}
+
+/* And back; false if name is not one that encode_ifname makes. */
+static bool decode_ifname(const char *name, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p; p++) {
+		if (n + 1 >= len || *p == '.' || *p == ':')
+			return false;
+		if (*p != '%') {
+			out[n++] = *p;
+		} else if (!strncmp(p, "%2e", 3) || !strncmp(p, "%25", 3)) {
+			out[n++] = p[2] == 'e' ? '.' : '%';
+			p += 2;
+		} else {
+			return false;
+		}
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
 int pins_iface_dir(const char *ifname, char *buf, size_t len)
 {
-	char ns[PATH_MAX];
+	char ns[PATH_MAX], name[64];
 	int err = pins_ns_dir(ns, sizeof(ns));
 
-	return err ? err : path_fmt(len, snprintf(buf, len, "%s/%s", ns, ifname));
+	encode_ifname(ifname, name, sizeof(name));
+	return err ? err : path_fmt(len, snprintf(buf, len, "%s/%s", ns, name));
 }
 
 int pins_tmp_dir(const char *ifname, char *buf, size_t len)
 {
-	char ns[PATH_MAX];
-	int err = pins_ns_dir(ns, sizeof(ns));
+	char dir[PATH_MAX];
+	int err = pins_iface_dir(ifname, dir, sizeof(dir));
 
 	if (err)
 		return err;
-	return path_fmt(len, snprintf(buf, len, "%s/%s" TMP_TAG "%ld", ns, ifname, (long)getpid()));
+	return path_fmt(len, snprintf(buf, len, "%s" TMP_TAG "%ld", dir, (long)getpid()));
 }
 
 bool pins_tmp_name(const char *name, long *pid)
@@ -186,11 +222,25 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Append a copy of name to the array. */
+static int push_name(char ***names, size_t *count, const char *name)
+{
+	char **grown = realloc(*names, (*count + 1) * sizeof(**names));
+
+	if (!grown)
+		return -ENOMEM;
+	*names = grown;
+	grown[*count] = strdup(name);
+	if (!grown[*count])
+		return -ENOMEM;
+	(*count)++;
+	return 0;
+}
+
 int pins_list(char ***names, size_t *count)
 {
-	char ns[PATH_MAX];
+	char ns[PATH_MAX], ifname[64];
 	struct dirent *e;
-	long pid;
 	DIR *d;
 	int err = pins_ns_dir(ns, sizeof(ns));
 
@@ -200,20 +250,9 @@ int pins_list(char ***names, size_t *count)
 		return err;
 	if (!(d = opendir(ns)))
 		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d))) {
-		char **grown;
-
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR || pins_tmp_name(e->d_name, &pid))
-			continue;
-		grown = realloc(*names, (*count + 1) * sizeof(**names));
-		if (!grown || !(grown[*count] = strdup(e->d_name))) {
-			*names = grown ? grown : *names;
-			err = -ENOMEM;
-			break;
-		}
-		*names = grown;
-		(*count)++;
-	}
+	while (!err && (e = readdir(d)))
+		if (e->d_type == DT_DIR && decode_ifname(e->d_name, ifname, sizeof(ifname)))
+			err = push_name(names, count, ifname);
 	closedir(d);
 	qsort(*names, *count, sizeof(**names), cmp_names);
 	return err;

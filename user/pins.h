@@ -3,16 +3,21 @@
  * pins.h - where an attachment lives in bpffs.
  *
  *   /sys/fs/bpf/shakeoff/ns-<netns inode>/<IFACE>/
- *       config ports secret stats conns                    maps
+ *       config ports secret stats conns sweeper ...        maps (all of them)
  *       prog_xdp prog_tc_ingress prog_tc_egress            programs
  *       link_xdp link_tc_ingress link_tc_egress            links
  *
  * The inode of the network namespace keeps two namespaces' pins apart. An
- * attach pins everything into the sibling <IFACE>.tmp-<pid> and renames it
+ * attach pins everything into the sibling <IFACE>:tmp-<pid> and renames it
  * into place, so the final directory is always complete; a detach renames it
  * back to a tmp name before it tears it down. A tmp directory whose process
  * is gone (a killed attach or detach) is stale and removed by the next
- * attach, detach or status in that namespace.
+ * attach, detach, status or rekey in that namespace.
+ *
+ * bpffs refuses any name with a dot in it (reserved for the kernel's own
+ * files), so <IFACE> is the interface name with '.' written as "%2e" and
+ * '%' as "%25": "eth0.100" lives in "eth0%2e100". Interface names never
+ * contain ':', so a name with ':' is never an attachment.
  */
 #pragma once
 
@@ -27,7 +32,7 @@
 #define PIN_PROG_XDP "prog_xdp"
 #define PIN_PROG_TC_INGRESS "prog_tc_ingress"
 #define PIN_PROG_TC_EGRESS "prog_tc_egress"
-/* maps are pinned under their own names: config ports secret stats conns */
+/* maps are pinned under their own names: config, ports, secret, stats, conns, ... */
 
 /* PIN_ROOT/ns-<inode> of our network namespace. */
 int pins_ns_dir(char *buf, size_t len);
@@ -36,7 +41,7 @@ int pins_ns_dir(char *buf, size_t len);
 int pins_iface_dir(const char *ifname, char *buf, size_t len);
 int pins_tmp_dir(const char *ifname, char *buf, size_t len);
 
-/* Is name "<IFACE>.tmp-<pid>"? Then *pid is set. */
+/* Is name "<IFACE>:tmp-<pid>"? Then *pid is set. */
 bool pins_tmp_name(const char *name, long *pid);
 
 /* Create PIN_ROOT/ns-<inode> (and PIN_ROOT) if missing. */
