@@ -130,7 +130,7 @@ static void build_ip4(const struct pkt_spec *s, struct frame *f, __u32 l4len, __
 
 	spec_addrs(s, sa, da);
 	ip[0] = 0x40 | (s->ihl ? s->ihl : hlen / 4);
-	ip[1] = 0;
+	ip[1] = s->tos;
 	put16(ip + 2, hlen + l4len + s->len_delta);
 	put16(ip + 4, 0x1234);
 	put16(ip + 6, (s->no_df ? 0 : 0x4000) | s->frag);
@@ -152,7 +152,7 @@ static void build_ip6(const struct pkt_spec *s, struct frame *f, __u32 l4len, __
 {
 	__u8 *ip = f->b + f->l3;
 
-	put32(ip, 0x60000000);
+	put32(ip, 0x60000000 | (__u32)s->tos << 20 | (s->flow & 0xfffff));
 	put16(ip + 4, l4len + s->len_delta);
 	ip[6] = proto;
 	ip[7] = 64;

@@ -19,6 +19,8 @@
 #define F_RST 0x04
 #define F_PSH 0x08
 #define F_ACK 0x10
+#define F_ECE 0x40
+#define F_CWR 0x80
 
 /* TCP options to emit, in Linux's order: MSS, SACK-perm + TS (04 02 08 0a),
  * or NOP NOP TS, or NOP NOP SACK-perm; then NOP WS. */
@@ -51,7 +53,9 @@ struct pkt_spec {
 	const __u8 *raw_opts; /* instead of opts: these bytes (padded with EOL) */
 	__u8 raw_len;
 	__u16 payload_len;  /* bytes of 0xa5.. after the TCP/UDP header */
-	/* IPv4 */
+	/* IP */
+	__u8 tos;           /* IPv4 TOS, IPv6 traffic class */
+	__u32 flow;         /* IPv6 flow label */
 	__u8 ipopt_len;     /* Router Alert + NOPs, a multiple of 4, <= 40 */
 	bool no_df;
 	__u16 frag;         /* IP_MF and/or offset in 8-byte units */

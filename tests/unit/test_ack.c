@@ -37,6 +37,7 @@ enum ack_how {
 	A_OTHER_KEY,  /* the secret replaced by another key before the ACK */
 	A_REKEY,      /* rekeyed before the ACK: gen 1, old key in slot 0, grace .arg s */
 	A_REKEY_FIRST, /* rekeyed before the SYN (grace 60 s): the new key signs */
+	A_TAMPER,     /* the cookie returned with .arg XORed into the TSecr (TS mode) or ISN */
 	A_REF_TS,     /* no SYN: a reference TS-mode cookie issued .arg ms ago */
 	A_REF_NOTS,   /* no SYN: a reference non-TS cookie of .arg periods ago */
 };
@@ -92,6 +93,12 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_other_secret",      V4(LINUX(1460, 7)),                A_OTHER_KEY, INVALID },
 	{ "ack4_other_secret_no_ts", V4(.opts = O_MSS, .mss = 1460),   A_OTHER_KEY, INVALID },
 	{ "ack6_other_secret",      V6(LINUX(1440, 7)),                A_OTHER_KEY, INVALID },
+	{ "ack4_tsecr_mss_tampered", V4(LINUX(1460, 7)),               A_TAMPER, INVALID, .arg = 1 << 0 },
+	{ "ack4_tsecr_ws_tampered", V4(LINUX(1460, 7)),                A_TAMPER, INVALID, .arg = 1 << 3 },
+	{ "ack4_tsecr_sack_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 7 },
+	{ "ack4_tsecr_time_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 10 },
+	{ "ack4_isn_mss_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 1 },
+	{ "ack4_isn_period_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 0 },
 	{ "ack4_other_sport",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .sport = 40001 },
 	{ "ack4_other_dport",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .dport = 8001 },
 	{ "ack4_other_saddr",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .saddr = "192.0.2.9" },
@@ -250,6 +257,7 @@ static bool before_ack(const struct ack_case *c)
 static void ack_spec(const struct ack_case *c, const struct cookie *k, struct pkt_spec *a)
 {
 	const struct pkt_spec *s = &c->syn;
+	__u32 tamper = c->how == A_TAMPER ? (__u32)c->arg : 0;
 
 	memset(a, 0, sizeof(*a));
 	a->family = s->family;
@@ -259,7 +267,7 @@ static void ack_spec(const struct ack_case *c, const struct cookie *k, struct pk
 	a->dport = c->dport ? c->dport : spec_dport(s);
 	a->ipopt_len = s->ipopt_len;
 	a->seq = spec_seq(s) + 1 + c->seq_delta;
-	a->ack = c->how == A_FORGED ? 0x5eed1234 : k->isn + 1;
+	a->ack = c->how == A_FORGED ? 0x5eed1234 : (k->isn ^ (k->ts ? 0 : tamper)) + 1;
 	a->flags = F_ACK;
 	a->window = 502;
 	if (c->how == A_DATA) {
@@ -269,7 +277,7 @@ static void ack_spec(const struct ack_case *c, const struct cookie *k, struct pk
 	if (k->ts && c->how != A_NO_TS_ECHO) {
 		a->opts = O_TS;
 		a->tsval = spec_tsval(s) + 7;
-		a->tsecr = k->tsval;
+		a->tsecr = k->tsval ^ tamper;
 	}
 }
 

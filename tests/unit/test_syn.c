@@ -44,6 +44,24 @@ static const __u8 unknown_opts[] = {
 	1, 1, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,                /* NOP NOP TS */
 };
 
+static const __u8 nops_mss_ts[40] = {
+	[0 ... 25] = 1,                                     /* 26 NOPs */
+	2, 4, 0x05, 0x78,                                   /* MSS 1400 */
+	8, 10, 1, 2, 3, 4, 0, 0, 0, 0,                      /* TS */
+};
+static const __u8 nops_mss[40] = {
+	[0 ... 35] = 1,                                     /* 36 NOPs */
+	2, 4, 0x05, 0x78,                                   /* MSS 1400: the 37th option */
+};
+static const __u8 len0_opts[] = {
+	30, 0,                                              /* length 0: the walk stops */
+	2, 4, 0x05, 0xb4,                                   /* so MSS is never read */
+};
+static const __u8 past_end_opts[] = {
+	2, 4, 0x05, 0x78,                                   /* MSS 1400 */
+	8, 10, 1, 2, 3, 4,                                  /* TS cut short by the header end */
+};
+
 static const struct so_config cfg_no_opts = { .mss4 = 1460, .mss6 = 1440, .wscale = 7,
 					      .ttl = 64, .options = 0 };
 static const struct so_config cfg_ts_only = { .mss4 = 1460, .mss6 = 1440, .wscale = 7,
@@ -93,6 +111,12 @@ static const struct syn_case syn_cases[] = {
 	{ "syn4_eth_padding",     V4(.eth_pad = 6),                           { 0, 0 } },
 	{ "syn4_opts_after_eol",  V4(.raw_opts = eol_opts, .raw_len = sizeof(eol_opts)), { 6, 0 } },
 	{ "syn4_unknown_opt",     V4(.raw_opts = unknown_opts, .raw_len = sizeof(unknown_opts)), { 4, R_TS } },
+	{ "syn4_opts_26_nops",    V4(.raw_opts = nops_mss_ts, .raw_len = sizeof(nops_mss_ts)), { 4, R_TS } },
+	{ "syn4_opts_36_nops",    V4(.raw_opts = nops_mss, .raw_len = sizeof(nops_mss)), { 4, 0 } },
+	{ "syn4_opt_len_0",       V4(.raw_opts = len0_opts, .raw_len = sizeof(len0_opts)), { 0, 0 } },
+	{ "syn4_opt_past_end",    V4(.raw_opts = past_end_opts, .raw_len = sizeof(past_end_opts)), { 4, 0 } },
+	{ "syn4_ecn_setup",       V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL, 7 } },
+	{ "syn4_tos",             V4(LINUX(1460, 7), .tos = 0xb8),            { 6, ALL, 7 } },
 	{ "syn4_port_8000",       V4(LINUX(1460, 7), .dport = 8000),          { 6, ALL, 7 } },
 	{ "syn4_port_8100",       V4(LINUX(1460, 7), .dport = 8100),          { 6, ALL, 7 } },
 	{ "syn4_seq_ffffffff",    V4(LINUX(1460, 7), .seq = 0xffffffff),      { 6, ALL, 7 } },
@@ -115,6 +139,9 @@ static const struct syn_case syn_cases[] = {
 	{ "syn6_mss_1000_below_min", V6(LINUX(1000, 7)),                      { 0, ALL, 7 } },
 	{ "syn6_mss_65535_huge",  V6(LINUX(65535, 7)),                        { 7, ALL, 7 } },
 	{ "syn6_ws15_clamped",    V6(LINUX(1440, 15)),                        { 6, ALL, 14 } },
+	{ "syn6_tclass_flow",     V6(LINUX(1440, 7), .tos = 0xb8, .flow = 0x12345), { 6, ALL, 7 } },
+	{ "syn6_trailing_bytes",  V6(.eth_pad = 4),                           { 0, 0 } },
+	{ "syn6_ecn_setup",       V6(LINUX(1440, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL, 7 } },
 	{ "syn6_payload_tfo",     V6(.raw_opts = tfo_opts, .raw_len = sizeof(tfo_opts), .payload_len = 100), { 6, ALL, 7 } },
 	{ "syn6_payload_odd",     V6(.opts = O_MSS, .mss = 1440, .payload_len = 7), { 6, 0 } },
 	{ "syn6_cfg_no_opts",     V6(LINUX(1440, 7)),                         { 6, 0 }, &cfg_no_opts },
