@@ -158,20 +158,13 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	return 0;
 }
 
-/* bpffs mounted, our namespace's directory there, stale tmp dirs gone. */
+/* bpffs mounted, stale tmp dirs gone. */
 static int prepare_bpffs(void)
 {
-	char ns[PATH_MAX];
 	int err = bpffs_ensure();
 
 	if (err) {
 		pr_err("cannot mount bpffs on /sys/fs/bpf: %s", strerror(-err));
-		return -1;
-	}
-	err = pins_make_ns_dir();
-	if (err) {
-		pins_ns_dir(ns, sizeof(ns));
-		pr_err("cannot create %s: %s", ns, strerror(-err));
 		return -1;
 	}
 	pins_clean_stale();
@@ -231,6 +224,24 @@ static int pin_fd(const char *dir, const char *name, int fd)
 	return 0;
 }
 
+/* The namespace's directory is made again here: a detach of the last other
+ * attachment in this namespace may have removed it while we were loading. */
+static int make_tmp_dir(const struct attach_plan *p)
+{
+	int err = 0;
+
+	for (int tries = 0; tries < 3; tries++) {
+		err = pins_make_ns_dir();
+		if (!err)
+			err = mkdir(p->tmp, 0700) ? -errno : 0;
+		if (err != -ENOENT)
+			break;
+	}
+	if (err)
+		pr_err("cannot create %s: %s", p->tmp, strerror(-err));
+	return err;
+}
+
 /* Every map under its own name (config ports secret stats conns ...; the
  * sweeper's timer, too, lives only as long as its map is held), then the
  * programs. */
@@ -244,10 +255,8 @@ static int pin_objects(struct attach_plan *p, struct attach_state *st)
 	};
 	struct bpf_map *map;
 
-	if (mkdir(p->tmp, 0700)) {
-		pr_err("cannot create %s: %s", p->tmp, strerror(errno));
+	if (make_tmp_dir(p))
 		return -1;
-	}
 	st->tmp_made = true;
 	bpf_object__for_each_map(map, s->obj)
 		if (!bpf_map__is_internal(map) &&

@@ -202,6 +202,7 @@ void pins_clean_stale(void)
 	char ns[PATH_MAX], path[PATH_MAX];
 	struct dirent *e;
 	long pid;
+	bool removed = false;
 	DIR *d;
 
 	if (pins_ns_dir(ns, sizeof(ns)) || !(d = opendir(ns)))
@@ -213,8 +214,11 @@ void pins_clean_stale(void)
 			continue;
 		pr_debug("removing %s, left by process %ld that is gone", path, pid);
 		pins_teardown(path);
+		removed = true;
 	}
 	closedir(d);
+	if (removed)
+		pins_remove_empty_dirs();
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "secret.h"
@@ -38,10 +39,11 @@ static int decode_hex(const unsigned char *buf, size_t len, unsigned char *key)
 	return 0;
 }
 
-/* Read the whole file, up to cap bytes (one more tells "too long"). */
-static int read_file(const char *path, unsigned char *buf, size_t cap, size_t *len)
+/* Read the whole file, up to cap bytes; *size is its real size. */
+static int read_file(const char *path, unsigned char *buf, size_t cap, size_t *len, off_t *size)
 {
 	FILE *f = fopen(path, "rbe");
+	struct stat st;
 	int err = 0;
 
 	if (!f) {
@@ -53,6 +55,7 @@ static int read_file(const char *path, unsigned char *buf, size_t cap, size_t *l
 		pr_err("cannot read secret file %s: %s", path, strerror(errno));
 		err = -1;
 	}
+	*size = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : (off_t)*len;
 	fclose(f);
 	return err;
 }
@@ -61,17 +64,22 @@ static int key_from_file(const char *path, unsigned char *key)
 {
 	unsigned char buf[HEX_LEN + 2];
 	size_t len;
+	off_t size;
 
-	if (read_file(path, buf, sizeof(buf), &len))
+	if (read_file(path, buf, sizeof(buf), &len, &size))
 		return -1;
-	if (len == KEY_LEN) {
+	if (len == KEY_LEN && size == KEY_LEN) {
 		memcpy(key, buf, KEY_LEN);
 		return 0;
 	}
-	if (decode_hex(buf, len, key) == 0)
+	if (len < sizeof(buf) && decode_hex(buf, len, key) == 0)
 		return 0;
-	pr_err("secret file %s (%s%zu bytes) is neither 16 raw bytes nor 32 hex digits", path,
-	       len == sizeof(buf) ? "more than " : "", len == sizeof(buf) ? len - 1 : len);
+	if (len == sizeof(buf) && size == (off_t)len) /* not a regular file: size unknown */
+		pr_err("secret file %s (more than %zu bytes) is neither 16 raw bytes nor 32 hex "
+		       "digits", path, len - 1);
+	else
+		pr_err("secret file %s (%lld bytes) is neither 16 raw bytes nor 32 hex digits",
+		       path, (long long)size);
 	return -1;
 }
 
