@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ struct attach_args {
 	struct so_ports ports;
 	int mode; /* enum so_xdp_mode */
 	int tx;   /* enum tx_choice */
-	struct opt_uint mss4, mss6, wscale, ttl, conn_max;
+	struct opt_uint mss4, mss6, wscale, ttl, conn_max, synack_rate;
 	const char *secret_file;
 };
 
@@ -76,6 +77,9 @@ static const struct opt attach_opts[] = {
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
+	{ .name = "synack-rate",
+	  .help = "at most N SYN-ACKs per second, shared by the online CPUs (default: 0, no limit)",
+	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = ARG(synack_rate) },
 	OPT_END
 };
 
@@ -136,6 +140,20 @@ static int plan_dirs(const struct attach_args *a, struct attach_plan *p)
 	return 0;
 }
 
+/* The BPF side keeps one budget per CPU (GCRA, one SYN-ACK per interval):
+ * the rate is spread evenly over the CPUs that may run it. */
+static void plan_synack_rate(unsigned long rate, struct so_config *cfg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long long interval;
+
+	if (rate == 0)
+		return;
+	interval = ((cpus > 0 ? cpus : 1) * 1000000000ull + rate - 1) / rate;
+	cfg->synack_rate = rate;
+	cfg->synack_interval_ns = interval > UINT32_MAX ? UINT32_MAX : interval;
+}
+
 /* Every check, in the order a user would fix them; nothing is touched. */
 static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 {
@@ -155,6 +173,7 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
 	p->cfg.time_wait_s = SO_TIME_WAIT_DEFAULT_S;
 	p->cfg.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S;
+	plan_synack_rate(a->synack_rate.val, &p->cfg);
 	return 0;
 }
 

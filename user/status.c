@@ -128,6 +128,9 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "ttl", c->ttl);
 	json_options(j, c->options);
 	json_kv_uint(j, "conn_max", c->conn_max);
+	json_kv_uint(j, "synack_rate", c->synack_rate);
+	json_kv_uint(j, "time_wait_s", c->time_wait_s);
+	json_kv_uint(j, "idle_timeout_s", c->idle_timeout_s);
 	json_kv_uint(j, "secret_gen", at->secret.gen);
 	json_kv_uint(j, "attached_at", c->attached_ns / 1000000000ull);
 	json_kv_bool(j, "attached", at->attached);
