@@ -225,10 +225,11 @@ static int update_map(struct bpf_map *map, const void *value)
 static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct attach_state *st)
 {
 	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
-	if (update_map(st->skel->maps.ports, ports) || update_map(st->skel->maps.secret, &p->secret))
+	/* before any link exists: the programs never see an empty map */
+	if (update_map(st->skel->maps.config, &p->cfg) || update_map(st->skel->maps.ports, ports) ||
+	    update_map(st->skel->maps.secret, &p->secret))
 		return -1;
-	/* config last: until it is there, the programs pass everything */
-	return update_map(st->skel->maps.config, &p->cfg);
+	return 0;
 }
 
 static int pin_fd(const char *dir, const char *name, int fd)
@@ -397,6 +398,7 @@ static int run_attach(void *args)
 	else
 		print_attached(&a->ports, &plan);
 	cleanup(&st);
+	explicit_bzero(&plan.secret, sizeof(plan.secret));
 	return err ? RC_FAIL : RC_OK;
 }
 

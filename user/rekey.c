@@ -55,22 +55,22 @@ static int write_secret(int fd, const char *ifname, const struct so_secret *s)
 static int rekey(int fd, const char *ifname, const __u64 key[2], __u32 *gen)
 {
 	struct so_secret s;
-	__u32 zero = 0, next;
+	__u32 zero = 0;
+	int err = -1;
 
 	if (bpf_map_lookup_elem(fd, &zero, &s)) {
 		pr_err("cannot rekey %s: cannot read the secret map: %s", ifname, strerror(errno));
 		return -1;
 	}
-	next = s.gen + 1;
-	memcpy(s.key[next & 1], key, sizeof(s.key[0]));
-	if (write_secret(fd, ifname, &s)) /* the inactive slot: unused until gen moves */
-		return -1;
-	s.gen = next;
-	s.grace_until_tai_ns = clock_ns(CLOCK_TAI) + GRACE_NS;
-	if (write_secret(fd, ifname, &s))
-		return -1;
-	*gen = next;
-	return 0;
+	memcpy(s.key[(s.gen + 1) & 1], key, sizeof(s.key[0]));
+	if (write_secret(fd, ifname, &s) == 0) { /* the inactive slot: unused until gen moves */
+		s.gen++;
+		s.grace_until_tai_ns = clock_ns(CLOCK_TAI) + GRACE_NS;
+		err = write_secret(fd, ifname, &s);
+	}
+	*gen = s.gen;
+	explicit_bzero(&s, sizeof(s));
+	return err;
 }
 
 static int run_rekey(void *args)
@@ -90,6 +90,7 @@ static int run_rekey(void *args)
 		return RC_FAIL;
 	}
 	err = rekey(fd, a->ifname, key, &gen);
+	explicit_bzero(key, sizeof(key));
 	close(fd);
 	if (err)
 		return RC_FAIL;
