@@ -137,32 +137,26 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_object_end(j);
 }
 
-#define TABLE_FMT "%-15s %7s %-8s %-6s %-8s %5s %5s %6s %3s %-15s %8s %4s  %s\n"
+/* The header and the rows, column for column. */
+#define HEAD_FMT "%-15s %7s %-8s %-6s %-8s %5s %5s %6s %3s %-15s %8s %4s  %s\n"
+#define ROW_FMT "%-15s %7u %-8s %-6s %-8s %5u %5u %6u %3u %-15s %8u %4u  %s\n"
 
 static void print_header(void)
 {
-	printf(TABLE_FMT, "IFACE", "IFINDEX", "ATTACHED", "MODE", "TX", "MSS4", "MSS6", "WSCALE",
+	printf(HEAD_FMT, "IFACE", "IFINDEX", "ATTACHED", "MODE", "TX", "MSS4", "MSS6", "WSCALE",
 	       "TTL", "OPTIONS", "CONN_MAX", "GEN", "PORTS");
 }
 
 static void print_row(const struct attachment *at, const char *ports)
 {
 	const struct so_config *c = &at->cfg;
-	char n[8][16], opts[32];
+	char opts[32];
 
-	snprintf(opts, sizeof(opts), "%s%s%s%s", c->options & SO_OPT_TIMESTAMPS ? "ts," : "",
-		 c->options & SO_OPT_SACK ? "sack," : "", c->options & SO_OPT_WSCALE ? "wscale," : "",
-		 c->options ? "" : "none,");
-	opts[strlen(opts) - 1] = '\0';
-	snprintf(n[0], sizeof(n[0]), "%u", c->ifindex);
-	snprintf(n[1], sizeof(n[1]), "%u", c->mss4);
-	snprintf(n[2], sizeof(n[2]), "%u", c->mss6);
-	snprintf(n[3], sizeof(n[3]), "%u", c->wscale);
-	snprintf(n[4], sizeof(n[4]), "%u", c->ttl);
-	snprintf(n[5], sizeof(n[5]), "%u", c->conn_max);
-	snprintf(n[6], sizeof(n[6]), "%u", at->secret.gen);
-	printf(TABLE_FMT, at->ifname, n[0], at->attached ? "yes" : "NO", mode_name(c), tx_name(c),
-	       n[1], n[2], n[3], n[4], opts, n[5], n[6], ports);
+	snprintf(opts, sizeof(opts), "%s%s%s", c->options & SO_OPT_TIMESTAMPS ? ",ts" : "",
+		 c->options & SO_OPT_SACK ? ",sack" : "", c->options & SO_OPT_WSCALE ? ",wscale" : "");
+	printf(ROW_FMT, at->ifname, c->ifindex, at->attached ? "yes" : "NO", mode_name(c),
+	       tx_name(c), c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
+	       c->conn_max, at->secret.gen, ports);
 }
 
 static void print_all(const struct attachment *at, char **ports, size_t count, bool json,
