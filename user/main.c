@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	if (g.version)
 		return print_version();
 	if (first >= argc) {
-		print_usage(stderr);
+		pr_err("missing COMMAND; see 'shakeoff help'");
 		return RC_USAGE;
 	}
 	log_setup(g.verbose);
