@@ -76,6 +76,37 @@ struct {
 	__type(value, struct so_budget);
 } budget SEC(".maps");
 
+/* Allow and deny lists by source prefix. */
+#define LPM_MAP(name, keytype)                                   \
+	struct {                                                 \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);             \
+		__uint(max_entries, SO_LIST_MAX);                \
+		__uint(map_flags, BPF_F_NO_PREALLOC);            \
+		__type(key, keytype);                            \
+		__type(value, struct so_lpm_val);                \
+	} name SEC(".maps")
+
+LPM_MAP(allow4, struct so_lpm4);
+LPM_MAP(allow6, struct so_lpm6);
+LPM_MAP(deny4, struct so_lpm4);
+LPM_MAP(deny6, struct so_lpm6);
+
+/* --arm auto: the SYN rate per CPU and whether this CPU answers SYNs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct so_arm_state);
+} armstate SEC(".maps");
+
+/* Busiest sources of SYNs and invalid ACKs, while shakeoff top runs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, SO_SOURCES_MAX);
+	__type(key, struct so_src_key);
+	__type(value, struct so_src_val);
+} sources SEC(".maps");
+
 /* The connection table's sweeper timer. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

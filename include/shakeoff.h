@@ -48,7 +48,12 @@
 	  "more VLAN tags or IPv6 extension headers than shakeoff walks")               \
 	X(DROP_BAD_SOURCE, drop_bad_source, V,                                           \
 	  "SYNs from multicast, broadcast, loopback, unspecified or own address, or port 0") \
-	X(DROP_RATE_LIMITED, drop_rate_limited, V, "SYNs over the --synack-rate budget")   \
+	X(DROP_RATE_LIMITED, drop_rate_limited, V, "SYNs over the --synack-rate budget") \
+	X(DROP_DENIED, drop_denied, V, "packets to protected ports from the deny list")     \
+	X(PASSED_ALLOWED, passed_allowed, V, "SYNs from the allow list, passed to the kernel") \
+	X(PASSED_UNARMED, passed_unarmed, V, "SYNs passed to the kernel while --arm auto is idle") \
+	X(PASSED_MONITOR, passed_monitor, E,                                             \
+	  "--arm monitor: packets passed that would have been answered or dropped")   \
 	/* TC ingress: turning a valid cookie into a socket */                          \
 	X(CONN_CREATED, conn_created, T, "sockets created by the kfunc")                 \
 	X(CONN_CREATE_FAILED, conn_create_failed, T, "kfunc failures (sum of the next)") \
@@ -113,9 +118,30 @@ struct so_config {
 	__u32 idle_timeout_s; /* entries idle this long expire */
 	__u32 synack_rate;        /* SYN-ACK budget per second, all CPUs; 0 = none */
 	__u32 synack_interval_ns; /* the same per CPU: one SYN-ACK per this many ns */
-	__u32 pad;
+	__u8 arm;     /* enum so_arm */
+	__u8 lists;   /* SO_LIST_*: the allow/deny tries that have entries */
+	__u8 top;     /* 1: count SYNs and invalid ACKs per source ("sources") */
+	__u8 pad;
+	__u32 arm_threshold;      /* --arm auto: SYNs per second (all CPUs) that arm */
+	__u32 arm_threshold_pcpu; /* the same per CPU */
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct so_config) == 48, "so_config layout");
+_Static_assert(sizeof(struct so_config) == 64, "so_config layout");
+
+/* Arming modes (--arm). */
+enum so_arm {
+	SO_ARM_ALWAYS = 0,  /* answer every SYN to a protected port */
+	SO_ARM_MONITOR = 1, /* count what would happen, pass everything */
+	SO_ARM_AUTO = 2,    /* let the kernel answer until the SYN rate passes
+			     * arm_threshold; back below half of it for a second,
+			     * the kernel answers again */
+};
+
+/* so_config.lists: skip empty tries without a lookup. */
+#define SO_LIST_ALLOW4 0x01
+#define SO_LIST_ALLOW6 0x02
+#define SO_LIST_DENY4 0x04
+#define SO_LIST_DENY6 0x08
 
 #define SO_TIME_WAIT_DEFAULT_S 60      /* Linux's TCP_TIMEWAIT_LEN */
 #define SO_IDLE_TIMEOUT_DEFAULT_S 3600
@@ -299,6 +325,59 @@ struct so_budget {
 	__u64 tat;
 };
 _Static_assert(sizeof(struct so_budget) == 8, "so_budget layout");
+
+/* --- allow and deny lists (maps allow4, allow6, deny4, deny6: LPM tries) -- */
+
+struct so_lpm4 {
+	__u32 prefixlen;
+	__be32 addr;
+};
+_Static_assert(sizeof(struct so_lpm4) == 8, "so_lpm4 layout");
+
+struct so_lpm6 {
+	__u32 prefixlen;
+	__be32 addr[4];
+};
+_Static_assert(sizeof(struct so_lpm6) == 20, "so_lpm6 layout");
+
+/* Value of a list entry: packets that matched it. */
+struct so_lpm_val {
+	__u64 hits;
+};
+_Static_assert(sizeof(struct so_lpm_val) == 8, "so_lpm_val layout");
+
+#define SO_LIST_MAX 16384 /* entries per trie */
+
+/* --- arming state (map "armstate", per CPU) ------------------------------ */
+
+struct so_arm_state {
+	__u64 window_start; /* bpf_ktime_get_ns() */
+	__u64 last_above;   /* last window whose rate was above the threshold */
+	__u32 syns;         /* SYNs to protected ports in this window */
+	__u32 armed;        /* answering in XDP now */
+};
+_Static_assert(sizeof(struct so_arm_state) == 24, "so_arm_state layout");
+
+#define SO_ARM_WINDOW_NS 100000000ULL /* 100 ms */
+#define SO_ARM_HOLD_NS 1000000000ULL  /* stay armed at least 1 s below threshold/2 */
+
+/* --- busiest sources (map "sources", LRU per-CPU hash) ------------------- */
+
+/* Filled only while so_config.top is set (shakeoff top sets it). */
+struct so_src_key {
+	__u8 family; /* enum so_family */
+	__u8 pad[3];
+	__be32 addr[4]; /* IPv4: addr[0] */
+};
+_Static_assert(sizeof(struct so_src_key) == 20, "so_src_key layout");
+
+struct so_src_val {
+	__u64 syns;
+	__u64 bad_acks; /* ACKs with an invalid cookie and no socket */
+};
+_Static_assert(sizeof(struct so_src_val) == 16, "so_src_val layout");
+
+#define SO_SOURCES_MAX 4096
 
 /* --- the sweeper (map "sweeper", one entry) ------------------------------ */
 
