@@ -160,7 +160,13 @@ _cleanup() {
 	for ((i = ${#_ATTACHED[@]} - 1; i >= 0; i--)); do
 		# shellcheck disable=SC2086
 		set -- ${_ATTACHED[i]}
-		[ -e "/run/netns/$1" ] && nsenter --net="/run/netns/$1" "$SHAKEOFF" detach "$2" >/dev/null 2>&1
+		[ -e "/run/netns/$1" ] || continue
+		if [ "$_FAILS" -gt 0 ] || [ "$rc" != 0 ]; then
+			# What the counters said when it went wrong.
+			nsenter --net="/run/netns/$1" "$SHAKEOFF" stats "$2" -j 2>/dev/null |
+				sed "s/^/# stats $2: /"
+		fi
+		nsenter --net="/run/netns/$1" "$SHAKEOFF" detach "$2" >/dev/null 2>&1
 	done
 	for p in "${_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
@@ -264,7 +270,7 @@ so_attach() {
 
 # attach_or_bail NS IFACE ARGS...
 attach_or_bail() {
-	so_attach "$@" || bail attach "'shakeoff attach $*' exited $?: $(_oneline "$(cat "$TMPD/attach.err")")"
+	so_attach "$@" || bail attach "'shakeoff attach ${*:2}' in $1 exited $?: $(_oneline "$(cat "$TMPD/attach.err")")"
 }
 
 # json_get KEY < JSON: print one field (dotted path for nested objects, an
@@ -453,15 +459,28 @@ nft_syn_counters() {
 }
 
 # nft_syn_count NS PORT: packets counted by the rule of PORT.
-nft_syn_count() {
-	ip netns exec "$1" nft -j list chain inet so_test prerouting | "$PY" -c '
+nft_syn_count() { nft_rule_count "$1" "inet so_test prerouting" "syn $2"; }
+
+# nft_rule_count NS "FAMILY TABLE CHAIN" COMMENT: the packets counted by the
+# rule with that comment.
+nft_rule_count() {
+	# shellcheck disable=SC2086
+	ip netns exec "$1" nft -j list chain $2 | "$PY" -c '
 import json, sys
 for o in json.load(sys.stdin)["nftables"]:
     r = o.get("rule")
-    if r and r.get("comment") == "syn " + sys.argv[1]:
+    if r and r.get("comment") == sys.argv[1]:
         print([e["counter"]["packets"] for e in r["expr"] if "counter" in e][0])
-' "$2"
+' "$3"
 }
+
+# wide_client_ports: give the client namespace the widest ephemeral port
+# range. A client under load reuses a local port within seconds of closing
+# it, while the server (which closes first in HTTP/1.0) still holds that
+# 4-tuple in TIME-WAIT; the wider the range, the rarer that is. That case
+# has its own test (test_http's time_wait_reuse); the load tests use this so
+# as to test what they are about.
+wide_client_ports() { client_ns_exec sysctl -qw net.ipv4.ip_local_port_range="1024 65535"; }
 
 # --- ab -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ N=2000
 C=200
 
 setup_pair || bail setup "could not build the namespaces and the veth pair"
+wide_client_ports || bail setup "could not widen the client's port range"
 start_httpd "$SNS" $P || bail server "the HTTP server did not listen on port $P"
 nft_syn_counters "$SNS" $P || bail nft "could not load the nft counter"
 attach_or_bail "$SNS" "$SIF" --ports $P

@@ -9,10 +9,11 @@ require_cmd ab curl ethtool
 require_shakeoff
 
 P=8080
-N=8000 # requests per ab: enough that both rekeys land while it runs
+N=2000 # requests per ab: enough that both rekeys land while it runs
 C=50
 
 setup_pair || bail setup "could not build the namespaces and the veth pair"
+wide_client_ports || bail setup "could not widen the client's port range"
 start_httpd "$SNS" $P || bail server "the HTTP server did not listen on port $P"
 od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$TMPD/secret1"
 od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$TMPD/secret2"
@@ -49,9 +50,9 @@ AB4=$BG_PID AB4_LOG=$BG_LOG
 ns_bg "$CNS" ab -q -n $N -c $C -s 30 "http://[$S6]:$P/"
 AB6=$BG_PID AB6_LOG=$BG_LOG
 
-wait_created 1000
+wait_created 800
 rekey_now rekey_random
-wait_created 3000
+wait_created 2400
 rekey_now rekey_file --secret-file "$TMPD/secret2"
 wait "$AB4"
 wait "$AB6"
