@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -94,6 +95,24 @@ static int enter_netns(void)
 	return err;
 }
 
+static bool sock_addrs_ok;
+
+/* The socket addresses on lo of our namespace; nodad: usable at once. */
+static void add_sock_addrs(void)
+{
+	sock_addrs_ok = system("ip addr add " SOCK_CLIENT4 "/32 dev lo && "
+			       "ip addr add " SOCK_SERVER4 "/32 dev lo && "
+			       "ip -6 addr add " SOCK_CLIENT6 "/128 dev lo nodad && "
+			       "ip -6 addr add " SOCK_SERVER6 "/128 dev lo nodad") == 0;
+	if (!sock_addrs_ok)
+		fprintf(stderr, "test_unit: cannot add the socket addresses to lo\n");
+}
+
+bool env_sock_addrs_ok(void)
+{
+	return sock_addrs_ok;
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG || (!harness.verbose && level == LIBBPF_INFO))
@@ -140,6 +159,7 @@ int env_setup(void)
 	libbpf_set_print(libbpf_quiet);
 	if (enter_netns())
 		return -1;
+	add_sock_addrs();
 	ncpus = libbpf_num_possible_cpus();
 	skel = shakeoff__open_and_load();
 	if (!skel) {

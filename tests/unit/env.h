@@ -21,6 +21,15 @@
 #define PORT_RANGE_HI 8100
 #define PORT_UNPROT 81
 
+/* Addresses of the real sockets some cases open in the test's namespace: on
+ * lo, a /24 and a /112 apart from the crafted packets' defaults (198.18.0.1,
+ * 2001:2::1 -> .2, ::2) so that no crafted segment can meet one of their
+ * sockets (or its TIME-WAIT) by a port that happens to match. */
+#define SOCK_CLIENT4 "198.18.1.1"
+#define SOCK_SERVER4 "198.18.1.2"
+#define SOCK_CLIENT6 "2001:2::1:1"
+#define SOCK_SERVER6 "2001:2::1:2"
+
 extern const struct so_config default_cfg;
 extern const struct so_secret default_secret;
 
@@ -29,6 +38,8 @@ extern struct so_secret cur_secret;
 extern struct so_config cur_cfg;
 
 int env_setup(void);
+/* Whether the socket addresses could be put on lo (env_setup tries). */
+bool env_sock_addrs_ok(void);
 void env_teardown(void);
 
 int set_config(const struct so_config *cfg);

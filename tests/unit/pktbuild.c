@@ -49,8 +49,8 @@ __u32 pseudo_sum(int family, const __u8 *saddr, const __u8 *daddr, __u32 len, __
 void spec_addrs(const struct pkt_spec *s, __u8 saddr[16], __u8 daddr[16])
 {
 	int af = s->family == 6 ? AF_INET6 : AF_INET;
-	const char *sa = s->saddr ? s->saddr : af == AF_INET6 ? "2001:db8::1" : "192.0.2.1";
-	const char *da = s->daddr ? s->daddr : af == AF_INET6 ? "2001:db8::2" : "198.51.100.2";
+	const char *sa = s->saddr ? s->saddr : af == AF_INET6 ? "2001:2::1" : "198.18.0.1";
+	const char *da = s->daddr ? s->daddr : af == AF_INET6 ? "2001:2::2" : "198.18.0.2";
 
 	memset(saddr, 0, 16);
 	memset(daddr, 0, 16);
@@ -163,8 +163,8 @@ static void build_arp(struct frame *f)
 {
 	static const __u8 arp[28] = {
 		0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,     /* Ethernet, IPv4, request */
-		0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 192, 0, 2, 1, /* sender */
-		0, 0, 0, 0, 0, 0, 198, 51, 100, 2,               /* target */
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 198, 18, 0, 1, /* sender */
+		0, 0, 0, 0, 0, 0, 198, 18, 0, 2,                  /* target */
 	};
 
 	memcpy(f->b + 14, arp, sizeof(arp));

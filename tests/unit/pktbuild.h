@@ -36,8 +36,8 @@ struct pkt_spec {
 	int family;         /* 4 (default) or 6 */
 	__u16 eth_proto;    /* override the EtherType; ETH_P_ARP builds an ARP request */
 	__u8 l4;            /* IPPROTO_TCP (default) or IPPROTO_UDP */
-	const char *saddr;  /* client; default 192.0.2.1 / 2001:db8::1 */
-	const char *daddr;  /* server; default 198.51.100.2 / 2001:db8::2 */
+	const char *saddr;  /* client; default 198.18.0.1 / 2001:2::1 */
+	const char *daddr;  /* server; default 198.18.0.2 / 2001:2::2 */
 	__u16 sport;        /* default 40000 */
 	__u16 dport;        /* default 80 */
 	__u32 seq;          /* default 0x11223344 */

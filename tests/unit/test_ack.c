@@ -101,13 +101,13 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_isn_period_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 0 },
 	{ "ack4_other_sport",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .sport = 40001 },
 	{ "ack4_other_dport",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .dport = 8001 },
-	{ "ack4_other_saddr",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .saddr = "192.0.2.9" },
-	{ "ack4_other_daddr",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .daddr = "198.51.100.9" },
+	{ "ack4_other_saddr",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .saddr = "198.18.0.9" },
+	{ "ack4_other_daddr",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .daddr = "198.18.0.10" },
 	{ "ack4_other_client_isn",  V4(LINUX(1460, 7)),                A_THIRD, INVALID, .seq_delta = 1 },
 	{ "ack4_other_sport_no_ts", V4(.opts = O_MSS, .mss = 1460),    A_THIRD, INVALID, .sport = 40001 },
-	{ "ack6_other_saddr_low",   V6(LINUX(1440, 7)),                A_THIRD, INVALID, .saddr = "2001:db8::9" },
-	{ "ack6_other_saddr_high",  V6(LINUX(1440, 7)),                A_THIRD, INVALID, .saddr = "2001:db9::1" },
-	{ "ack6_other_daddr_low",   V6(LINUX(1440, 7)),                A_THIRD, INVALID, .daddr = "2001:db8::9" },
+	{ "ack6_other_saddr_low",   V6(LINUX(1440, 7)),                A_THIRD, INVALID, .saddr = "2001:2::9" },
+	{ "ack6_other_saddr_high",  V6(LINUX(1440, 7)),                A_THIRD, INVALID, .saddr = "2001:2:0:1::1" },
+	{ "ack6_other_daddr_low",   V6(LINUX(1440, 7)),                A_THIRD, INVALID, .daddr = "2001:2::9" },
 	{ "ack6_other_sport",       V6(LINUX(1440, 7)),                A_THIRD, INVALID, .sport = 40001 },
 	/* rekey: the previous key is good until grace_until */
 	{ "ack4_rekey_in_grace",    V4(LINUX(1460, 7)),                A_REKEY, VALID(1460, 1, 7, 7, 1, 1), .arg = 60 },
@@ -368,14 +368,14 @@ static const struct sock_case sock_cases[] = {
 	{ "fin6_listener_only",    6, F_FIN,         true,  XDP_DROP, C(DROP_NO_SOCKET) },
 };
 
-/* A listener on a protected port of the loopback address and one connection
- * to it, accepted. */
+/* A listener on a protected port of SOCK_SERVER* (on lo) and one connection
+ * to it from SOCK_CLIENT*, accepted. */
 struct conn {
 	int lfd, cfd, afd;
 	__u16 lport, cport;
 };
 
-static int sock_addr(int family, __u16 port, struct sockaddr_storage *ss)
+static int sock_addr(int family, const char *addr, __u16 port, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -384,12 +384,12 @@ static int sock_addr(int family, __u16 port, struct sockaddr_storage *ss)
 	if (family == 6) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(port);
-		s6->sin6_addr = in6addr_loopback;
+		inet_pton(AF_INET6, addr, &s6->sin6_addr);
 		return sizeof(*s6);
 	}
 	s4->sin_family = AF_INET;
 	s4->sin_port = htons(port);
-	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	inet_pton(AF_INET, addr, &s4->sin_addr);
 	return sizeof(*s4);
 }
 
@@ -406,8 +406,10 @@ static __u16 local_port(int fd)
 
 static int conn_open(int family, __u16 port, struct conn *c)
 {
-	struct sockaddr_storage ss;
-	int one = 1, len = sock_addr(family, port, &ss), af = family == 6 ? AF_INET6 : AF_INET;
+	struct sockaddr_storage ss, cs;
+	int one = 1, af = family == 6 ? AF_INET6 : AF_INET;
+	int len = sock_addr(family, family == 6 ? SOCK_SERVER6 : SOCK_SERVER4, port, &ss);
+	int clen = sock_addr(family, family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4, 0, &cs);
 
 	c->cfd = c->afd = -1;
 	c->lfd = socket(af, SOCK_STREAM, 0);
@@ -419,7 +421,8 @@ static int conn_open(int family, __u16 port, struct conn *c)
 	if (bind(c->lfd, (struct sockaddr *)&ss, len) || listen(c->lfd, 8))
 		return -1;
 	c->cfd = socket(af, SOCK_STREAM, 0);
-	if (c->cfd < 0 || connect(c->cfd, (struct sockaddr *)&ss, len))
+	if (c->cfd < 0 || bind(c->cfd, (struct sockaddr *)&cs, clen) ||
+	    connect(c->cfd, (struct sockaddr *)&ss, len))
 		return -1;
 	c->afd = accept(c->lfd, NULL, NULL);
 	c->lport = port;
@@ -441,8 +444,8 @@ static void run_sock_case(const struct sock_case *c, const struct conn *cn)
 	static struct xdp_result r;
 	struct pkt_spec a = {
 		.family = c->family,
-		.saddr = c->family == 6 ? "::1" : "127.0.0.1",
-		.daddr = c->family == 6 ? "::1" : "127.0.0.1",
+		.saddr = c->family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
+		.daddr = c->family == 6 ? SOCK_SERVER6 : SOCK_SERVER4,
 		.sport = c->other_port ? cn->cport + 1 : cn->cport,
 		.dport = cn->lport,
 		.seq = 0x1000,
@@ -476,7 +479,9 @@ static void test_sockets(void)
 		if (!case_begin(c->name))
 			continue;
 		if (!ok[c->family == 6])
-			case_fail("cannot set up a connection on the loopback address");
+			case_fail("cannot set up a connection between %s and %s on lo",
+				  c->family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
+				  c->family == 6 ? SOCK_SERVER6 : SOCK_SERVER4);
 		else
 			run_sock_case(c, &cn[c->family == 6]);
 		case_end();

@@ -34,15 +34,16 @@ static void siphash_key_words(void)
 	check_bytes(key, want, 16, "so_secret key words as bytes");
 }
 
-/* A well-known frame: the IPv4 header example of RFC 1071's usual worked
- * example (checksum 0xb861). */
+/* An IPv4 header (UDP, 198.18.0.1 -> 198.18.0.2) whose checksum was summed
+ * by hand: 4500+0073+0000+4000+4011+c612+0001+c612+0002 = 0x251ab, folded
+ * 0x51ad, complemented 0xae52. */
 static void ip_checksum_vector(void)
 {
 	const __u8 hdr[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-			       0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+			       0x00, 0x00, 198, 18, 0x00, 0x01, 198, 18, 0x00, 0x02 };
 
-	check_hex(csum_fold(csum_partial(hdr, sizeof(hdr), 0)), 0xb861,
-		  "IPv4 header checksum of the worked example");
+	check_hex(csum_fold(csum_partial(hdr, sizeof(hdr), 0)), 0xae52,
+		  "IPv4 header checksum summed by hand");
 }
 
 void test_ref(void)
