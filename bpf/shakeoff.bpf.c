@@ -132,6 +132,7 @@ static __always_inline enum so_result verdict(enum so_counter c, enum so_result 
 }
 
 #include "track.h"
+#include "policy.h"
 
 static __always_inline bool port_protected(__be16 port)
 {
@@ -351,6 +352,13 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 	int err;
 
 	count(SO_C_SYN_SEEN);
+	top_count(cfg, p, TOP_SYN);
+	if (list_match(cfg, p, LIST_DENY))
+		return verdict(SO_C_DROP_DENIED, SO_DROP);
+	if (list_match(cfg, p, LIST_ALLOW))
+		return verdict(SO_C_PASSED_ALLOWED, SO_PASS);
+	if (cfg->arm == SO_ARM_AUTO && !arm_auto_syn(cfg))
+		return verdict(SO_C_PASSED_UNARMED, SO_PASS);
 	if (p->tcp->fin || p->tcp->rst)
 		return verdict(SO_C_DROP_SYN_FLAGS, SO_DROP);
 	if (!source_ok(p))
@@ -380,6 +388,8 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 	sp.mss = p->family == SO_AF_INET ? cfg->mss4 : cfg->mss6;
 	if (sp.mss < 536)
 		sp.mss = 536;
+	if (cfg->arm == SO_ARM_MONITOR) /* would answer; to_xdp() passes it */
+		return verdict(SO_C_SYNACK_SENT, SO_TX);
 
 	if (p->family == SO_AF_INET)
 		err = synack_build4(ctx, p, &sp);
@@ -451,6 +461,8 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	bool is_ack = p->tcp->ack && !p->tcp->rst && !p->tcp->syn;
 	enum so_result r;
 
+	if (list_match(cfg, p, LIST_DENY))
+		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	flow_key(&k, p, false);
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (c) {
@@ -471,7 +483,13 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
 	if (socket_exists(ctx, p))
 		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
-	return verdict(is_ack ? SO_C_ACK_COOKIE_INVALID : SO_C_DROP_NO_SOCKET, SO_DROP);
+	/* Idle in auto mode, the kernel answered the SYNs: let it judge too. */
+	if (!armed_now(cfg))
+		return verdict(SO_C_PASSED_UNARMED, SO_PASS);
+	if (!is_ack)
+		return verdict(SO_C_DROP_NO_SOCKET, SO_DROP);
+	top_count(cfg, p, TOP_BAD_ACK);
+	return verdict(SO_C_ACK_COOKIE_INVALID, SO_DROP);
 }
 
 /*
@@ -507,6 +525,10 @@ __noinline int xdp_segment(struct xdp_md *ctx, struct pkt_off *o)
 
 static __always_inline int to_xdp(struct xdp_md *ctx, enum so_result r, const struct so_config *cfg)
 {
+	if (cfg->arm == SO_ARM_MONITOR && r != SO_PASS) {
+		count(SO_C_PASSED_MONITOR);
+		return XDP_PASS;
+	}
 	switch (r) {
 	case SO_TX:
 		if (cfg->tx_mode == SO_TX_REDIRECT)
@@ -594,6 +616,17 @@ static __always_inline void conn_insert(const struct pkt *p)
 	sweeper_arm();
 }
 
+static __always_inline void conn_confirm(const struct pkt *p)
+{
+	struct so_flow_key k = {};
+	struct so_conn *c;
+
+	flow_key(&k, p, false);
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (c && c->state == SO_ST_SYN_RECEIVED)
+		c->state = SO_ST_ESTABLISHED;
+}
+
 /* Give the listener a request socket built from the cookie's options. */
 static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt *p,
 					 struct so_req_attrs *attrs)
@@ -609,9 +642,12 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 		return;
 	}
 	if (skc->state != BPF_TCP_LISTEN) {
-		/* a retransmitted third ACK: the socket exists already */
+		/* A retransmitted third ACK, or the client's first data before
+		 * the server said anything: the socket exists, so the entry is
+		 * confirmed and later segments skip the cookie check. */
 		bpf_sk_release(skc);
 		count(SO_C_CONN_EXISTS);
+		conn_confirm(p);
 		return;
 	}
 	tp = bpf_skc_to_tcp_sock(skc);

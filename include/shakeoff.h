@@ -51,7 +51,7 @@
 	X(DROP_RATE_LIMITED, drop_rate_limited, V, "SYNs over the --synack-rate budget") \
 	X(DROP_DENIED, drop_denied, V, "packets to protected ports from the deny list")     \
 	X(PASSED_ALLOWED, passed_allowed, V, "SYNs from the allow list, passed to the kernel") \
-	X(PASSED_UNARMED, passed_unarmed, V, "SYNs passed to the kernel while --arm auto is idle") \
+	X(PASSED_UNARMED, passed_unarmed, V, "packets passed to the kernel while --arm auto is idle") \
 	X(PASSED_MONITOR, passed_monitor, E,                                             \
 	  "--arm monitor: packets passed that would have been answered or dropped")   \
 	/* TC ingress: turning a valid cookie into a socket */                          \
