@@ -17,6 +17,7 @@ void test_syn(void);     /* test_syn.c: SYN in, SYN-ACK out */
 void test_drop(void);    /* test_drop.c: everything XDP drops or passes untouched */
 void test_ack(void);     /* test_ack.c: cookie ACKs, metadata, existing sockets */
 void test_tc(void);      /* test_tc.c: the TC programs */
+void test_track(void);   /* test_track.c: the connection table's state machine */
 void test_tally(void);   /* test_tc.c: verdict counters added up over every run */
 
 /* Options a SYN-ACK carries after MSS. */

@@ -178,16 +178,39 @@ void env_teardown(void)
 	shakeoff__destroy(skel);
 }
 
-static void read_counters(__u64 sum[SO_C_MAX])
+/* All counters summed over the CPUs: one batch lookup (a syscall per counter
+ * made every run cost ~80 syscalls), per key where batches are refused. */
+void read_counters(__u64 sum[SO_C_MAX])
 {
-	__u64 v[ncpus > 0 ? ncpus : 1];
+	int n = ncpus > 0 ? ncpus : 1, fd = bpf_map__fd(skel->maps.stats);
+	static __u64 *vals;
+	static __u32 keys[SO_C_MAX];
+	__u32 out_batch, count = SO_C_MAX;
+	int err;
 
-	for (__u32 k = 0; k < SO_C_MAX; k++) {
-		sum[k] = 0;
-		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &k, v))
+	memset(sum, 0, sizeof(__u64) * SO_C_MAX);
+	if (!vals)
+		vals = calloc((size_t)SO_C_MAX * n, sizeof(*vals));
+	err = vals ? bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &count, NULL) : -1;
+	if ((err && errno != ENOENT) || count != SO_C_MAX) {
+		__u64 v[n];
+
+		for (__u32 k = 0; k < SO_C_MAX; k++) {
+			sum[k] = 0;
+			if (bpf_map_lookup_elem(fd, &k, v))
+				continue;
+			for (int c = 0; c < n; c++)
+				sum[k] += v[c];
+		}
+		return;
+	}
+	for (__u32 i = 0; i < SO_C_MAX; i++) {
+		__u32 k = keys[i];
+
+		if (k >= SO_C_MAX)
 			continue;
-		for (int c = 0; c < ncpus; c++)
-			sum[k] += v[c];
+		for (int c = 0; c < n; c++)
+			sum[k] += vals[(size_t)i * n + c];
 	}
 }
 
@@ -204,6 +227,8 @@ static void tally_verdicts(const __s64 delta[SO_C_MAX])
 			 n ? ", " : "", case_name());
 }
 
+static void corpus_write(const struct frame *f);
+
 int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 {
 	__u8 in[PKT_MAX + 32] = { 0 };
@@ -216,6 +241,8 @@ int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 
 	memcpy(in + meta_len, f->b, f->len);
 	memset(r, 0, sizeof(*r));
+	if (corpus_dir && meta_len == 0)
+		corpus_write(f);
 	read_counters(before);
 	r->tai0 = tai_ns();
 	r->err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_shakeoff), &o) ? -errno
@@ -258,6 +285,8 @@ int run_tc(bool ingress, const struct frame *f, __u32 *ret, __s64 delta[SO_C_MAX
 	__u64 before[SO_C_MAX], after[SO_C_MAX];
 	int err;
 
+	if (corpus_dir)
+		corpus_write(f);
 	read_counters(before);
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o) ? -errno : 0;
 	read_counters(after);
@@ -318,4 +347,81 @@ bool check_xdp(const struct xdp_result *r, __u32 verdict, __u64 mask)
 		ok = false;
 	}
 	return check_counters(r->delta, mask) && ok;
+}
+
+/* --- the connection table and the budget, set up and read directly ------ */
+
+int conn_put(const struct so_flow_key *k, const struct so_conn *c)
+{
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.conns), k, c, BPF_ANY) ? -errno : 0;
+}
+
+bool conn_get(const struct so_flow_key *k, struct so_conn *c)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.conns), k, c) == 0;
+}
+
+int conns_count(void)
+{
+	int fd = bpf_map__fd(skel->maps.conns), n = 0;
+	struct so_flow_key k, next;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+void conns_clear(void)
+{
+	int fd = bpf_map__fd(skel->maps.conns);
+	struct so_flow_key k;
+
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
+		if (bpf_map_delete_elem(fd, &k))
+			break;
+}
+
+int budget_reset(void)
+{
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_budget b[n];
+	__u32 zero = 0;
+
+	memset(b, 0, sizeof(b));
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.budget), &zero, b, BPF_ANY) ? -errno : 0;
+}
+
+int xdp_prog_fd(void)
+{
+	return bpf_program__fd(skel->progs.xdp_shakeoff);
+}
+
+int tc_prog_fd(bool ingress)
+{
+	return bpf_program__fd(ingress ? skel->progs.tc_ingress : skel->progs.tc_egress);
+}
+
+/* --- seed corpus for the fuzzer ---------------------------------------- */
+
+const char *corpus_dir;
+
+/* One file per frame: a mode byte (0: the default configuration), then the
+ * frame, named after the case and a running number. */
+static void corpus_write(const struct frame *f)
+{
+	static int seq;
+	char path[4096];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s-%d", corpus_dir, case_name(), seq++);
+	fp = fopen(path, "w");
+	if (!fp)
+		return;
+	fputc(0, fp);
+	fwrite(f->b, 1, f->len, fp);
+	fclose(fp);
 }

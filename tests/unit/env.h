@@ -83,3 +83,23 @@ bool verdicts_add_up(const __s64 delta[SO_C_MAX]);
 
 const char *counter_name(int c);
 const char *xdp_verdict_name(__u32 v);
+
+/* Every counter now, summed over the CPUs. */
+void read_counters(__u64 sum[SO_C_MAX]);
+
+/* The connection table ("conns"), written and read directly: BPF_PROG_RUN
+ * cannot reach the kfunc that makes tc_ingress insert entries. */
+int conn_put(const struct so_flow_key *k, const struct so_conn *c);
+bool conn_get(const struct so_flow_key *k, struct so_conn *c);
+int conns_count(void);
+void conns_clear(void);
+/* The --synack-rate budget of every CPU back to full (tat 0). */
+int budget_reset(void);
+
+/* Program fds, for loops that call BPF_PROG_RUN themselves. */
+int xdp_prog_fd(void);
+int tc_prog_fd(bool ingress);
+
+/* Set (test_unit --write-corpus DIR): every frame run through XDP or
+ * tc_ingress is also written there, as a seed for the fuzzer. */
+extern const char *corpus_dir;

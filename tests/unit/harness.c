@@ -11,6 +11,7 @@ struct harness_opts harness;
 static struct {
 	const char *name;
 	char first[512]; /* the first mismatch, printed on the FAIL line */
+	char ctx[160];   /* case_context */
 	int nfail;
 	bool done;       /* skipped already */
 } cur;
@@ -29,13 +30,27 @@ void case_fail(const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	int n = cur.ctx[0] ? snprintf(msg, sizeof(msg), "%s: ", cur.ctx) : 0;
+
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	va_end(ap);
 	if (cur.nfail++ == 0)
 		snprintf(cur.first, sizeof(cur.first), "%s", msg);
 	if (harness.verbose)
 		fprintf(stderr, "# %s: %s\n", cur.name, msg);
+}
+
+void case_context(const char *fmt, ...)
+{
+	va_list ap;
+
+	cur.ctx[0] = 0;
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(cur.ctx, sizeof(cur.ctx), fmt, ap);
+	va_end(ap);
 }
 
 const char *case_name(void)

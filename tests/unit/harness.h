@@ -29,6 +29,9 @@ void case_end(void);
 /* Finish the current case as skipped. */
 void case_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool case_failed(void);
+/* Prefix the current case's mismatches with where they happened ("step 3:
+ * ..."); NULL clears it. Cleared by case_begin. */
+void case_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *case_name(void);
 
 /* Assertions: record a mismatch naming both values; return true if equal. */

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	test_drop();
 	test_ack();
 	test_tc();
+	test_track();
 	test_tally();
 	env_teardown();
 	return 0;

@@ -41,6 +41,7 @@ struct pkt_spec {
 	__u16 sport;        /* default 40000 */
 	__u16 dport;        /* default 80 */
 	__u32 seq;          /* default 0x11223344 */
+	bool zero_seq;      /* seq is 0, not the default */
 	__u32 ack;
 	__u8 flags;         /* F_*; default F_SYN */
 	__u16 window;       /* default 64240 */
@@ -113,7 +114,7 @@ static inline void put32(__u8 *p, __u32 v)
 /* The values a spec stands for once its defaults are applied. */
 static inline __u32 spec_seq(const struct pkt_spec *s)
 {
-	return s->seq ? s->seq : 0x11223344;
+	return s->seq || s->zero_seq ? s->seq : 0x11223344;
 }
 
 static inline __u16 spec_sport(const struct pkt_spec *s)
