@@ -125,6 +125,13 @@ void json_bool(struct json *j, bool v)
 	value_end(j);
 }
 
+void json_null(struct json *j)
+{
+	value_begin(j);
+	fputs("null", j->f);
+	value_end(j);
+}
+
 void json_kv_str(struct json *j, const char *key, const char *s)
 {
 	json_key(j, key);
@@ -141,4 +148,10 @@ void json_kv_bool(struct json *j, const char *key, bool v)
 {
 	json_key(j, key);
 	json_bool(j, v);
+}
+
+void json_kv_null(struct json *j, const char *key)
+{
+	json_key(j, key);
+	json_null(j);
 }

@@ -27,8 +27,10 @@ void json_key(struct json *j, const char *key);
 void json_str(struct json *j, const char *s);
 void json_uint(struct json *j, unsigned long long v);
 void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
 
 /* Key and value in one call. */
 void json_kv_str(struct json *j, const char *key, const char *s);
 void json_kv_uint(struct json *j, const char *key, unsigned long long v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+void json_kv_null(struct json *j, const char *key);

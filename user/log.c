@@ -8,6 +8,7 @@
 #include "log.h"
 
 static int log_verbosity;
+static const char *log_where;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -22,12 +23,19 @@ void log_setup(int verbosity)
 	libbpf_set_print(libbpf_print);
 }
 
+void log_context(const char *where)
+{
+	log_where = where;
+}
+
 void pr_err(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	fputs("shakeoff: ", stderr);
+	if (log_where)
+		fprintf(stderr, "%s: ", log_where);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

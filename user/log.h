@@ -8,5 +8,9 @@
 /* Route libbpf's messages: hidden at 0, warnings and info at 1, all at 2. */
 void log_setup(int verbosity);
 
+/* Say where, after "shakeoff: ", in every error until cleared with NULL
+ * ("/etc/shakeoff/eth0.conf:3"). The string must outlive its use. */
+void log_context(const char *where);
+
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@
 #define OPTS_MAX 32
 #define OPT_VAL_LONG_ONLY 256 /* getopt val of an option without a short name */
 
-static bool opt_takes_value(const struct opt *o)
+bool opts_takes_value(const struct opt *o)
 {
 	return o->type != OPT_FLAG && o->type != OPT_COUNT;
 }
@@ -31,7 +32,7 @@ static const char *opt_label(const struct opt *o, char *buf, size_t len)
 	return buf;
 }
 
-static const char *opt_metavar(const struct opt *o, char *buf, size_t len)
+const char *opts_metavar(const struct opt *o, char *buf, size_t len)
 {
 	size_t n = 0;
 
@@ -50,6 +51,8 @@ static const char *opt_metavar(const struct opt *o, char *buf, size_t len)
 		return "LIST";
 	case OPT_IFNAME:
 		return "IFACE";
+	case OPT_CONFIG:
+		return "FILE";
 	default:
 		return "N";
 	}
@@ -106,7 +109,7 @@ static int parse_enum(const struct opt *o, const char *arg, int *dst)
 		}
 	}
 	pr_err("invalid %s '%s': expected one of %s", opt_label(o, label, sizeof(label)), arg,
-	       opt_metavar(o, choices, sizeof(choices)));
+	       opts_metavar(o, choices, sizeof(choices)));
 	return -1;
 }
 
@@ -155,6 +158,7 @@ static int parse_value(const struct opt *o, const char *arg, void *args)
 		(*(int *)dst)++;
 		return 0;
 	case OPT_STRING:
+	case OPT_CONFIG:
 		*(const char **)dst = arg;
 		return 0;
 	case OPT_IFNAME:
@@ -184,11 +188,11 @@ static void build_getopt(const struct opt *table, bool stop_at_arg, struct optio
 
 		if (o->positional)
 			continue;
-		longopts[n++] = (struct option){ o->name, opt_takes_value(o), NULL,
+		longopts[n++] = (struct option){ o->name, opts_takes_value(o), NULL,
 						 o->short_name ? o->short_name
 							       : OPT_VAL_LONG_ONLY + i };
 		if (o->short_name)
-			s += sprintf(s, "%c%s", o->short_name, opt_takes_value(o) ? ":" : "");
+			s += sprintf(s, "%c%s", o->short_name, opts_takes_value(o) ? ":" : "");
 	}
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n] = (struct option){ 0 };
@@ -254,10 +258,114 @@ static int check_required(const char *cmd, const struct opt *table, const bool *
 		else
 			pr_err("missing %s %s; see 'shakeoff %s --help'",
 			       opt_label(&table[i], label, sizeof(label)),
-			       opt_metavar(&table[i], mv, sizeof(mv)), cmd);
+			       opts_metavar(&table[i], mv, sizeof(mv)), cmd);
 		return -1;
 	}
 	return 0;
+}
+
+/* --- option files (OPT_CONFIG) ------------------------------------------------ */
+
+/* The non-positional entry called exactly name, or -1. */
+static int find_by_name(const struct opt *table, const char *name)
+{
+	for (int i = 0; table[i].name; i++)
+		if (!table[i].positional && !strcmp(table[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Strip a # comment and the blanks around what is left. */
+static char *trim_line(char *line)
+{
+	char *hash = strchr(line, '#'), *end;
+
+	if (hash)
+		*hash = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	end = line + strlen(line);
+	while (end > line && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return line;
+}
+
+/* "NAME VALUE", "NAME=VALUE", "--NAME VALUE" or a flag's "NAME". */
+static void split_line(char *line, char **name, char **value)
+{
+	size_t n;
+
+	if (!strncmp(line, "--", 2))
+		line += 2;
+	*name = line;
+	n = strcspn(line, "= \t");
+	*value = NULL;
+	if (!line[n])
+		return;
+	line[n++] = '\0';
+	while (line[n] == ' ' || line[n] == '\t' || line[n] == '=')
+		n++;
+	*value = line + n;
+}
+
+/* One line of an option file; the caller has set the log context. */
+static int config_line(const struct opt *table, void *args, char *line, const bool *given,
+		       bool *from_file)
+{
+	char *name, *value;
+	int i;
+
+	split_line(line, &name, &value);
+	i = find_by_name(table, name);
+	if (i < 0 || table[i].type == OPT_CONFIG) {
+		pr_err("%s '%s'", i < 0 ? "unknown option" : "an option file cannot name another:",
+		       name);
+		return -1;
+	}
+	if (given[i] || table[i].refuse)
+		return 0; /* the command line wins; options fixed at attach are for attach */
+	if (opts_takes_value(&table[i]) != (value && *value)) {
+		pr_err("--%s %s", name, value ? "takes no value" : "needs a value");
+		return -1;
+	}
+	/* values are kept by reference (OPT_STRING): the copy lives on */
+	if (value && !(value = strdup(value))) {
+		pr_err("out of memory");
+		return -1;
+	}
+	if (parse_value(&table[i], value, args))
+		return -1;
+	from_file[i] = true;
+	return 0;
+}
+
+static int parse_config(const struct opt *table, void *args, const char *path, bool *given)
+{
+	char *line = NULL, where[PATH_MAX + 32];
+	size_t size = 0;
+	int lineno = 0, err = 0;
+	bool from_file[OPTS_MAX] = { false };
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		pr_err("cannot read the option file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (!err && getline(&line, &size, f) > 0) {
+		char *l = trim_line(line);
+
+		snprintf(where, sizeof(where), "%s:%d", path, ++lineno);
+		log_context(where);
+		if (*l)
+			err = config_line(table, args, l, given, from_file);
+	}
+	log_context(NULL);
+	free(line);
+	fclose(f);
+	/* required options may come from the file too */
+	for (int i = 0; i < OPTS_MAX; i++)
+		given[i] |= from_file[i];
+	return err;
 }
 
 enum opt_result opts_parse(const char *cmd, const struct opt *table, void *args, int argc,
@@ -266,6 +374,7 @@ enum opt_result opts_parse(const char *cmd, const struct opt *table, void *args,
 	struct option longopts[OPTS_MAX + 2];
 	char shortopts[3 * OPTS_MAX + 4];
 	bool given[OPTS_MAX] = { false };
+	const char *config = NULL;
 	int c, i;
 
 	build_getopt(table, stop_at_arg, longopts, shortopts);
@@ -279,22 +388,29 @@ enum opt_result opts_parse(const char *cmd, const struct opt *table, void *args,
 			report_getopt_error(cmd, table, c, argv);
 			return OPTS_ERROR;
 		}
+		if (table[i].refuse) {
+			pr_err("--%s %s", table[i].name, table[i].refuse);
+			return OPTS_ERROR;
+		}
 		if (parse_value(&table[i], optarg, args))
 			return OPTS_ERROR;
 		given[i] = true;
+		if (table[i].type == OPT_CONFIG)
+			config = optarg;
 	}
 	if (stop_at_arg) {
 		*next = optind;
 		return OPTS_OK;
 	}
 	if (parse_positionals(cmd, table, args, argc, argv, optind, given) ||
+	    (config && parse_config(table, args, config, given)) ||
 	    check_required(cmd, table, given))
 		return OPTS_ERROR;
 	return OPTS_OK;
 }
 
 /* "IFACE --ports LIST [options]" */
-static void print_synopsis(FILE *f, const struct opt *table)
+void opts_print_synopsis(FILE *f, const struct opt *table)
 {
 	char mv[128];
 	bool optional = false;
@@ -305,7 +421,7 @@ static void print_synopsis(FILE *f, const struct opt *table)
 		if (o->positional)
 			fprintf(f, o->required ? " %s" : " [%s]", o->metavar);
 		else if (o->required)
-			fprintf(f, " --%s %s", o->name, opt_metavar(o, mv, sizeof(mv)));
+			fprintf(f, " --%s %s", o->name, opts_metavar(o, mv, sizeof(mv)));
 		else
 			optional = true;
 	}
@@ -322,8 +438,8 @@ static void print_option(FILE *f, const struct opt *o)
 	else
 		n = snprintf(head, sizeof(head), "  %c%c%s --%s%s%s", o->short_name ? '-' : ' ',
 			     o->short_name ? o->short_name : ' ', o->short_name ? "," : " ",
-			     o->name, opt_takes_value(o) ? " " : "",
-			     opt_takes_value(o) ? opt_metavar(o, mv, sizeof(mv)) : "");
+			     o->name, opts_takes_value(o) ? " " : "",
+			     opts_takes_value(o) ? opts_metavar(o, mv, sizeof(mv)) : "");
 	if (n < 30)
 		fprintf(f, "%-30s%s", head, o->help);
 	else
@@ -334,7 +450,7 @@ static void print_option(FILE *f, const struct opt *o)
 void opts_help(FILE *f, const char *cmd, const char *description, const struct opt *table)
 {
 	fprintf(f, "Usage: shakeoff %s", cmd);
-	print_synopsis(f, table);
+	opts_print_synopsis(f, table);
 	if (description)
 		fprintf(f, "\n%s\n", description);
 	fprintf(f, "\nOptions:\n");

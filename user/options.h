@@ -23,6 +23,7 @@ enum opt_type {
 	OPT_ENUM,    /* int, index of the value in .choices */
 	OPT_SECONDS, /* double, > 0, may be fractional */
 	OPT_PORTS,   /* struct so_ports, "80,443,8000-8100" */
+	OPT_CONFIG,  /* const char *, a file of more options (see opts_parse) */
 };
 
 /* An OPT_UINT value: .set tells a default from a value given. */
@@ -42,6 +43,8 @@ struct opt {
 	size_t offset;               /* of the value in the command's argument struct */
 	unsigned long min, max;      /* OPT_UINT range */
 	const char *const *choices;  /* OPT_ENUM values, NULL-terminated */
+	const char *refuse;          /* given on the command line: an error, "--NAME <refuse>";
+				      * in a --config file: ignored */
 };
 
 #define OPT_END { .name = NULL }
@@ -56,6 +59,11 @@ enum opt_result {
  * Parse argv[1..] into args. With stop_at_arg (the global options), stop at
  * the first non-option and store its index in *next; otherwise options and
  * positionals may come in any order.
+ *
+ * An OPT_CONFIG option names a file of more options for the same table, one
+ * per line: "NAME VALUE", "NAME=VALUE" or "--NAME VALUE" (a flag alone), with
+ * blank lines and # comments. The command line wins over the file; options
+ * with .refuse set are ignored in a file; errors name the file and line.
  */
 enum opt_result opts_parse(const char *cmd, const struct opt *table, void *args, int argc,
 			   char **argv, bool stop_at_arg, int *next);
@@ -65,6 +73,14 @@ void opts_help(FILE *f, const char *cmd, const char *description, const struct o
 
 /* One line per option (and -h, --help). */
 void opts_print_options(FILE *f, const struct opt *table);
+
+/* " IFACE --ports LIST [options]": what follows the command in a usage line. */
+void opts_print_synopsis(FILE *f, const struct opt *table);
+
+/* The value's name in help: .metavar, or one derived from the type. */
+const char *opts_metavar(const struct opt *o, char *buf, size_t len);
+
+bool opts_takes_value(const struct opt *o);
 
 /* Is name a valid interface name, and safe as a path component? */
 bool opts_ifname_ok(const char *name);
