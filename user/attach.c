@@ -35,17 +35,19 @@
 #include "secret.h"
 #include "shakeoff.skel.h"
 #include "sys.h"
-#include "tunables.h"
+#include "tune.h"
 
 enum tx_choice { TX_AUTO, TX_XDP, TX_REDIRECT };
 
 struct attach_args {
 	const char *ifname;
-	struct so_ports ports;
+	struct tune_args tune;
 	int mode; /* enum so_xdp_mode */
 	int tx;   /* enum tx_choice */
-	struct opt_uint mss4, mss6, wscale, ttl, conn_max, synack_rate;
+	struct opt_uint conn_max;
 	const char *secret_file;
+	bool multiprog;
+	const char *config;
 };
 
 static const char *const mode_names[] = { [SO_XDP_NATIVE] = "native", [SO_XDP_SKB] = "skb", NULL };
@@ -57,29 +59,25 @@ static const char *const tx_names[] = { [TX_AUTO] = "auto", [TX_XDP] = "xdp",
 static const struct opt attach_opts[] = {
 	{ .name = "iface", .metavar = "IFACE", .help = "the interface to protect",
 	  .type = OPT_IFNAME, .required = true, .positional = true, .offset = ARG(ifname) },
-	{ .name = "ports", .short_name = 'p', .help = "protected ports, e.g. 80,443,8000-8100",
-	  .type = OPT_PORTS, .required = true, .offset = ARG(ports) },
+	TUNE_OPTS(struct attach_args, tune, true),
 	{ .name = "mode", .short_name = 'm', .help = "XDP mode (default: native)",
 	  .type = OPT_ENUM, .choices = mode_names, .offset = ARG(mode) },
 	{ .name = "tx", .short_name = 't',
 	  .help = "how SYN-ACKs leave (default: auto = redirect on veth, else xdp)",
 	  .type = OPT_ENUM, .choices = tx_names, .offset = ARG(tx) },
-	{ .name = "mss4", .help = "MSS of IPv4 SYN-ACKs (default: MTU - 40)", .type = OPT_UINT,
-	  .min = MSS4_MIN, .max = MSS4_MAX, .offset = ARG(mss4) },
-	{ .name = "mss6", .help = "MSS of IPv6 SYN-ACKs (default: MTU - 60)", .type = OPT_UINT,
-	  .min = MSS6_MIN, .max = MSS6_MAX, .offset = ARG(mss6) },
-	{ .name = "wscale", .help = "our window scale (default: what the kernel would pick)",
-	  .type = OPT_UINT, .min = 0, .max = WSCALE_MAX, .offset = ARG(wscale) },
-	{ .name = "ttl", .help = "TTL/hop limit of SYN-ACKs (default: net.ipv4.ip_default_ttl)",
-	  .type = OPT_UINT, .min = 1, .max = 255, .offset = ARG(ttl) },
 	{ .name = "secret-file", .short_name = 's', .metavar = "FILE",
 	  .help = "cookie key: 16 raw bytes or 32 hex digits (default: random)",
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
-	{ .name = "synack-rate",
-	  .help = "at most N SYN-ACKs per second, shared by the online CPUs (default: 0, no limit)",
-	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = ARG(synack_rate) },
+	{ .name = "multiprog",
+	  .help = "share the interface with other XDP programs through libxdp's dispatcher "
+		  "(needs freplace programs; see the manual)",
+	  .type = OPT_FLAG, .offset = ARG(multiprog) },
+	{ .name = "config", .short_name = 'c',
+	  .help = "read more options from FILE, one per line (\"ports 80,443\"); the command "
+		  "line wins",
+	  .type = OPT_CONFIG, .offset = ARG(config) },
 	OPT_END
 };
 
@@ -140,41 +138,44 @@ static int plan_dirs(const struct attach_args *a, struct attach_plan *p)
 	return 0;
 }
 
-/* The BPF side keeps one budget per CPU (GCRA, one SYN-ACK per interval):
- * the rate is spread evenly over the CPUs that may run it. */
-static void plan_synack_rate(unsigned long rate, struct so_config *cfg)
+/*
+ * libxdp's dispatcher runs each program as an freplace (BPF_PROG_TYPE_EXT)
+ * of one of its slots. Where the kernel refuses those (lockdown, an LSM),
+ * the dispatcher cannot work; and this build does not join one yet.
+ */
+static int plan_multiprog(void)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned long long interval;
-
-	if (rate == 0)
-		return;
-	interval = ((cpus > 0 ? cpus : 1) * 1000000000ull + rate - 1) / rate;
-	cfg->synack_rate = rate;
-	cfg->synack_interval_ns = interval > UINT32_MAX ? UINT32_MAX : interval;
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_EXT, NULL) != 1)
+		pr_err("--multiprog needs libxdp's dispatcher, which runs programs as freplace "
+		       "(BPF_PROG_TYPE_EXT) programs, and this kernel refuses to load them; attach "
+		       "without --multiprog to an interface with no other XDP program");
+	else
+		pr_err("--multiprog is not available in this build of shakeoff (it does not join "
+		       "libxdp's dispatcher yet); attach without it to an interface with no other "
+		       "XDP program");
+	return RC_FAIL;
 }
 
-/* Every check, in the order a user would fix them; nothing is touched. */
+/* Every check, in the order a user would fix them; nothing is touched.
+ * Returns RC_OK, or RC_USAGE/RC_FAIL after one sentence. */
 static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 {
-	struct tunables_req req = {
-		.ifname = a->ifname, .mss4 = a->mss4, .mss6 = a->mss6,
-		.wscale = a->wscale, .ttl = a->ttl,
-	};
+	int rc;
 
 	p->ifname = a->ifname;
-	if (plan_iface(a, p) || features_check() || tunables_plan(&req, &p->cfg) ||
-	    plan_secret(a, p) || plan_dirs(a, p))
-		return -1;
+	if (a->multiprog)
+		return plan_multiprog();
+	rc = tune_apply(&a->tune, a->ifname, true, &p->cfg);
+	if (rc)
+		return rc;
+	if (plan_iface(a, p) || features_check() || plan_secret(a, p) || plan_dirs(a, p))
+		return RC_FAIL;
 	p->cfg.xdp_mode = a->mode;
 	p->cfg.tx_mode = a->tx == TX_REDIRECT || (a->tx == TX_AUTO && tunables_is_veth(a->ifname))
 				 ? SO_TX_REDIRECT
 				 : SO_TX_XDP;
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
-	p->cfg.time_wait_s = SO_TIME_WAIT_DEFAULT_S;
-	p->cfg.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S;
-	plan_synack_rate(a->synack_rate.val, &p->cfg);
-	return 0;
+	return RC_OK;
 }
 
 /* bpffs mounted, stale tmp dirs gone. */
@@ -345,11 +346,12 @@ static int publish(const struct attach_plan *p)
 
 static void print_attached(const struct so_ports *ports, const struct attach_plan *p)
 {
-	char *list = ports_format(ports);
+	char *list = ports_format(ports), arm[64];
 
-	printf("shakeoff: attached to %s (%s XDP, SYN-ACKs via %s), ports %s; pinned in %s\n",
+	tune_describe_arm(&p->cfg, arm, sizeof(arm));
+	printf("shakeoff: attached to %s (%s XDP, SYN-ACKs via %s), ports %s, arm %s; pinned in %s\n",
 	       p->ifname, p->cfg.xdp_mode == SO_XDP_SKB ? "skb" : "native",
-	       p->cfg.tx_mode == SO_TX_REDIRECT ? "redirect" : "XDP_TX", list ? list : "?",
+	       p->cfg.tx_mode == SO_TX_REDIRECT ? "redirect" : "XDP_TX", list ? list : "?", arm,
 	       p->dir);
 	free(list);
 }
@@ -380,13 +382,14 @@ static int run_attach(void *args)
 	struct attach_state st = { .link_fd = { -1, -1, -1 } };
 	int err;
 
-	if (plan_attach(a, &plan))
-		return RC_FAIL; /* nothing touched */
+	err = plan_attach(a, &plan);
+	if (err)
+		return err; /* nothing touched */
 	err = prepare_bpffs();
 	if (!err)
 		err = load(&plan, &st);
 	if (!err)
-		err = fill_maps(&a->ports, &plan, &st);
+		err = fill_maps(&a->tune.ports, &plan, &st);
 	if (!err)
 		err = pin_objects(&plan, &st);
 	if (!err)
@@ -396,13 +399,14 @@ static int run_attach(void *args)
 	if (err)
 		undo(&plan, &st);
 	else
-		print_attached(&a->ports, &plan);
+		print_attached(&a->tune.ports, &plan);
 	cleanup(&st);
 	explicit_bzero(&plan.secret, sizeof(plan.secret));
 	return err ? RC_FAIL : RC_OK;
 }
 
 static struct attach_args attach_args = {
+	.tune.arm = -1,
 	.mode = SO_XDP_NATIVE,
 	.tx = TX_AUTO,
 };

@@ -34,3 +34,5 @@ extern const struct cmd cmd_detach;
 extern const struct cmd cmd_status;
 extern const struct cmd cmd_stats;
 extern const struct cmd cmd_rekey;
+extern const struct cmd cmd_conns;
+extern const struct cmd cmd_set;

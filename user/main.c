@@ -39,7 +39,7 @@ static const struct opt global_opts[] = {
 extern const struct cmd cmd_help;
 
 static const struct cmd *const commands[] = {
-	&cmd_attach, &cmd_detach, &cmd_status, &cmd_stats, &cmd_rekey, &cmd_help,
+	&cmd_attach, &cmd_detach, &cmd_set, &cmd_status, &cmd_stats, &cmd_conns, &cmd_rekey, &cmd_help,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stats.c - `shakeoff stats IFACE [-j] [--watch S]`: the per-CPU counters of
- * the pinned map "stats", summed, and the number of connections in "conns".
- * Counter names and help come from SO_COUNTERS in shakeoff.h, never from a
- * list kept here.
+ * stats.c - `shakeoff stats IFACE [-j] [--watch S]` and `stats [IFACE]
+ * --prometheus`: the figures of sample.h as a table (with rates), as JSON or
+ * in the Prometheus text format (prom.c). Counter names and help come from
+ * SO_COUNTERS in shakeoff.h, never from a list kept here.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,50 +22,30 @@
 #include "json.h"
 #include "log.h"
 #include "pins.h"
-#include "shakeoff.h"
+#include "prom.h"
+#include "sample.h"
 #include "sys.h"
 
 struct stats_args {
 	const char *ifname;
 	bool json;
+	bool prometheus;
 	double watch; /* seconds; 0: print once */
 };
 
 static const struct opt stats_opts[] = {
-	{ .name = "iface", .metavar = "IFACE", .help = "the interface", .type = OPT_IFNAME,
-	  .required = true, .positional = true, .offset = offsetof(struct stats_args, ifname) },
+	{ .name = "iface", .metavar = "IFACE",
+	  .help = "the interface (--prometheus without it: every attachment)", .type = OPT_IFNAME,
+	  .positional = true, .offset = offsetof(struct stats_args, ifname) },
 	{ .name = "json", .short_name = 'j', .help = "print JSON, one object per sample",
 	  .type = OPT_FLAG, .offset = offsetof(struct stats_args, json) },
+	{ .name = "prometheus", .short_name = 'P',
+	  .help = "print the Prometheus text format (node_exporter's textfile collector reads it)",
+	  .type = OPT_FLAG, .offset = offsetof(struct stats_args, prometheus) },
 	{ .name = "watch", .short_name = 'w',
 	  .help = "repeat every S seconds until interrupted, with rates",
 	  .type = OPT_SECONDS, .offset = offsetof(struct stats_args, watch) },
 	OPT_END
-};
-
-static const char *const counter_key[SO_C_MAX] = {
-#define SO_X_KEY(id, key, kind, help) [SO_C_##id] = #key,
-	SO_COUNTERS(SO_X_KEY)
-#undef SO_X_KEY
-};
-
-static const char *const counter_help[SO_C_MAX] = {
-#define SO_X_HELP(id, key, kind, help) [SO_C_##id] = help,
-	SO_COUNTERS(SO_X_HELP)
-#undef SO_X_HELP
-};
-
-struct sample {
-	__u64 counter[SO_C_MAX];
-	__u64 conn_active;
-	unsigned long long t_ns; /* CLOCK_MONOTONIC */
-};
-
-/* The pinned maps, and a buffer for one per-CPU value. */
-struct source {
-	int stats_fd;
-	int conns_fd;
-	int ncpus;
-	__u64 *percpu;
 };
 
 static volatile sig_atomic_t stop;
@@ -74,70 +54,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static int source_open(const char *ifname, struct source *src)
-{
-	char dir[PATH_MAX];
-
-	if (pins_find(ifname, dir, sizeof(dir)))
-		return -1;
-	src->stats_fd = pins_open(dir, "stats");
-	src->conns_fd = pins_open(dir, "conns");
-	src->ncpus = libbpf_num_possible_cpus();
-	if (src->stats_fd < 0 || src->conns_fd < 0 || src->ncpus <= 0) {
-		int err = src->stats_fd < 0 ? src->stats_fd
-			  : src->conns_fd < 0 ? src->conns_fd
-					      : src->ncpus;
-
-		pr_err("cannot open the maps pinned in %s: %s", dir, strerror(-err));
-		return -1;
-	}
-	src->percpu = calloc(src->ncpus, sizeof(*src->percpu));
-	if (!src->percpu) {
-		pr_err("out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static void source_close(struct source *src)
-{
-	if (src->stats_fd >= 0)
-		close(src->stats_fd);
-	if (src->conns_fd >= 0)
-		close(src->conns_fd);
-	free(src->percpu);
-}
-
-static __u64 count_entries(int fd)
-{
-	struct so_flow_key key, next;
-	void *prev = NULL;
-	__u64 n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		n++;
-		key = next;
-		prev = &key;
-	}
-	return n;
-}
-
-static int read_sample(const struct source *src, struct sample *s)
-{
-	for (__u32 c = 0; c < SO_C_MAX; c++) {
-		if (bpf_map_lookup_elem(src->stats_fd, &c, src->percpu)) {
-			pr_err("cannot read counter %s: %s", counter_key[c], strerror(errno));
-			return -1;
-		}
-		s->counter[c] = 0;
-		for (int cpu = 0; cpu < src->ncpus; cpu++)
-			s->counter[c] += src->percpu[cpu];
-	}
-	s->conn_active = count_entries(src->conns_fd);
-	s->t_ns = clock_ns(CLOCK_MONOTONIC);
-	return 0;
 }
 
 static void print_json(const char *ifname, const struct sample *s)
@@ -150,8 +66,17 @@ static void print_json(const char *ifname, const struct sample *s)
 	for (int c = 0; c < SO_C_MAX; c++)
 		json_kv_uint(&j, counter_key[c], s->counter[c]);
 	json_kv_uint(&j, "conn_active", s->conn_active);
+	json_kv_uint(&j, "conn_half_closed", s->conn_half_closed);
+	json_kv_uint(&j, "evicted", s->evicted);
+	json_kv_bool(&j, "armed", s->armed);
 	json_object_end(&j);
 	putchar('\n');
+}
+
+/* A line of a figure that is not a counter: no rate. */
+static void print_figure(const char *key, unsigned long long v, bool rates, const char *help)
+{
+	printf("  %-22s %14llu%s  %s\n", key, v, rates ? "              " : "", help);
 }
 
 /* Totals; with a previous sample, per-second rates too. */
@@ -166,8 +91,13 @@ static void print_human(const char *ifname, const struct sample *s, const struct
 			printf(" %12.1f/s", secs > 0 ? (s->counter[c] - prev->counter[c]) / secs : 0);
 		printf("  %s\n", counter_help[c]);
 	}
-	printf("  %-22s %14llu%s  %s\n", "conn_active", (unsigned long long)s->conn_active,
-	       prev ? "              " : "", "connections in the table now");
+	print_figure("conn_active", s->conn_active, prev, "connections in the table now");
+	print_figure("conn_half_closed", s->conn_half_closed, prev,
+		     "... in close_wait, fin_wait_1 or fin_wait_2");
+	print_figure("evicted", s->evicted, prev,
+		     "evicted from the full table (inferred: created - in table - other exits)");
+	printf("  %-22s %14s%s  %s\n", "armed", s->armed ? "yes" : "no", prev ? "              " : "",
+	       "SYNs to protected ports answered in XDP now");
 }
 
 static void sleep_until(unsigned long long deadline_ns)
@@ -187,20 +117,19 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static int run_stats(void *args)
+/* Print samples of one attachment, once or every a->watch seconds. */
+static int watch(const struct stats_args *a)
 {
-	struct stats_args *a = args;
-	struct source src = { .stats_fd = -1, .conns_fd = -1 };
+	struct source src = SOURCE_INIT;
 	struct sample s[2];
 	unsigned long long period_ns = a->watch * 1e9, next_ns;
 	int err, n = 0;
 
-	catch_signals();
 	err = source_open(a->ifname, &src);
 	for (next_ns = clock_ns(CLOCK_MONOTONIC); !err && !stop; n++) {
 		struct sample *cur = &s[n & 1], *prev = n ? &s[(n + 1) & 1] : NULL;
 
-		err = read_sample(&src, cur);
+		err = sample_read(&src, cur);
 		if (err)
 			break;
 		if (a->json)
@@ -216,7 +145,27 @@ static int run_stats(void *args)
 			putchar('\n');
 	}
 	source_close(&src);
-	return err ? RC_FAIL : RC_OK;
+	return err;
+}
+
+static int run_stats(void *args)
+{
+	struct stats_args *a = args;
+
+	if (!a->ifname && !a->prometheus) {
+		pr_err("missing IFACE (only --prometheus covers every attachment); see "
+		       "'shakeoff stats --help'");
+		return RC_USAGE;
+	}
+	if (a->prometheus && (a->json || a->watch)) {
+		pr_err("--prometheus prints one scrape: it takes neither -j nor --watch");
+		return RC_USAGE;
+	}
+	catch_signals();
+	pins_clean_stale();
+	if (a->prometheus)
+		return prom_write(stdout, a->ifname) ? RC_FAIL : RC_OK;
+	return watch(a) ? RC_FAIL : RC_OK;
 }
 
 static struct stats_args stats_args;
@@ -224,9 +173,14 @@ static struct stats_args stats_args;
 const struct cmd cmd_stats = {
 	.name = "stats",
 	.summary = "show the counters of an attachment",
-	.description = "Show the counters of IFACE's attachment, summed over all CPUs, and the\n"
-		       "number of connections in its table. With -j: one flat JSON object per\n"
-		       "sample, keyed by counter name.",
+	.description = "Show the counters of IFACE's attachment, summed over all CPUs, the\n"
+		       "connections in its table (conn_active, conn_half_closed), the evictions\n"
+		       "from the full table (evicted: the kernel evicts silently, so it is\n"
+		       "inferred as conn_created minus the entries and every other exit) and\n"
+		       "whether SYNs are answered in XDP now (armed). With -j: one flat JSON\n"
+		       "object per sample, keyed by counter name. With --prometheus: the\n"
+		       "Prometheus text format, for IFACE or for every attachment of the network\n"
+		       "namespace; counters are named shakeoff_<counter>_total{ifname=\"...\"}.",
 	.opts = stats_opts,
 	.args = &stats_args,
 	.needs_root = true,

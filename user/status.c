@@ -20,6 +20,7 @@
 #include "pins.h"
 #include "ports.h"
 #include "sys.h"
+#include "tune.h"
 
 struct status_args {
 	const char *ifname;
@@ -129,6 +130,8 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_options(j, c->options);
 	json_kv_uint(j, "conn_max", c->conn_max);
 	json_kv_uint(j, "synack_rate", c->synack_rate);
+	json_kv_str(j, "arm", c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "unknown");
+	json_kv_uint(j, "threshold", c->arm_threshold);
 	json_kv_uint(j, "time_wait_s", c->time_wait_s);
 	json_kv_uint(j, "idle_timeout_s", c->idle_timeout_s);
 	json_kv_uint(j, "secret_gen", at->secret.gen);
@@ -138,12 +141,12 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 }
 
 /* The header and the rows, column for column. */
-#define HEAD_FMT "%-15s %7s %-8s %-6s %-8s %5s %5s %6s %3s %-15s %8s %4s  %s\n"
-#define ROW_FMT "%-15s %7u %-8s %-6s %-8s %5u %5u %6u %3u %-15s %8u %4u  %s\n"
+#define HEAD_FMT "%-15s %7s %-8s %-6s %-8s %-7s %5s %5s %6s %3s %-15s %8s %4s  %s\n"
+#define ROW_FMT "%-15s %7u %-8s %-6s %-8s %-7s %5u %5u %6u %3u %-15s %8u %4u  %s\n"
 
 static void print_header(void)
 {
-	printf(HEAD_FMT, "IFACE", "IFINDEX", "ATTACHED", "MODE", "TX", "MSS4", "MSS6", "WSCALE",
+	printf(HEAD_FMT, "IFACE", "IFINDEX", "ATTACHED", "MODE", "TX", "ARM", "MSS4", "MSS6", "WSCALE",
 	       "TTL", "OPTIONS", "CONN_MAX", "GEN", "PORTS");
 }
 
@@ -155,7 +158,7 @@ static void print_row(const struct attachment *at, const char *ports)
 	snprintf(opts, sizeof(opts), "%s%s%s", c->options & SO_OPT_TIMESTAMPS ? ",ts" : "",
 		 c->options & SO_OPT_SACK ? ",sack" : "", c->options & SO_OPT_WSCALE ? ",wscale" : "");
 	printf(ROW_FMT, at->ifname, c->ifindex, at->attached ? "yes" : "NO", mode_name(c),
-	       tx_name(c), c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
+	       tx_name(c), c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "?", c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
 	       c->conn_max, at->secret.gen, ports);
 }
 

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sample.c - see sample.h. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "mapwalk.h"
+#include "pins.h"
+#include "sample.h"
+#include "sys.h"
+
+const char *const counter_key[SO_C_MAX] = {
+#define SO_X_KEY(id, key, kind, help) [SO_C_##id] = #key,
+	SO_COUNTERS(SO_X_KEY)
+#undef SO_X_KEY
+};
+
+const char *const counter_help[SO_C_MAX] = {
+#define SO_X_HELP(id, key, kind, help) [SO_C_##id] = help,
+	SO_COUNTERS(SO_X_HELP)
+#undef SO_X_HELP
+};
+
+static int open_maps(const char *dir, struct source *src)
+{
+	static const char *const names[] = { "stats", "conns", "config", "armstate" };
+	int *fds[] = { &src->stats_fd, &src->conns_fd, &src->config_fd, &src->armstate_fd };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		*fds[i] = pins_open(dir, names[i]);
+		if (*fds[i] < 0) {
+			pr_err("cannot open %s/%s: %s", dir, names[i], strerror(-*fds[i]));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int source_open(const char *ifname, struct source *src)
+{
+	char dir[PATH_MAX];
+
+	if (pins_find(ifname, dir, sizeof(dir)) || open_maps(dir, src))
+		return -1;
+	src->ncpus = libbpf_num_possible_cpus();
+	if (src->ncpus <= 0) {
+		pr_err("cannot count the possible CPUs: %s", strerror(-src->ncpus));
+		return -1;
+	}
+	src->percpu = calloc(src->ncpus, sizeof(*src->percpu));
+	src->arm = calloc(src->ncpus, sizeof(*src->arm)); /* 24 bytes: a multiple of 8 */
+	if (!src->percpu || !src->arm) {
+		pr_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void source_close(struct source *src)
+{
+	int fds[] = { src->stats_fd, src->conns_fd, src->config_fd, src->armstate_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(src->percpu);
+	free(src->arm);
+}
+
+static int count_conn(const void *key, const void *value, void *ctx)
+{
+	const struct so_conn *c = value;
+	struct sample *s = ctx;
+
+	(void)key;
+	s->conn_active++;
+	if (c->state == SO_ST_CLOSE_WAIT || c->state == SO_ST_FIN_WAIT_1 ||
+	    c->state == SO_ST_FIN_WAIT_2)
+		s->conn_half_closed++;
+	return 0;
+}
+
+static int read_counters(const struct source *src, struct sample *s)
+{
+	for (__u32 c = 0; c < SO_C_MAX; c++) {
+		if (bpf_map_lookup_elem(src->stats_fd, &c, src->percpu)) {
+			pr_err("cannot read counter %s: %s", counter_key[c], strerror(errno));
+			return -1;
+		}
+		s->counter[c] = 0;
+		for (int cpu = 0; cpu < src->ncpus; cpu++)
+			s->counter[c] += src->percpu[cpu];
+	}
+	return 0;
+}
+
+/* always: armed; monitor: never; auto: while any CPU is. */
+static int read_arming(const struct source *src, struct sample *s)
+{
+	struct so_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(src->config_fd, &zero, &cfg) ||
+	    bpf_map_lookup_elem(src->armstate_fd, &zero, src->arm)) {
+		pr_err("cannot read the arming state: %s", strerror(errno));
+		return -1;
+	}
+	s->arm = cfg.arm;
+	s->armed = cfg.arm == SO_ARM_ALWAYS;
+	for (int cpu = 0; cfg.arm == SO_ARM_AUTO && cpu < src->ncpus; cpu++)
+		s->armed |= src->arm[cpu].armed != 0;
+	return 0;
+}
+
+/*
+ * The kernel evicts LRU entries silently, so evictions are what is left of
+ * the created connections once the table and every counted exit are taken
+ * away. The table and the counters are read at slightly different moments,
+ * so while connections come and go the difference can dip below zero:
+ * clamped to 0, it is exact whenever the table is quiet.
+ */
+static __u64 infer_evicted(const struct sample *s)
+{
+	__s64 left = s->counter[SO_C_CONN_CREATED] - s->conn_active -
+		     s->counter[SO_C_CLOSED_GRACEFUL] - s->counter[SO_C_CLOSED_RESET] -
+		     s->counter[SO_C_EXPIRED_IDLE] - s->counter[SO_C_CONN_REPLACED];
+
+	return left > 0 ? left : 0;
+}
+
+int sample_read(const struct source *src, struct sample *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = mapwalk(src->conns_fd, sizeof(struct so_flow_key), sizeof(struct so_conn),
+		      count_conn, s);
+	if (err) {
+		pr_err("cannot read the connection table: %s", strerror(-err));
+		return -1;
+	}
+	if (read_counters(src, s) || read_arming(src, s))
+		return -1;
+	s->evicted = infer_evicted(s);
+	s->t_ns = clock_ns(CLOCK_MONOTONIC);
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sample.h - one reading of an attachment's figures: the per-CPU counters
+ * of map "stats" summed, the connection table counted, the arming state.
+ * Shared by `stats` (table, JSON, Prometheus) and `exporter`.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "shakeoff.h"
+
+/* Counter names and help, from SO_COUNTERS. */
+extern const char *const counter_key[SO_C_MAX];
+extern const char *const counter_help[SO_C_MAX];
+
+struct sample {
+	__u64 counter[SO_C_MAX];
+	__u64 conn_active;      /* entries in conns */
+	__u64 conn_half_closed; /* ... in close_wait, fin_wait_1 or fin_wait_2 */
+	__u64 evicted;          /* inferred, see sample_read */
+	__u8 arm;               /* enum so_arm */
+	bool armed;             /* answering SYNs in XDP now */
+	unsigned long long t_ns; /* CLOCK_MONOTONIC */
+};
+
+/* The pinned maps of one attachment, and buffers for per-CPU values. */
+struct source {
+	int stats_fd, conns_fd, config_fd, armstate_fd;
+	int ncpus;
+	__u64 *percpu;
+	struct so_arm_state *arm;
+};
+
+#define SOURCE_INIT { .stats_fd = -1, .conns_fd = -1, .config_fd = -1, .armstate_fd = -1 }
+
+/* 0, or -1 after one sentence. */
+int source_open(const char *ifname, struct source *src);
+void source_close(struct source *src);
+int sample_read(const struct source *src, struct sample *s);

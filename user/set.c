@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * set.c - `shakeoff set IFACE [--ports LIST] [--mss4 N] ... [--arm MODE]`
+ *
+ * Changes a running attachment in place: the ports map and the config map,
+ * each with one update of its whole value (the config read, changed and
+ * written back under the attachment's lock), so every packet sees either
+ * the old settings or the new ones. Programs, links, counters and the
+ * connection table stay as they are.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "live.h"
+#include "log.h"
+#include "ports.h"
+#include "tune.h"
+
+struct set_args {
+	const char *ifname;
+	struct tune_args tune;
+	const char *config;
+	const char *fixed; /* the options refused below point here; never read */
+};
+
+#define FIXED_AT_ATTACH(n, s, mv, why)                                                  \
+	{ .name = n, .short_name = s, .metavar = mv, .help = "fixed at attach: " why,     \
+	  .type = OPT_STRING, .offset = offsetof(struct set_args, fixed),                 \
+	  .refuse = "cannot change while attached (" why "); detach and attach again" }
+
+static const struct opt set_opts[] = {
+	{ .name = "iface", .metavar = "IFACE", .help = "the interface", .type = OPT_IFNAME,
+	  .required = true, .positional = true, .offset = offsetof(struct set_args, ifname) },
+	TUNE_OPTS(struct set_args, tune, false),
+	{ .name = "config", .short_name = 'c',
+	  .help = "read more options from FILE, as attach does; the options fixed at attach are "
+		  "ignored there",
+	  .type = OPT_CONFIG, .offset = offsetof(struct set_args, config) },
+	FIXED_AT_ATTACH("mode", 'm', "MODE", "the XDP mode is the link's"),
+	FIXED_AT_ATTACH("tx", 't', "TX", "the way SYN-ACKs leave is chosen with the mode"),
+	FIXED_AT_ATTACH("secret-file", 's', "FILE", "use 'shakeoff rekey' for a new key"),
+	FIXED_AT_ATTACH("conn-max", 0, "N", "it sizes the connection table"),
+	{ .name = "multiprog", .help = "fixed at attach: how the XDP program is attached",
+	  .type = OPT_FLAG, .offset = offsetof(struct set_args, fixed),
+	  .refuse = "cannot change while attached (it is how the XDP program is attached); "
+		    "detach and attach again" },
+	OPT_END
+};
+
+static bool anything_given(const struct tune_args *t)
+{
+	const struct opt_uint *u[] = { &t->mss4, &t->mss6, &t->wscale, &t->ttl, &t->synack_rate,
+				       &t->threshold, &t->time_wait, &t->idle_timeout };
+
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (u[i]->set)
+			return true;
+	return t->arm >= 0 || tune_has_ports(t);
+}
+
+static void print_set(const struct live *l, const struct so_config *c, const struct so_ports *p)
+{
+	char *ports = ports_format(p), arm[64];
+
+	tune_describe_arm(c, arm, sizeof(arm));
+	printf("shakeoff: %s now: ports %s, mss4 %u, mss6 %u, wscale %u, ttl %u, synack-rate %u, "
+	       "arm %s, time-wait %u s, idle-timeout %u s\n",
+	       l->ifname, ports ? ports : "?", c->mss4, c->mss6, c->wscale, c->ttl, c->synack_rate,
+	       arm, c->time_wait_s, c->idle_timeout_s);
+	free(ports);
+}
+
+/* Under the lock: read, change, write back what changed. */
+static int update(const struct live *l, const struct tune_args *t)
+{
+	struct so_config cfg, old;
+	struct so_ports ports;
+	int rc;
+
+	if (live_read(l, "config", &old) || live_read(l, "ports", &ports))
+		return RC_FAIL;
+	cfg = old;
+	rc = tune_apply(t, l->ifname, false, &cfg);
+	if (rc)
+		return rc; /* nothing written */
+	if (tune_has_ports(t)) {
+		ports = t->ports;
+		if (live_write(l, "ports", &ports))
+			return RC_FAIL;
+	}
+	if (memcmp(&cfg, &old, sizeof(cfg)) && live_write(l, "config", &cfg))
+		return RC_FAIL;
+	print_set(l, &cfg, &ports);
+	return RC_OK;
+}
+
+static int run_set(void *args)
+{
+	struct set_args *a = args;
+	struct live l;
+	int rc;
+
+	if (!anything_given(&a->tune)) {
+		pr_err("nothing to change: give at least one option; see 'shakeoff set --help'");
+		return RC_USAGE;
+	}
+	rc = live_lock(a->ifname, &l) ? RC_FAIL : update(&l, &a->tune);
+	live_unlock(&l);
+	return rc;
+}
+
+static struct set_args set_args = { .tune.arm = -1 };
+
+const struct cmd cmd_set = {
+	.name = "set",
+	.summary = "change ports, MSS, TTL, budget or arming mode without re-attaching",
+	.description = "Change the settings of IFACE's attachment while it runs: the options\n"
+		       "have the names and meaning they have for attach, and only those given\n"
+		       "change. Each map is written with one update, so no packet sees half a\n"
+		       "change; programs, counters and the connection table stay. The XDP mode,\n"
+		       "the SYN-ACK path, the table size and the secret are fixed at attach.",
+	.opts = set_opts,
+	.args = &set_args,
+	.needs_root = true,
+	.run = run_set,
+};

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tune.c - see tune.h. */
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "tune.h"
+
+const char *const arm_names[] = { [SO_ARM_ALWAYS] = "always", [SO_ARM_MONITOR] = "monitor",
+				  [SO_ARM_AUTO] = "auto", NULL };
+
+static unsigned long online_cpus(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cpus > 0 ? cpus : 1;
+}
+
+bool tune_has_ports(const struct tune_args *t)
+{
+	for (size_t i = 0; i < sizeof(t->ports.bits) / sizeof(t->ports.bits[0]); i++)
+		if (t->ports.bits[i])
+			return true;
+	return false;
+}
+
+/* The BPF side keeps one budget per CPU (GCRA, one SYN-ACK per interval):
+ * the rate is spread evenly over the CPUs that may run it. 0: no budget. */
+static void plan_synack_rate(unsigned long rate, struct so_config *cfg)
+{
+	unsigned long long interval;
+
+	cfg->synack_rate = 0;
+	cfg->synack_interval_ns = 0;
+	if (rate == 0)
+		return;
+	interval = (online_cpus() * 1000000000ull + rate - 1) / rate;
+	cfg->synack_rate = rate;
+	cfg->synack_interval_ns = interval > UINT32_MAX ? UINT32_MAX : interval;
+}
+
+/* The mode and threshold this command ends with, checked together. */
+static int plan_arm(const struct tune_args *t, bool attach, struct so_config *cfg)
+{
+	int arm = t->arm >= 0 ? t->arm : attach ? SO_ARM_ALWAYS : cfg->arm;
+	unsigned long threshold = t->threshold.set ? t->threshold.val
+				  : attach	    ? 0
+						    : cfg->arm_threshold;
+
+	if (arm == SO_ARM_AUTO && threshold == 0) {
+		pr_err("--arm auto needs --threshold N, the SYNs per second above which XDP "
+		       "answers them");
+		return RC_USAGE;
+	}
+	if (t->threshold.set && arm != SO_ARM_AUTO) {
+		pr_err("--threshold applies only to --arm auto (the mode is %s)", arm_names[arm]);
+		return RC_USAGE;
+	}
+	cfg->arm = arm;
+	cfg->arm_threshold = threshold;
+	/* each CPU judges its own share, rounded up */
+	cfg->arm_threshold_pcpu = (threshold + online_cpus() - 1) / online_cpus();
+	return 0;
+}
+
+/* set: only what was given changes. */
+static void apply_given(const struct tune_args *t, struct so_config *cfg)
+{
+	if (t->mss4.set)
+		cfg->mss4 = t->mss4.val;
+	if (t->mss6.set)
+		cfg->mss6 = t->mss6.val;
+	if (t->wscale.set)
+		cfg->wscale = t->wscale.val;
+	if (t->ttl.set)
+		cfg->ttl = t->ttl.val;
+}
+
+int tune_apply(const struct tune_args *t, const char *ifname, bool attach, struct so_config *cfg)
+{
+	struct tunables_req req = {
+		.ifname = ifname, .mss4 = t->mss4, .mss6 = t->mss6,
+		.wscale = t->wscale, .ttl = t->ttl,
+	};
+	int rc = plan_arm(t, attach, cfg);
+
+	if (rc)
+		return rc;
+	if (attach && tunables_plan(&req, cfg))
+		return RC_FAIL;
+	if (!attach)
+		apply_given(t, cfg);
+	if (attach || t->synack_rate.set)
+		plan_synack_rate(t->synack_rate.val, cfg);
+	if (attach || t->time_wait.set)
+		cfg->time_wait_s = t->time_wait.set ? t->time_wait.val : SO_TIME_WAIT_DEFAULT_S;
+	if (attach || t->idle_timeout.set)
+		cfg->idle_timeout_s =
+			t->idle_timeout.set ? t->idle_timeout.val : SO_IDLE_TIMEOUT_DEFAULT_S;
+	return 0;
+}
+
+void tune_describe_arm(const struct so_config *cfg, char *buf, size_t len)
+{
+	const char *name = cfg->arm <= SO_ARM_AUTO ? arm_names[cfg->arm] : "unknown";
+
+	if (cfg->arm == SO_ARM_AUTO)
+		snprintf(buf, len, "%s (threshold %u SYN/s)", name, cfg->arm_threshold);
+	else
+		snprintf(buf, len, "%s", name);
+}
