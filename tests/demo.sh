@@ -16,9 +16,10 @@ require_shakeoff
 
 P=8080
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
+step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() {
-	printf '$ %s\n' "$*"
+	printf '$ %s\n' "${*#"$TOP/"}"
 	"$@" || bail "step" "'$*' failed (exit $?)"
 }
 so() { run "$SHAKEOFF" -n "$SNS" "$@"; }
@@ -63,4 +64,5 @@ echo "-> $n SYNs reached the stack, yet $(so_stat "$SNS" "$SIF" conn_created) co
 
 step "Detach (the namespaces are removed on exit)"
 so detach "$SIF"
+echo "Done; removing the namespaces, the veth pair and the server."
 finish

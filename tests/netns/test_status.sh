@@ -55,13 +55,18 @@ for k in $verdicts; do
 done
 check_num stats.verdicts_counted -ge 3 "$sum"
 
-# Every pinned map dumps with BTF-named fields.
+# Every pinned map carries BTF and dumps with named fields.
 PIN=$(pin_dir "$SNS" "$SIF")
 nmaps=0 bad=
 while read -r f; do
 	bpftool map show pinned "$f" >/dev/null 2>&1 || continue
 	nmaps=$((nmaps + 1))
-	bpftool map dump pinned "$f" -j 2>/dev/null | grep -q '"formatted"' || bad+="$(basename "$f") "
+	# BTF attached to the map, and (when it has entries) fields by name.
+	btf=$(bpftool map show pinned "$f" -j 2>/dev/null | json_get btf_id)
+	dump=$(bpftool map dump pinned "$f" -j 2>/dev/null)
+	if [ "${btf:-0}" = 0 ] || { [ "$dump" != "[]" ] && ! grep -q '"formatted"' <<<"$dump"; }; then
+		bad+="$(basename "$f") "
+	fi
 done < <(find "$PIN" -type f 2>/dev/null)
 check_num maps.pinned -ge 5 "$nmaps"
 check_eq maps.dump_with_btf "" "$bad"
