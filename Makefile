@@ -86,6 +86,31 @@ test: $(O)/shakeoff $(O)/test_unit
 demo: $(O)/shakeoff
 	$(Q)tests/demo.sh
 
+# bench/: the reference XDP programs, the generator and benchctl.
+BENCH_HDRS := bench/bench.h bench/frame.h
+
+$(O)/bench/bench.bpf.o: bench/bench.bpf.c bench/bench.h | $(O)/.deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/bench/bench.skel.h: $(O)/bench/bench.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench > $@
+
+$(O)/bench/flood: bench/flood.c $(BENCH_HDRS) | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $< -o $@
+
+$(O)/bench/benchctl: bench/benchctl.c $(BENCH_HDRS) include/shakeoff.h $(O)/bench/bench.skel.h \
+		$(O)/shakeoff.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/bench $< $(USER_LDLIBS) -o $@
+
+bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl
+	$(Q)O=$(O) bench/run.sh
+
 clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * benchctl.c - the benchmark's BPF chores, each printing one JSON object.
+ *
+ *   benchctl attach IFACE PROG   load PROG of bench.bpf.o (xdp_count, xdp_drop,
+ *                                xdp_reflect), attach it in native mode
+ *   benchctl detach IFACE        detach a bench program (never anyone else's)
+ *   benchctl read IFACE          the XDP program on IFACE: its name, run stats
+ *                                and the per-CPU sums of its "counts" map (bench
+ *                                programs) or "stats" map (shakeoff, by name)
+ *   benchctl runstat IFACE SECS  BPF run-time statistics of the program on
+ *                                IFACE over SECS seconds of live traffic
+ *   benchctl cost [-n N]         ns per packet with BPF_PROG_RUN, a fresh packet
+ *                                each run (see cmd_cost)
+ *
+ * Run it in the interface's namespace (nsenter --net=...). Exit status: 0,
+ * 1 (error), 2 (usage).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "shakeoff.h"
+#include "bench.h"
+#include "frame.h"
+#include "bench.skel.h"
+#include "shakeoff.skel.h"
+
+static const char *const so_names[] = {
+#define SO_X_NAME(id, key, kind, help) #key,
+	SO_COUNTERS(SO_X_NAME)
+#undef SO_X_NAME
+};
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || getenv("BENCHCTL_QUIET"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int ifindex_of(const char *ifname)
+{
+	int ifindex = (int)if_nametoindex(ifname);
+
+	if (!ifindex)
+		fprintf(stderr, "benchctl: no interface %s in this namespace\n", ifname);
+	return ifindex;
+}
+
+static bool is_bench_prog(const char *name)
+{
+	return !strcmp(name, "xdp_count") || !strcmp(name, "xdp_drop") ||
+	       !strcmp(name, "xdp_reflect");
+}
+
+static int cmd_attach(const char *ifname, const char *prog)
+{
+	struct bench *skel;
+	struct bpf_program *p;
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int ifindex = ifindex_of(ifname), fd = -1, err;
+
+	if (!ifindex)
+		return 1;
+	if (!is_bench_prog(prog)) {
+		fprintf(stderr, "benchctl: no program %s (xdp_count, xdp_drop, xdp_reflect)\n", prog);
+		return 2;
+	}
+	skel = bench__open();
+	if (!skel) {
+		fprintf(stderr, "benchctl: cannot open the bench object\n");
+		return 1;
+	}
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
+	err = bench__load(skel);
+	if (!err) {
+		bpf_object__for_each_program(p, skel->obj)
+			if (!strcmp(bpf_program__name(p), prog))
+				fd = bpf_program__fd(p);
+		/* Netlink attachment: it outlives this process, like ip link's. */
+		err = bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
+				     NULL);
+	}
+	if (err) {
+		fprintf(stderr, "benchctl: attach %s to %s failed: %s\n", prog, ifname, strerror(-err));
+		bench__destroy(skel);
+		return 1;
+	}
+	bpf_obj_get_info_by_fd(fd, &info, &len);
+	printf("{\"iface\":\"%s\",\"prog\":\"%s\",\"prog_id\":%u}\n", ifname, prog, info.id);
+	bench__destroy(skel);
+	return 0;
+}
+
+/* The XDP program on ifindex: an fd and its info, with map ids. */
+static int attached_prog(int ifindex, struct bpf_prog_info *info, __u32 *map_ids, __u32 nmaps)
+{
+	__u32 id = 0, len = sizeof(*info);
+	int fd;
+
+	if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
+		return -ENOENT;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	info->nr_map_ids = nmaps;
+	info->map_ids = (__u64)(unsigned long)map_ids;
+	if (bpf_obj_get_info_by_fd(fd, info, &len)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int cmd_detach(const char *ifname)
+{
+	struct bpf_prog_info info;
+	__u32 maps[16];
+	int ifindex = ifindex_of(ifname), fd, err;
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+
+	if (!ifindex)
+		return 1;
+	fd = attached_prog(ifindex, &info, maps, 16);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0) {
+		fprintf(stderr, "benchctl: %s: %s\n", ifname, strerror(-fd));
+		return 1;
+	}
+	if (!is_bench_prog(info.name)) {
+		fprintf(stderr, "benchctl: %s runs %s, not a bench program: left alone\n", ifname,
+			info.name);
+		close(fd);
+		return 1;
+	}
+	opts.old_prog_fd = fd;
+	err = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
+	close(fd);
+	if (err) {
+		fprintf(stderr, "benchctl: detach from %s failed: %s\n", ifname, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+/* Per-CPU sums of a PERCPU_ARRAY map, into sums[0..n). */
+static int percpu_sums(int map_fd, __u32 n, __u64 *sums)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < n; k++) {
+		sums[k] = 0;
+		if (bpf_map_lookup_elem(map_fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			sums[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+static int cmd_read(const char *ifname)
+{
+	struct bpf_prog_info info;
+	__u32 maps[16];
+	int ifindex = ifindex_of(ifname), fd;
+
+	if (!ifindex)
+		return 1;
+	fd = attached_prog(ifindex, &info, maps, 16);
+	if (fd < 0) {
+		fprintf(stderr, "benchctl: no XDP program on %s\n", ifname);
+		return 1;
+	}
+	printf("{\"iface\":\"%s\",\"prog\":\"%s\",\"prog_id\":%u,\"run_time_ns\":%llu,"
+	       "\"run_cnt\":%llu", ifname, info.name, info.id,
+	       (unsigned long long)info.run_time_ns, (unsigned long long)info.run_cnt);
+	for (__u32 i = 0; i < info.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info mi = {};
+		__u32 len = sizeof(mi);
+		__u64 sums[SO_C_MAX];
+		int mfd = bpf_map_get_fd_by_id(maps[i]);
+
+		if (mfd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &len) || mi.type != BPF_MAP_TYPE_PERCPU_ARRAY) {
+			close(mfd);
+			continue;
+		}
+		if (!strcmp(mi.name, "counts") && mi.max_entries == BC_MAX &&
+		    !percpu_sums(mfd, BC_MAX, sums))
+			printf(",\"hit\":%llu,\"other\":%llu", (unsigned long long)sums[BC_HIT],
+			       (unsigned long long)sums[BC_OTHER]);
+		if (!strcmp(mi.name, "stats") && mi.max_entries == SO_C_MAX &&
+		    !percpu_sums(mfd, SO_C_MAX, sums)) {
+			printf(",\"stats\":{");
+			for (int k = 0; k < SO_C_MAX; k++)
+				printf("%s\"%s\":%llu", k ? "," : "", so_names[k],
+				       (unsigned long long)sums[k]);
+			printf("}");
+		}
+		close(mfd);
+	}
+	printf("}\n");
+	close(fd);
+	return 0;
+}
+
+static int cmd_runstat(const char *ifname, double secs)
+{
+	struct bpf_prog_info a, b;
+	__u32 maps[16];
+	struct timespec ts = { .tv_sec = (time_t)secs,
+			       .tv_nsec = (long)((secs - (time_t)secs) * 1e9) };
+	int ifindex = ifindex_of(ifname), fd, sfd;
+	__u32 len = sizeof(b);
+	__u64 cnt, ns;
+
+	if (!ifindex)
+		return 1;
+	/* Held by this fd only: the statistics switch off again when it closes,
+	 * even if we are killed, and whoever else enabled them keeps them. */
+	sfd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (sfd < 0) {
+		fprintf(stderr, "benchctl: cannot enable BPF run-time statistics: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	fd = attached_prog(ifindex, &a, maps, 16);
+	if (fd < 0) {
+		fprintf(stderr, "benchctl: no XDP program on %s\n", ifname);
+		close(sfd);
+		return 1;
+	}
+	nanosleep(&ts, NULL);
+	memset(&b, 0, sizeof(b));
+	bpf_obj_get_info_by_fd(fd, &b, &len);
+	close(sfd);
+	close(fd);
+	cnt = b.run_cnt - a.run_cnt;
+	ns = b.run_time_ns - a.run_time_ns;
+	printf("{\"iface\":\"%s\",\"prog\":\"%s\",\"secs\":%.3f,\"run_cnt\":%llu,"
+	       "\"run_time_ns\":%llu,\"ns_per_run\":%.1f}\n",
+	       ifname, b.name, secs, (unsigned long long)cnt, (unsigned long long)ns,
+	       cnt ? (double)ns / cnt : 0.0);
+	return 0;
+}
+
+/* --- BPF_PROG_RUN cost ---------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct cost {
+	double median, mean; /* ns per run as the kernel timed it */
+	double wall_ns;      /* per bpf_prog_test_run_opts() call, from user space */
+	__u32 bad;           /* runs that did not return the expected action */
+};
+
+/*
+ * Run prog n times, each on a fresh frame (new source, ISN, checksums), with
+ * repeat = 1: with repeat > 1 an XDP test run would feed the program its own
+ * output, a SYN-ACK from the second run on. The kernel times each run with
+ * two ktime reads around it; that fixed cost, and the loop's, is what
+ * xdp_empty measures, to be subtracted.
+ */
+static int prog_cost(int prog_fd, struct frame *f, int n, __u32 expect, struct cost *c)
+{
+	__u8 out[FRAME_MAX + 256];
+	__u32 *d = calloc(n, sizeof(*d));
+	uint64_t rng = 0x5eed, t0 = 0, t1;
+	struct timespec ts;
+	double sum = 0;
+	int warm = n / 10;
+	__u32 tsecr = 0;
+
+	if (!d)
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c));
+	for (int i = -warm; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->b, .data_size_in = f->len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		/* A forged ACK with a fresh TSecr costs the full MAC (flood.c). */
+		if (f->ack) {
+			clock_gettime(CLOCK_TAI, &ts);
+			tsecr = (__u32)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000) & ~0x3ffu;
+			tsecr |= (__u32)rnd_next(&rng) & 0x3ff;
+		}
+		frame_vary(f, &rng, tsecr);
+		if (i == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			t0 = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		}
+		if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+			free(d);
+			return -errno;
+		}
+		if (i < 0)
+			continue;
+		d[i] = opts.duration;
+		sum += opts.duration;
+		if (opts.retval != expect)
+			c->bad++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	qsort(d, n, sizeof(*d), cmp_u32);
+	c->median = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2.0;
+	c->mean = sum / n;
+	c->wall_ns = (double)(t1 - t0) / n;
+	free(d);
+	return 0;
+}
+
+static int shakeoff_setup(struct shakeoff *so, __u16 port)
+{
+	static struct so_ports ports;
+	struct so_config cfg = {
+		.mss4 = 1460, .mss6 = 1440, .wscale = 7, .ttl = 64, .tx_mode = SO_TX_XDP,
+		.options = SO_OPT_TIMESTAMPS | SO_OPT_SACK | SO_OPT_WSCALE,
+		.conn_max = SO_CONN_MAX_DEFAULT, .time_wait_s = SO_TIME_WAIT_DEFAULT_S,
+		.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S,
+	};
+	struct so_secret sec = {};
+	__u32 zero = 0;
+
+	if (getrandom(sec.key, sizeof(sec.key), 0) != sizeof(sec.key))
+		return -EIO;
+	ports.bits[port >> 6] |= 1ull << (port & 63);
+	if (bpf_map_update_elem(bpf_map__fd(so->maps.config), &zero, &cfg, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(so->maps.ports), &zero, &ports, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(so->maps.secret), &zero, &sec, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static void print_cost(const char *name, const char *packet, const struct cost *c,
+		       const struct cost *base, bool *first)
+{
+	printf("%s{\"prog\":\"%s\",\"packet\":\"%s\",\"median_ns\":%.1f,\"mean_ns\":%.1f,"
+	       "\"net_ns\":%.1f,\"syscall_ns\":%.0f,\"unexpected_verdicts\":%u}",
+	       *first ? "" : ",", name, packet, c->median, c->mean,
+	       base ? c->median - base->median : 0.0, c->wall_ns, c->bad);
+	*first = false;
+}
+
+static int cmd_cost(int n)
+{
+	const uint8_t smac[ETH_ALEN] = { 2, 0, 0, 0, 0, 1 }, dmac[ETH_ALEN] = { 2, 0, 0, 0, 0, 2 };
+	const __u16 port = 8080;
+	struct bench *bs = NULL;
+	struct shakeoff *so = NULL;
+	struct bpf_program *p, *so_xdp = NULL;
+	struct frame syn, ack;
+	struct cost empty, refl, drop, so_syn, so_ack, drop_ack;
+	bool first = true;
+	int err;
+
+	frame_init(&syn, false, smac, dmac, htonl(0xc6120002), htons(port));
+	frame_init(&ack, true, smac, dmac, htonl(0xc6120002), htons(port));
+
+	bs = bench__open_and_load();
+	if (!bs) {
+		fprintf(stderr, "benchctl: cannot load the bench programs\n");
+		return 1;
+	}
+	/* shakeoff's XDP program alone: the TC programs need a real device. */
+	so = shakeoff__open();
+	if (!so) {
+		fprintf(stderr, "benchctl: cannot open shakeoff's object\n");
+		err = 1;
+		goto out;
+	}
+	bpf_object__for_each_program(p, so->obj) {
+		bool xdp = bpf_program__type(p) == BPF_PROG_TYPE_XDP;
+
+		bpf_program__set_autoload(p, xdp);
+		if (xdp)
+			so_xdp = p;
+	}
+	if (!so_xdp || shakeoff__load(so) || shakeoff_setup(so, port)) {
+		fprintf(stderr, "benchctl: cannot load shakeoff's XDP program\n");
+		err = 1;
+		goto out;
+	}
+
+	err = prog_cost(bpf_program__fd(bs->progs.xdp_empty), &syn, n, XDP_PASS, &empty) ||
+	      prog_cost(bpf_program__fd(bs->progs.xdp_reflect), &syn, n, XDP_TX, &refl) ||
+	      prog_cost(bpf_program__fd(bs->progs.xdp_drop), &syn, n, XDP_DROP, &drop) ||
+	      prog_cost(bpf_program__fd(so_xdp), &syn, n, XDP_TX, &so_syn) ||
+	      prog_cost(bpf_program__fd(bs->progs.xdp_drop), &ack, n, XDP_DROP, &drop_ack) ||
+	      prog_cost(bpf_program__fd(so_xdp), &ack, n, XDP_DROP, &so_ack);
+	if (err) {
+		fprintf(stderr, "benchctl: BPF_PROG_RUN failed: %s\n", strerror(errno));
+		err = 1;
+		goto out;
+	}
+	printf("{\"runs\":%d,\"method\":\"BPF_PROG_RUN, repeat=1, a fresh frame per run; "
+	       "net_ns = median - median of xdp_empty\",\"results\":[", n);
+	print_cost("xdp_empty", "syn", &empty, NULL, &first);
+	print_cost("xdp_drop", "syn", &drop, &empty, &first);
+	print_cost("xdp_reflect", "syn", &refl, &empty, &first);
+	print_cost("xdp_shakeoff", "syn", &so_syn, &empty, &first);
+	print_cost("xdp_drop", "ack_forged", &drop_ack, &empty, &first);
+	print_cost("xdp_shakeoff", "ack_forged", &so_ack, &empty, &first);
+	printf("]}\n");
+out:
+	shakeoff__destroy(so);
+	bench__destroy(bs);
+	return err;
+}
+
+static int usage(FILE *f, int rc)
+{
+	fprintf(f, "Usage: benchctl attach IFACE PROG | detach IFACE | read IFACE |\n"
+		   "                runstat IFACE SECS | cost [-n RUNS]\n");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(libbpf_quiet);
+	if (argc == 4 && !strcmp(argv[1], "attach"))
+		return cmd_attach(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "detach"))
+		return cmd_detach(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "read"))
+		return cmd_read(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "runstat") && atof(argv[3]) > 0)
+		return cmd_runstat(argv[2], atof(argv[3]));
+	if (argc == 2 && !strcmp(argv[1], "cost"))
+		return cmd_cost(50000);
+	if (argc == 4 && !strcmp(argv[1], "cost") && !strcmp(argv[2], "-n") && atoi(argv[3]) > 0)
+		return cmd_cost(atoi(argv[3]));
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return usage(stdout, 0);
+	return usage(stderr, 2);
+}

@@ -1,0 +1,514 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# bench/run.sh - `make bench`: SYN-flood throughput and service under flood,
+# shakeoff side by side with the kernel's own defences.
+#
+#   client ns sobcID                          server ns sobsID
+#   198.18.0.1  veth sobcID ================ veth sobsID  198.18.0.2:8080
+#     flood (AF_PACKET sendmmsg)  ------->     one of the modes below
+#     xdp_count: counts and drops the          conn.py serve (a real listener)
+#     SYN-ACKs to flood sources
+#     conn.py client (real connections)
+#
+# Modes, measured in the same rounds, alternating order:
+#   shakeoff  shakeoff attached to the server veth (--ports 8080)
+#   kernel    the kernel's SYN cookies alone: tcp_syncookies=2, no XDP
+#   nft       nftables synproxy in front of the listener, no XDP
+#   reflect   xdp_reflect (bench.bpf.c): SYN -> SYN-ACK, fixed ISN, no options work
+#   drop      xdp_drop on the server: the generator's ceiling (counted there)
+# Set-ups:
+#   one-core  sender, server and client all on CPU 0 (no threaded NAPI)
+#   two-cores sender on CPU 0; the server veth in threaded NAPI, its thread on CPU 1
+# Then: the ACK flood (forged cookies) against shakeoff and xdp_drop; CPU per
+# SYN and real connections at fixed offered rates (two-cores); BPF run-time
+# statistics under live flood; BPF_PROG_RUN cost per packet. The table and
+# ratios go to stdout, everything to $O/bench.json (bench/report.py).
+#
+# A measurement, not a test: no threshold fails the run, but a mode that
+# could not be measured does. Everything this script creates (namespaces,
+# pins, processes) goes away on exit, failure and Ctrl-C included.
+#
+# Environment: O (build dir, default build), SHAKEOFF (the CLI, default
+# $O/shakeoff), BENCH_ROUNDS (5), BENCH_SECS (2.5, per mode and round),
+# BENCH_ACK_ROUNDS (3), BENCH_RATES ("100000 300000 1000000"), BENCH_CONNS
+# (100 per rate and mode), BENCH_MODES, BENCH_SETUPS (subsets, for debugging),
+# BENCH_PROFILE=1 (perf profile of shakeoff under flood, needs linux-perf),
+# V=1 (show commands and tool output).
+
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+O=${O:-build}
+case $O in /*) ;; *) O=$TOP/$O ;; esac
+SHAKEOFF=${SHAKEOFF:-$O/shakeoff}
+FLOOD=$O/bench/flood
+BENCHCTL=$O/bench/benchctl
+CONN=$TOP/bench/conn.py
+REPORT=$TOP/bench/report.py
+PY=${PY:-/usr/bin/python3}
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECS:-2.5}
+ACK_ROUNDS=${BENCH_ACK_ROUNDS:-3}
+RATES=${BENCH_RATES:-100000 300000 1000000}
+CONNS=${BENCH_CONNS:-100}
+MODES=${BENCH_MODES:-shakeoff kernel nft reflect drop}
+SETUPS=${BENCH_SETUPS:-one-core two-cores}
+PROFILE=${BENCH_PROFILE:-0}
+# XDP_TX like the reflector: the client veth runs XDP, so XDP_TX reaches it
+# (auto would pick bpf_redirect on veth).
+SO_ARGS=${BENCH_SO_ARGS:---tx xdp}
+V=${V:-0}
+OUT=$O/bench.json
+PORT=8080
+SENDER_CPU=0
+NAPI_CPU=1
+
+RUNID=$(printf '%04x' $(((RANDOM ^ $$) & 0xffff)))
+CNS=sobc$RUNID
+SNS=sobs$RUNID
+CIF=sobc$RUNID
+SIF=sobs$RUNID
+C4=198.18.0.1
+S4=198.18.0.2
+NFT_TABLE=sobench
+
+_PIDS=()
+declare -A _SETUP_DONE
+FLOOD_PID=
+SO_ATTACHED=0
+PINDIR=
+TMPD=$(mktemp -d /tmp/shakeoff-bench.XXXXXX)
+RESULTS=$TMPD/results.jsonl
+T_START=$(date +%s)
+
+say() { echo "# $*"; }
+vsay() { [ "$V" = 1 ] && echo "#   $*" >&2; return 0; }
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	local rc=$? p ns
+	trap - EXIT INT TERM
+	set +u
+	for p in $FLOOD_PID "${_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in $FLOOD_PID "${_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$SO_ATTACHED" = 1 ]; then
+		"$SHAKEOFF" -n "$SNS" detach "$SIF" >/dev/null 2>&1
+	fi
+	for ns in "$SNS" "$CNS"; do
+		[ -e "/run/netns/$ns" ] || continue
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$PINDIR" ] && [ -e "$PINDIR" ]; then
+		echo "# cleanup: removing pins left behind in $PINDIR" >&2
+		rm -rf "$PINDIR"
+	fi
+	[ -n "$PINDIR" ] && rmdir "$(dirname "$PINDIR")" 2>/dev/null
+	rm -rf "$TMPD"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- helpers -----------------------------------------------------------------
+
+in_c() { nsenter --net="/run/netns/$CNS" "$@"; }
+in_s() { nsenter --net="/run/netns/$SNS" "$@"; }
+# ip netns exec remounts /sys for the namespace: needed for /sys/class/net.
+sys_s() { ip netns exec "$SNS" "$@"; }
+
+# jnum KEY JSON: a number from flat JSON (the last KEY if nested ones repeat).
+jnum() { sed -n "s/.*\"$1\": *\(-\{0,1\}[0-9][0-9.e+-]*\).*/\1/p" <<<"$2" | head -1; }
+
+# jstr TEXT: TEXT as a JSON string.
+jstr() {
+	local s=${1//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\n'/ }
+	s=${s//$'\t'/ }
+	printf '"%s"' "$s"
+}
+
+record() { echo "$1" >>"$RESULTS"; }
+
+elapsed() { echo $(($(date +%s) - T_START)); }
+
+# now_ns: CLOCK_MONOTONIC-like wall time in ns.
+now_ns() { date +%s%N; }
+
+# --- namespaces --------------------------------------------------------------
+
+setup_net() {
+	ip netns add "$CNS" || return 1
+	ip netns add "$SNS" || return 1
+	ip -n "$CNS" link add "$CIF" type veth peer name "$SIF" netns "$SNS" || return 1
+	ip -n "$CNS" link set lo up &&
+		ip -n "$SNS" link set lo up &&
+		ip -n "$CNS" addr add $C4/24 dev "$CIF" &&
+		ip -n "$SNS" addr add $S4/24 dev "$SIF" || return 1
+	# The real client's SYNs must carry full checksums (shakeoff checks
+	# them); the server veth needs GRO for NAPI mode without XDP, which
+	# threaded NAPI needs (verified-facts.md, "Benchmarking on veth").
+	in_c ethtool -K "$CIF" tx off >/dev/null &&
+		in_s ethtool -K "$SIF" gro on >/dev/null || return 1
+	ip -n "$CNS" link set "$CIF" up && ip -n "$SNS" link set "$SIF" up || return 1
+	CMAC=$(ip -n "$CNS" -br link show dev "$CIF" | awk '{print $3}')
+	SMAC=$(ip -n "$SNS" -br link show dev "$SIF" | awk '{print $3}')
+	# No ARP under flood: both neighbours are permanent. Flood sources are
+	# reached through the client; no default route anywhere.
+	ip -n "$SNS" neigh replace $C4 lladdr "$CMAC" dev "$SIF" nud permanent &&
+		ip -n "$CNS" neigh replace $S4 lladdr "$SMAC" dev "$CIF" nud permanent &&
+		ip -n "$SNS" route add 198.18.128.0/17 via $C4 dev "$SIF" || return 1
+	sys_s sysctl -qw net.ipv4.conf.all.rp_filter=0 "net.ipv4.conf.$SIF.rp_filter=0" \
+		net.ipv4.tcp_syncookies=1 net.netfilter.nf_conntrack_tcp_loose=0 || return 1
+	PINDIR=/sys/fs/bpf/shakeoff/ns-$(stat -L -c %i "/run/netns/$SNS")/$SIF
+	for _ in $(seq 50); do
+		ip -n "$CNS" -br link show dev "$CIF" | grep -q ' UP ' &&
+			ip -n "$SNS" -br link show dev "$SIF" | grep -q ' UP ' && break
+		sleep 0.1
+	done
+	in_c "$BENCHCTL" attach "$CIF" xdp_count >/dev/null || return 1
+	ip netns exec "$SNS" "$PY" "$CONN" serve $PORT >"$TMPD/server.log" 2>&1 &
+	_PIDS+=($!)
+	for _ in $(seq 50); do
+		in_s ss -Hltn "sport = :$PORT" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- set-ups -----------------------------------------------------------------
+
+# napi_pids: the NAPI threads of the server veth ("napi/IFACE-ID", the
+# command name cut at 15 characters; IFACE has our run id in it).
+napi_pids() {
+	local p c pre="napi/$SIF-"
+	pre=${pre:0:15}
+	for p in /proc/[0-9]*; do
+		read -r c <"$p/comm" 2>/dev/null || continue
+		[ "${c:0:${#pre}}" = "$pre" ] && echo "${p#/proc/}"
+	done
+}
+
+# use_setup SETUP: switch threaded NAPI for it.
+use_setup() {
+	local how
+	SETUP=$1
+	case $SETUP in
+	one-core)
+		sys_s sh -c "echo 0 > /sys/class/net/$SIF/threaded"
+		how="flood pinned to CPU $SENDER_CPU (taskset); server veth NAPI not threaded, so the server's receive path and reply, and the client's SYN-ACK counter, run in softirq on CPU $SENDER_CPU too: everything serialised on one core"
+		;;
+	two-cores)
+		sys_s sh -c "echo 1 > /sys/class/net/$SIF/threaded"
+		how="flood pinned to CPU $SENDER_CPU; server veth in threaded NAPI (/sys/class/net/$SIF/threaded = 1), its napi thread pinned to CPU $NAPI_CPU (re-pinned before each measurement); the client veth's NAPI (the SYN-ACK counter) is raised from that thread and runs on CPU $NAPI_CPU as well"
+		;;
+	esac
+	[ -n "${_SETUP_DONE[$SETUP]:-}" ] && return 0
+	_SETUP_DONE[$SETUP]=1
+	record "{\"test\":\"setup\",\"name\":\"$SETUP\",\"how\":$(jstr "$how")}"
+}
+
+# pin_napi: before each measurement of two-cores, (re)pin the NAPI thread;
+# NAPI_PID is set to it. Fails if there is none.
+pin_napi() {
+	local p
+	NAPI_PID=
+	[ "$SETUP" = two-cores ] || return 0
+	for p in $(napi_pids); do
+		taskset -pc $NAPI_CPU "$p" >/dev/null || return 1
+		NAPI_PID=$p
+	done
+	[ -n "$NAPI_PID" ]
+}
+
+# napi_ns: CPU time of the pinned NAPI thread so far (ns), or nothing.
+napi_ns() {
+	local t
+	[ -n "${NAPI_PID:-}" ] && read -r t _ <"/proc/$NAPI_PID/schedstat" 2>/dev/null && echo "$t"
+}
+
+# --- modes -------------------------------------------------------------------
+
+nft_synproxy() {
+	cat <<EOF
+table ip $NFT_TABLE {
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		tcp dport $PORT tcp flags syn notrack
+	}
+	chain in {
+		type filter hook input priority filter; policy accept;
+		tcp dport $PORT ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+		ct state invalid drop
+	}
+}
+EOF
+}
+
+# mode_on MODE: the server side of MODE. Its errors go to $TMPD/mode.err.
+mode_on() {
+	local rc
+	case $1 in
+	shakeoff)
+		vsay "shakeoff -n $SNS attach $SIF --ports $PORT $SO_ARGS"
+		SO_ATTACHED=1
+		# shellcheck disable=SC2086
+		"$SHAKEOFF" -n "$SNS" attach "$SIF" --ports $PORT $SO_ARGS >"$TMPD/mode.out" 2>"$TMPD/mode.err"
+		rc=$?
+		;;
+	kernel)
+		sys_s sysctl -qw net.ipv4.tcp_syncookies=2 2>"$TMPD/mode.err"
+		rc=$?
+		;;
+	nft)
+		nft_synproxy | in_s nft -f - 2>"$TMPD/mode.err"
+		rc=$?
+		;;
+	reflect | drop)
+		in_s "$BENCHCTL" attach "$SIF" "xdp_$1" >"$TMPD/mode.out" 2>"$TMPD/mode.err"
+		rc=$?
+		;;
+	*)
+		echo "no mode $1" >"$TMPD/mode.err"
+		rc=1
+		;;
+	esac
+	[ "$V" = 1 ] && [ -s "$TMPD/mode.err" ] && sed 's/^/#   /' "$TMPD/mode.err" >&2
+	return $rc
+}
+
+mode_off() {
+	case $1 in
+	shakeoff)
+		"$SHAKEOFF" -n "$SNS" detach "$SIF" >/dev/null 2>&1 && SO_ATTACHED=0
+		;;
+	kernel) sys_s sysctl -qw net.ipv4.tcp_syncookies=1 ;;
+	nft) in_s nft delete table ip $NFT_TABLE 2>/dev/null ;;
+	reflect | drop) in_s "$BENCHCTL" detach "$SIF" ;;
+	esac
+	return 0
+}
+
+# server_read: the server veth's XDP program and its counters, as JSON.
+server_read() { in_s "$BENCHCTL" read "$SIF" 2>/dev/null; }
+client_read() { in_c "$BENCHCTL" read "$CIF" 2>/dev/null; }
+
+# answers MODE KIND: what counts as an answer: SYN-ACKs at the client, or
+# drops at the server for xdp_drop; for the ACK flood, shakeoff's drops.
+answers() {
+	local j
+	case $1/$2 in
+	drop/*) j=$(server_read) && jnum hit "$j" ;;
+	shakeoff/ack) j=$(server_read) && jnum ack_cookie_invalid "$j" ;;
+	*/syn) j=$(client_read) && jnum hit "$j" ;;
+	esac
+}
+
+# flood KIND SECS [RATE]: the generator on the sender CPU; prints its JSON.
+flood() {
+	local ack=
+	[ "$1" = ack ] && ack=--ack
+	vsay "flood $1 ${3:-full} for $2 s"
+	in_c taskset -c $SENDER_CPU "$FLOOD" -i "$CIF" -m "$SMAC" -d $S4 -p $PORT -t "$2" \
+		${3:+-r "$3"} $ack
+}
+
+# measure TEST ROUND MODE: one flood at full rate against MODE; one record.
+measure() {
+	local test=$1 round=$2 mode=$3 kind=syn a0 a1 f secs sent n err rate st napi0 w0 busy
+	[ "$test" = ack ] && kind=ack
+	if ! mode_on "$mode"; then
+		err="$mode: setting up failed: $(head -c 300 "$TMPD/mode.err")"
+		mode_off "$mode"
+		record "{\"test\":\"$test\",\"setup\":\"$SETUP\",\"round\":$round,\"mode\":\"$mode\",\"error\":$(jstr "$err")}"
+		echo "  $SETUP $test round $round $mode: ERROR $err" >&2
+		return 1
+	fi
+	if ! pin_napi; then
+		mode_off "$mode"
+		record "{\"test\":\"$test\",\"setup\":\"$SETUP\",\"round\":$round,\"mode\":\"$mode\",\"error\":\"no NAPI thread to pin\"}"
+		return 1
+	fi
+	a0=$(answers "$mode" "$kind")
+	napi0=$(napi_ns)
+	w0=$(now_ns)
+	f=$(flood "$kind" "$SECS")
+	sleep 0.1
+	a1=$(answers "$mode" "$kind")
+	busy=$(awk -v a="$napi0" -v b="$(napi_ns)" -v w="$(($(now_ns) - w0))" \
+		'BEGIN { print a == "" ? "null" : (b - a) / w }')
+	# shakeoff's own account of the round (conn_created must stay 0 under
+	# the ACK flood); counters start at zero with each attach.
+	st=null
+	[ "$mode" = shakeoff ] && st=$("$SHAKEOFF" -n "$SNS" stats "$SIF" -j 2>/dev/null | tr -d '\n')
+	mode_off "$mode"
+	secs=$(jnum secs "$f")
+	sent=$(jnum sent "$f")
+	if [ -z "$a0" ] || [ -z "$a1" ] || [ -z "$secs" ]; then
+		err="no counter or no flood result (flood said: $f)"
+		record "{\"test\":\"$test\",\"setup\":\"$SETUP\",\"round\":$round,\"mode\":\"$mode\",\"error\":$(jstr "$err")}"
+		echo "  $SETUP $test round $round $mode: ERROR $err" >&2
+		return 1
+	fi
+	n=$((a1 - a0))
+	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+	record "{\"test\":\"$test\",\"setup\":\"$SETUP\",\"round\":$round,\"mode\":\"$mode\",\"count\":$n,\"rate\":$rate,\"napi_busy\":$busy,\"flood\":$f,\"shakeoff_stats\":${st:-null}}"
+	printf '  %-9s %-4s round %d  %-8s %9.3f M/s   (sent %.3f M/s)\n' "$SETUP" "$test" "$round" \
+		"$mode" "$(awk -v r="$rate" 'BEGIN { print r / 1e6 }')" \
+		"$(awk -v n="$sent" -v s="$secs" 'BEGIN { print n / s / 1e6 }')"
+}
+
+# rounds TEST ROUNDS MODES...: alternate the order: forward, then backward.
+rounds() {
+	local test=$1 n=$2 r m ms
+	shift 2
+	for ((r = 1; r <= n; r++)); do
+		if ((r % 2)); then ms=("$@"); else ms=($(printf '%s\n' "$@" | tac)); fi
+		for m in "${ms[@]}"; do measure "$test" "$r" "$m"; done
+	done
+}
+
+# --- service under flood -----------------------------------------------------
+
+# cpu_busy CPU: busy and total jiffies of one CPU, from /proc/stat.
+cpu_busy() { awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+
+# service RATE MODE: flood at a fixed offered RATE; meanwhile CONNS real
+# connections. CPU time of the server's NAPI thread per SYN answered.
+service() {
+	local rate=$1 mode=$2 a0 a1 f cl n s0 s1 w0 w1 b0 t0 b1 t1 spread=1.5 timeout=2 fsecs=4
+	if ! mode_on "$mode" || ! pin_napi; then
+		mode_off "$mode"
+		record "{\"test\":\"service\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"error\":$(jstr "set-up failed: $(head -c 300 "$TMPD/mode.err")")}"
+		return 1
+	fi
+	a0=$(answers "$mode" syn)
+	read -r s0 _ <"/proc/$NAPI_PID/schedstat"
+	read -r b0 t0 < <(cpu_busy $NAPI_CPU)
+	w0=$(now_ns)
+	flood syn $fsecs "$rate" >"$TMPD/flood.out" &
+	FLOOD_PID=$!
+	sleep 0.3
+	cl=$(ip netns exec "$CNS" "$PY" "$CONN" client $S4 $PORT "$CONNS" $spread $timeout)
+	wait $FLOOD_PID
+	FLOOD_PID=
+	f=$(cat "$TMPD/flood.out")
+	sleep 0.1
+	a1=$(answers "$mode" syn)
+	read -r s1 _ <"/proc/$NAPI_PID/schedstat"
+	read -r b1 t1 < <(cpu_busy $NAPI_CPU)
+	w1=$(now_ns)
+	mode_off "$mode"
+	n=$((a1 - a0))
+	record "{\"test\":\"service\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"count\":$n,\"napi_ns\":$((s1 - s0)),\"wall_ns\":$((w1 - w0)),\"core_busy_jiffies\":$((b1 - b0)),\"core_total_jiffies\":$((t1 - t0)),\"flood\":$f,\"client\":${cl:-null}}"
+	printf '  %-9s svc  %7s/s  %-8s %9.3f M/s answered, NAPI %5.0f ns/SYN, conns %s\n' "$SETUP" \
+		"$rate" "$mode" "$(awk -v n="$n" -v s="$(jnum secs "$f")" 'BEGIN { print n / s / 1e6 }')" \
+		"$(awk -v c="$((s1 - s0))" -v n="$n" 'BEGIN { print n ? c / n : 0 }')" \
+		"$(jnum ok "$cl")/$CONNS"
+}
+
+# --- BPF run-time statistics under live flood --------------------------------
+
+runstat() {
+	local mode=$1 f j
+	mode_on "$mode" && pin_napi || {
+		mode_off "$mode"
+		record "{\"test\":\"runstat\",\"setup\":\"$SETUP\",\"mode\":\"$mode\",\"error\":\"set-up failed\"}"
+		return 1
+	}
+	flood syn 2.5 >"$TMPD/flood.out" &
+	FLOOD_PID=$!
+	sleep 0.5
+	j=$(in_s "$BENCHCTL" runstat "$SIF" 1.5)
+	wait $FLOOD_PID
+	FLOOD_PID=
+	f=$(cat "$TMPD/flood.out")
+	mode_off "$mode"
+	record "{\"test\":\"runstat\",\"setup\":\"$SETUP\",\"mode\":\"$mode\",\"stat\":${j:-null},\"flood\":$f}"
+	printf '  %-9s bpf_stats %-8s %6.1f ns per run (%s runs)\n' "$SETUP" "$mode" \
+		"$(jnum ns_per_run "$j")" "$(jnum run_cnt "$j")"
+}
+
+# --- perf profile (BENCH_PROFILE=1) ------------------------------------------
+
+profile() {
+	local data=$TMPD/perf.data
+	command -v perf >/dev/null || {
+		say "BENCH_PROFILE=1: perf not installed (make deps installs linux-perf)"
+		return 0
+	}
+	mode_on shakeoff && pin_napi || {
+		mode_off shakeoff
+		return 1
+	}
+	flood syn 3 >/dev/null &
+	FLOOD_PID=$!
+	sleep 0.3
+	perf record -q -C $NAPI_CPU -e cpu-clock -F 9999 -o "$data" -- sleep 2 >/dev/null 2>&1
+	wait $FLOOD_PID
+	FLOOD_PID=
+	mode_off shakeoff
+	perf report -i "$data" --no-children --sort sym --percent-limit 0.5 --stdio 2>/dev/null |
+		grep -v '^$' >"$O/bench-profile.txt"
+	say "perf profile of CPU $NAPI_CPU under a shakeoff flood: $O/bench-profile.txt"
+	grep -v '^#' "$O/bench-profile.txt" | head -25
+}
+
+# --- main --------------------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || die "needs root (namespaces, BPF)"
+[ "$(nproc)" -ge 2 ] || die "needs two CPUs"
+for t in "$FLOOD" "$BENCHCTL"; do [ -x "$t" ] || die "$t not built (make bench builds it)"; done
+case " $MODES " in
+*" shakeoff "*) [ -x "$SHAKEOFF" ] || die "shakeoff CLI not built: $SHAKEOFF (make, or SHAKEOFF=path)" ;;
+esac
+for t in nft ethtool taskset nsenter "$PY"; do command -v "$t" >/dev/null || die "$t missing (make deps)"; done
+
+say "shakeoff bench: run $RUNID, $ROUNDS rounds x ${SECS} s per mode, modes: $MODES"
+setup_net || die "setting up namespaces $CNS/$SNS failed"
+
+record "{\"test\":\"info\",\"runid\":\"$RUNID\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"rounds\":$ROUNDS,\"secs\":$SECS,\"modes\":\"$MODES\",\"setups\":\"$SETUPS\",\"conns\":$CONNS,\"date\":\"$(date -u +%FT%TZ)\"}"
+
+say "BPF_PROG_RUN cost per packet (fresh frame each run)"
+j=$("$BENCHCTL" cost -n 50000) && record "{\"test\":\"cost\",\"result\":$j}" ||
+	record "{\"test\":\"cost\",\"error\":\"benchctl cost failed\"}"
+
+for s in $SETUPS; do
+	use_setup "$s"
+	say "set-up $s: SYN flood, $ROUNDS rounds [$(elapsed) s]"
+	# shellcheck disable=SC2086
+	rounds syn "$ROUNDS" $MODES
+	case " $MODES " in
+	*" shakeoff "*" drop "* | *" drop "*" shakeoff "*)
+		say "set-up $s: ACK flood with forged cookies, $ACK_ROUNDS rounds [$(elapsed) s]"
+		rounds ack "$ACK_ROUNDS" shakeoff drop
+		;;
+	esac
+done
+
+if [[ " $SETUPS " == *" two-cores "* ]]; then
+	use_setup two-cores
+	say "two-cores: fixed offered rates, $CONNS real connections each [$(elapsed) s]"
+	i=0
+	for r in $RATES; do
+		ms="shakeoff kernel reflect"
+		((i++ % 2)) && ms="reflect kernel shakeoff"
+		for m in $ms; do
+			[[ " $MODES " == *" $m "* ]] && service "$r" "$m"
+		done
+	done
+	say "two-cores: BPF run-time statistics under flood [$(elapsed) s]"
+	for m in shakeoff reflect drop; do
+		[[ " $MODES " == *" $m "* ]] && runstat "$m"
+	done
+	[ "$PROFILE" = 1 ] && [[ " $MODES " == *" shakeoff "* ]] && profile
+fi
+
+record "{\"test\":\"done\",\"elapsed_s\":$(elapsed)}"
+say "done in $(elapsed) s"
+"$PY" "$REPORT" "$RESULTS" "$OUT"
