@@ -18,6 +18,8 @@ void test_drop(void);    /* test_drop.c: everything XDP drops or passes untouche
 void test_ack(void);     /* test_ack.c: cookie ACKs, metadata, existing sockets */
 void test_tc(void);      /* test_tc.c: the TC programs */
 void test_track(void);   /* test_track.c: the connection table's state machine */
+void test_hostile(void); /* test_hostile.c: no bypass, reflection, amplification, budget,
+			  * forged ACKs */
 void test_tally(void);   /* test_tc.c: verdict counters added up over every run */
 
 /* Options a SYN-ACK carries after MSS. */
@@ -44,6 +46,16 @@ struct synack_seen {
 	bool ts;
 };
 void synack_read(const struct xdp_result *r, int family, struct synack_seen *out);
+
+/* The metadata a valid cookie ACK carries to TC (struct so_req_attrs fields). */
+struct meta_exp {
+	__u16 mss;
+	__u8 wscale_ok, snd_wscale, rcv_wscale, sack_ok, tstamp_ok;
+};
+
+/* Check the so_meta in front of r's frame against e, for the ACK spec a
+ * (whose TSval and TSecr it must echo). */
+void check_meta(const struct xdp_result *r, const struct meta_exp *e, const struct pkt_spec *a);
 
 /* The cookie input of a client->server spec, with the given client ISN. */
 void ref_flow_of(const struct pkt_spec *s, __u32 client_isn, struct ref_flow *f);

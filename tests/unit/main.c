@@ -2,11 +2,12 @@
 /*
  * test_unit - shakeoff's BPF programs under BPF_PROG_RUN.
  *
- *   test_unit [-t SUBSTRING] [-v]
+ *   test_unit [-t SUBSTRING] [-v] [--write-corpus DIR]
  *
  * Prints one line per case (ok / FAIL / skip) and exits 0 whatever the cases
  * did; non-zero only if the harness cannot run (no root, no BPF object).
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,17 +18,28 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: test_unit [-t SUBSTRING] [-v]\n"
+	fprintf(out, "usage: test_unit [-t SUBSTRING] [-v] [--write-corpus DIR]\n"
 		     "  -t S  run only the cases whose name contains S\n"
-		     "  -v    print every mismatch and hex dumps of the packets (stderr)\n");
+		     "  -v    print every mismatch and hex dumps of the packets (stderr)\n"
+		     "  --write-corpus DIR\n"
+		     "        also write every frame the cases run through XDP or TC into DIR,\n"
+		     "        one file each (a mode byte 0, then the frame): the fuzzer's seeds\n");
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "write-corpus", required_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:vh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'W':
+			corpus_dir = optarg;
+			break;
 		case 't':
 			harness.filter = optarg;
 			break;
@@ -51,6 +63,7 @@ int main(int argc, char **argv)
 	test_ack();
 	test_tc();
 	test_track();
+	test_hostile();
 	test_tally();
 	env_teardown();
 	return 0;

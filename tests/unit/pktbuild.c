@@ -148,15 +148,58 @@ static void build_ip4(const struct pkt_spec *s, struct frame *f, __u32 l4len, __
 	put16(ip + 10, csum_fold(csum_partial(ip, hlen, 0)));
 }
 
+/* Bytes of the extension headers of a spec. */
+static __u32 ext_len(const struct pkt_spec *s)
+{
+	__u32 n = 0;
+
+	for (int i = 0; i < s->n_ext; i++)
+		n += s->ext[i].type == IPPROTO_FRAGMENT ? 8 : (s->ext[i].hdrlen + 1) * 8;
+	return n;
+}
+
+/* The extension headers at p: options headers hold one PadN option, the
+ * routing header is of the experimental type 253 (RFC 4727) with no
+ * segments left, so a receiver skips it (RFC 8200 4.4). */
+static void build_ext(const struct pkt_spec *s, __u8 *p, __u8 proto)
+{
+	for (int i = 0; i < s->n_ext; i++) {
+		const struct ext_spec *e = &s->ext[i];
+		__u32 len = e->type == IPPROTO_FRAGMENT ? 8 : (e->hdrlen + 1) * 8;
+
+		memset(p, 0, len);
+		p[0] = i + 1 < s->n_ext ? s->ext[i + 1].type : proto;
+		if (i + 1 == s->n_ext && s->next_hdr)
+			p[0] = s->next_hdr;
+		if (e->type == IPPROTO_FRAGMENT) {
+			put16(p + 2, e->frag);
+			put32(p + 4, 0x5eed0001); /* identification */
+		} else if (e->type == IPPROTO_ROUTING) {
+			p[1] = e->hdrlen;
+			p[2] = 253;
+			p[3] = 0;
+		} else {
+			p[1] = e->hdrlen;
+			p[2] = 1; /* PadN */
+			p[3] = len - 4;
+		}
+		if (e->claim)
+			p[1] = e->claim;
+		p += len;
+	}
+}
+
 static void build_ip6(const struct pkt_spec *s, struct frame *f, __u32 l4len, __u8 proto)
 {
 	__u8 *ip = f->b + f->l3;
+	__u32 elen = ext_len(s);
 
 	put32(ip, 0x60000000 | (__u32)s->tos << 20 | (s->flow & 0xfffff));
-	put16(ip + 4, l4len + s->len_delta);
-	ip[6] = proto;
+	put16(ip + 4, elen + l4len + s->len_delta);
+	ip[6] = s->n_ext ? s->ext[0].type : s->next_hdr ? s->next_hdr : proto;
 	ip[7] = 64;
 	spec_addrs(s, ip + 8, ip + 24);
+	build_ext(s, ip + 40, proto);
 }
 
 static void build_arp(struct frame *f)
@@ -167,8 +210,8 @@ static void build_arp(struct frame *f)
 		0, 0, 0, 0, 0, 0, 198, 18, 0, 2,                  /* target */
 	};
 
-	memcpy(f->b + 14, arp, sizeof(arp));
-	f->len = 14 + sizeof(arp);
+	memcpy(f->b + f->l3, arp, sizeof(arp));
+	f->len = f->l3 + sizeof(arp);
 }
 
 /* L4 checksum over the real L4 bytes, whatever the length fields claim. */
@@ -198,16 +241,27 @@ int pkt_build(const struct pkt_spec *s, struct frame *f)
 		fprintf(stderr, "pktbuild: ipopt_len %u\n", s->ipopt_len);
 		return -1;
 	}
+	if (s->nvlans > PKT_VLANS_MAX || s->n_ext > PKT_EXT_MAX || (s->n_ext && s->family != 6)) {
+		fprintf(stderr, "pktbuild: %u VLAN tags, %u extension headers\n", s->nvlans,
+			s->n_ext);
+		return -1;
+	}
 	memset(f, 0, sizeof(*f));
-	memcpy(f->b, mac_server, 6);
-	memcpy(f->b + 6, mac_client, 6);
-	put16(f->b + 12, ethp);
-	f->l3 = 14;
+	memcpy(f->b, s->dst_mac ? s->dst_mac : mac_server, 6);
+	memcpy(f->b + 6, s->src_mac ? s->src_mac : mac_client, 6);
+	f->l3 = 12;
+	for (int i = 0; i < s->nvlans; i++) {
+		put16(f->b + f->l3, s->vlan[i].tpid);
+		put16(f->b + f->l3 + 2, s->vlan[i].tci);
+		f->l3 += 4;
+	}
+	put16(f->b + f->l3, ethp);
+	f->l3 += 2;
 	if (ethp == ETH_P_ARP) {
 		build_arp(f);
 		return 0;
 	}
-	f->l4 = f->l3 + (s->family == 6 ? 40 : 20 + s->ipopt_len);
+	f->l4 = f->l3 + (s->family == 6 ? 40 + ext_len(s) : 20u + s->ipopt_len);
 	l4len = proto == IPPROTO_TCP ? build_tcp(s, f->b + f->l4) : build_udp(s, f->b + f->l4);
 	l4_checksum(s, f, l4len, proto);
 	if (s->family == 6) {
@@ -221,4 +275,29 @@ int pkt_build(const struct pkt_spec *s, struct frame *f)
 	if (s->truncate && s->truncate < f->len)
 		f->len = s->truncate;
 	return 0;
+}
+
+__u32 frame_ip_len(const struct frame *f, int family)
+{
+	const __u8 *ip = f->b + f->l3;
+
+	return family == 6 ? 40 + get16(ip + 4) : get16(ip + 2);
+}
+
+void frame_fix_csums(struct frame *f, int family)
+{
+	__u8 *ip = f->b + f->l3, *t = f->b + f->l4;
+	__u32 tcp_len = f->len - f->l4;
+
+	if (family == 6) {
+		put16(t + 16, 0);
+		put16(t + 16, csum_fold(csum_partial(t, tcp_len, pseudo_sum(6, ip + 8, ip + 24,
+									       tcp_len, 6))));
+		return;
+	}
+	put16(ip + 10, 0);
+	put16(ip + 10, csum_fold(csum_partial(ip, (ip[0] & 15) * 4, 0)));
+	put16(t + 16, 0);
+	put16(t + 16, csum_fold(csum_partial(t, tcp_len, pseudo_sum(4, ip + 12, ip + 16, tcp_len,
+								       6))));
 }

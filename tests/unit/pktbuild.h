@@ -31,14 +31,36 @@
 #define O_LINUX (O_MSS | O_SACK | O_TS | O_WS)
 
 #define PKT_MAX 2048
+#define PKT_VLANS_MAX 3
+#define PKT_EXT_MAX 8
+
+/* An 802.1Q / 802.1ad tag between the MAC addresses and the EtherType. */
+struct vlan_spec {
+	__u16 tpid; /* 0x8100 (802.1Q) or 0x88a8 (802.1ad) */
+	__u16 tci;  /* PCP, DEI, VLAN id */
+};
+
+/* An IPv6 extension header before the TCP/UDP header (in order). */
+struct ext_spec {
+	__u8 type;      /* IPPROTO_HOPOPTS, _ROUTING, _DSTOPTS or _FRAGMENT */
+	__u8 hdrlen;    /* 8-octet units after the first 8 (not for fragments) */
+	__u16 frag;     /* fragment header: offset in 8-byte units << 3 | M (1) */
+	__u8 claim;     /* if nonzero, the hdrlen field says this instead */
+};
 
 struct pkt_spec {
 	int family;         /* 4 (default) or 6 */
+	const __u8 *src_mac; /* default 02:00:00:00:00:01 (client) */
+	const __u8 *dst_mac; /* default 02:00:00:00:00:02 (server) */
+	__u8 nvlans;        /* tags, outermost first */
+	struct vlan_spec vlan[PKT_VLANS_MAX];
+	__u8 next_hdr;      /* IPv6: override the last header's next header */
 	__u16 eth_proto;    /* override the EtherType; ETH_P_ARP builds an ARP request */
 	__u8 l4;            /* IPPROTO_TCP (default) or IPPROTO_UDP */
 	const char *saddr;  /* client; default 198.18.0.1 / 2001:2::1 */
 	const char *daddr;  /* server; default 198.18.0.2 / 2001:2::2 */
 	__u16 sport;        /* default 40000 */
+	bool zero_sport;    /* sport is 0, not the default */
 	__u16 dport;        /* default 80 */
 	__u32 seq;          /* default 0x11223344 */
 	bool zero_seq;      /* seq is 0, not the default */
@@ -60,6 +82,8 @@ struct pkt_spec {
 	__u8 ipopt_len;     /* Router Alert + NOPs, a multiple of 4, <= 40 */
 	bool no_df;
 	__u16 frag;         /* IP_MF and/or offset in 8-byte units */
+	__u8 n_ext;         /* IPv6 extension headers */
+	struct ext_spec ext[PKT_EXT_MAX];
 	/* breakage */
 	bool bad_ip_csum;
 	bool bad_tcp_csum;
@@ -75,6 +99,13 @@ struct frame {
 	__u32 len;
 	__u32 l3, l4;       /* offsets of the IP and TCP/UDP headers */
 };
+
+/* Length of the IP packet a frame carries, from its length fields (IPv4
+ * total length, IPv6 40 + payload length): padding and truncation aside. */
+__u32 frame_ip_len(const struct frame *f, int family);
+/* Recompute the IPv4 header checksum and the TCP checksum of a frame made by
+ * pkt_build (no extension headers) after its bytes were changed in place. */
+void frame_fix_csums(struct frame *f, int family);
 
 /* The default addresses, in the byte order of the packet. */
 void spec_addrs(const struct pkt_spec *s, __u8 saddr[16], __u8 daddr[16]);
@@ -119,7 +150,7 @@ static inline __u32 spec_seq(const struct pkt_spec *s)
 
 static inline __u16 spec_sport(const struct pkt_spec *s)
 {
-	return s->sport ? s->sport : 40000;
+	return s->sport || s->zero_sport ? s->sport : 40000;
 }
 
 static inline __u16 spec_dport(const struct pkt_spec *s)

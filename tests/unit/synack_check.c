@@ -2,8 +2,15 @@
 /*
  * synack_check.c - byte-by-byte check of a SYN-ACK against the SYN it answers.
  *
- * Everything is read from the raw bytes at fixed offsets (the reply has no IP
- * options), and the cookie is recomputed with the reference in ref.c.
+ * Everything is read from the raw bytes at fixed offsets behind the SYN's own
+ * L2 header (the reply keeps the SYN's VLAN tags and has no IP options or IPv6
+ * extension headers), and the cookie is recomputed with the reference in ref.c.
+ *
+ * Amplification bound, checked on every SYN-ACK of every case: the reply's IP
+ * packet is never longer than the SYN's IP packet + 4 bytes. The reply drops
+ * the SYN's payload, IP options and extension headers; of the TCP options it
+ * echoes only those the client sent (timestamps, SACK-permitted, window
+ * scale), each in no more bytes than the client's; it adds only MSS (4 bytes).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +18,10 @@
 #include "cases.h"
 #include "harness.h"
 
-#define ETH_LEN 14
-
 struct reply {
 	const __u8 *b;   /* the frame (after any metadata) */
 	__u32 len;
+	__u32 l3;        /* offset of the IP header: the SYN's */
 	__u32 l4;        /* offset of the TCP header */
 	int family;
 	__u8 sa[16], da[16]; /* the SYN's addresses */
@@ -40,16 +46,17 @@ static void check_eth(const struct reply *p, const struct frame *syn)
 {
 	check_bytes(p->b, syn->b + 6, 6, "Ethernet destination (the SYN's source)");
 	check_bytes(p->b + 6, syn->b, 6, "Ethernet source (the SYN's destination)");
-	check_bytes(p->b + 12, syn->b + 12, 2, "EtherType");
+	check_bytes(p->b + 12, syn->b + 12, p->l3 - 12,
+		    "VLAN tags (TPIDs, TCIs) and EtherType (the SYN's)");
 }
 
 static void check_ip4(const struct reply *p)
 {
-	const __u8 *ip = p->b + ETH_LEN;
+	const __u8 *ip = p->b + p->l3;
 
 	check_hex(ip[0], 0x45, "IPv4 version/IHL");
 	check_hex(ip[1], 0, "IPv4 TOS");
-	check_u64(get16(ip + 2), p->len - ETH_LEN, "IPv4 total length (frame - 14)");
+	check_u64(get16(ip + 2), p->len - p->l3, "IPv4 total length (frame - L2 header)");
 	check_hex(get16(ip + 4), 0, "IPv4 id");
 	check_hex(get16(ip + 6), 0x4000, "IPv4 flags/fragment offset (DF)");
 	check_u64(ip[8], cur_cfg.ttl, "IPv4 TTL");
@@ -61,10 +68,10 @@ static void check_ip4(const struct reply *p)
 
 static void check_ip6(const struct reply *p)
 {
-	const __u8 *ip = p->b + ETH_LEN;
+	const __u8 *ip = p->b + p->l3;
 
 	check_hex(get32(ip), 0x60000000, "IPv6 version/class/flow");
-	check_u64(get16(ip + 4), p->len - ETH_LEN - 40, "IPv6 payload length (frame - 54)");
+	check_u64(get16(ip + 4), p->len - p->l3 - 40, "IPv6 payload length (frame - L2 - 40)");
 	check_u64(ip[6], 6, "IPv6 next header");
 	check_u64(ip[7], cur_cfg.ttl, "IPv6 hop limit");
 	check_bytes(ip + 8, p->da, 16, "IPv6 source (the SYN's destination)");
@@ -179,17 +186,23 @@ bool check_synack(const struct pkt_spec *s, const struct frame *syn,
 		  const struct xdp_result *r, const struct synack_exp *e)
 {
 	struct reply p = { .b = r->out + r->meta_len, .len = r->out_len - r->meta_len };
-	__u32 want_len;
+	__u32 want_len, syn_ip_len;
+	char what[120];
 
 	p.family = s->family == 6 ? 6 : 4;
-	p.l4 = ETH_LEN + (p.family == 6 ? 40 : 20);
+	p.l3 = syn->l3;
+	p.l4 = p.l3 + (p.family == 6 ? 40 : 20);
 	spec_addrs(s, p.sa, p.da);
 	want_len = p.l4 + reply_hdr_len(e);
 	check_u64(r->meta_len, 0, "metadata bytes before the SYN-ACK");
 	if (!check_u64(p.len, want_len, "SYN-ACK frame length (exactly its headers)") &&
 	    p.len < want_len)
 		return false;
-	check_true(p.len <= syn->len + 4, "SYN-ACK no longer than the SYN + 4 bytes");
+	/* the amplification bound (see the top of this file) */
+	syn_ip_len = frame_ip_len(syn, p.family);
+	snprintf(what, sizeof(what), "SYN-ACK IP packet of %u bytes <= the SYN's %u + 4",
+		 p.len - p.l3, syn_ip_len);
+	check_true(p.len - p.l3 <= syn_ip_len + 4, what);
 	check_eth(&p, syn);
 	if (p.family == 6)
 		check_ip6(&p);
@@ -201,9 +214,20 @@ bool check_synack(const struct pkt_spec *s, const struct frame *syn,
 	return !case_failed();
 }
 
+/* Offset of the IP header: after the MACs, the VLAN tags and the EtherType. */
+static __u32 l3_of(const __u8 *b, __u32 len)
+{
+	__u32 off = 12;
+
+	while (off + 4 <= len && (get16(b + off) == 0x8100 || get16(b + off) == 0x88a8))
+		off += 4;
+	return off + 2;
+}
+
 void synack_read(const struct xdp_result *r, int family, struct synack_seen *out)
 {
-	const __u8 *t = r->out + r->meta_len + ETH_LEN + (family == 6 ? 40 : 20);
+	const __u8 *b = r->out + r->meta_len;
+	const __u8 *t = b + l3_of(b, r->out_len - r->meta_len) + (family == 6 ? 40 : 20);
 	__u32 hlen = (t[12] >> 4) * 4;
 
 	memset(out, 0, sizeof(*out));

@@ -42,11 +42,6 @@ enum ack_how {
 	A_REF_NOTS,   /* no SYN: a reference non-TS cookie of .arg periods ago */
 };
 
-struct meta_exp {
-	__u16 mss;
-	__u8 wscale_ok, snd_wscale, rcv_wscale, sack_ok, tstamp_ok;
-};
-
 struct ack_case {
 	const char *name;
 	struct pkt_spec syn;  /* the SYN the cookie answers */
@@ -109,12 +104,19 @@ static const struct ack_case ack_cases[] = {
 	{ "ack6_other_saddr_high",  V6(LINUX(1440, 7)),                A_THIRD, INVALID, .saddr = "2001:2:0:1::1" },
 	{ "ack6_other_daddr_low",   V6(LINUX(1440, 7)),                A_THIRD, INVALID, .daddr = "2001:2::9" },
 	{ "ack6_other_sport",       V6(LINUX(1440, 7)),                A_THIRD, INVALID, .sport = 40001 },
+	{ "ack6_other_dport",       V6(LINUX(1440, 7)),                A_THIRD, INVALID, .dport = 8001 },
+	{ "ack6_other_daddr_high",  V6(LINUX(1440, 7)),                A_THIRD, INVALID, .daddr = "2001:2:0:1::2" },
+	{ "ack6_other_client_isn",  V6(LINUX(1440, 7)),                A_THIRD, INVALID, .seq_delta = -1 },
+	{ "ack6_other_sport_no_ts", V6(.opts = O_MSS, .mss = 1440),    A_THIRD, INVALID, .sport = 40001 },
+	{ "ack6_other_secret_no_ts", V6(.opts = O_MSS, .mss = 1440),   A_OTHER_KEY, INVALID },
 	/* rekey: the previous key is good until grace_until */
 	{ "ack4_rekey_in_grace",    V4(LINUX(1460, 7)),                A_REKEY, VALID(1460, 1, 7, 7, 1, 1), .arg = 60 },
 	{ "ack4_rekey_in_grace_no_ts", V4(.opts = O_MSS, .mss = 1460), A_REKEY, VALID(1460, 0, 0, 0, 0, 0), .arg = 60 },
 	{ "ack6_rekey_in_grace",    V6(LINUX(1440, 7)),                A_REKEY, VALID(1440, 1, 7, 7, 1, 1), .arg = 60 },
 	{ "ack4_rekey_grace_over",  V4(LINUX(1460, 7)),                A_REKEY, INVALID, .arg = -1 },
 	{ "ack4_rekey_grace_over_no_ts", V4(.opts = O_MSS, .mss = 1460), A_REKEY, INVALID, .arg = -1 },
+	{ "ack6_rekey_grace_over",  V6(LINUX(1440, 7)),                A_REKEY, INVALID, .arg = -1 },
+	{ "ack6_rekey_grace_over_no_ts", V6(.opts = O_MSS, .mss = 1440), A_REKEY, INVALID, .arg = -1 },
 	{ "ack4_rekey_new_key",     V4(LINUX(1460, 7)),                A_REKEY_FIRST, VALID(1460, 1, 7, 7, 1, 1) },
 	{ "ack4_rekey_new_key_no_ts", V4(.opts = O_MSS, .mss = 1460),  A_REKEY_FIRST, VALID(1460, 0, 0, 0, 0, 0) },
 	/* cookie age, timestamp mode: valid up to 120 s old and 2048 ms ahead */
@@ -124,6 +126,8 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_ref_ts_age_125s",   V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = 125000 },
 	{ "ack4_ref_ts_age_200s",   V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = 200000 },
 	{ "ack6_ref_ts_age_200s",   V6(LINUX(1440, 7)),                A_REF_TS, INVALID, .arg = 200000 },
+	{ "ack6_ref_ts_age_125s",   V6(LINUX(1440, 7)),                A_REF_TS, INVALID, .arg = 125000 },
+	{ "ack6_ref_ts_age_118s",   V6(LINUX(1440, 7)),                A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = 118000 },
 	{ "ack4_ref_ts_ahead_1s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = -1000 },
 	{ "ack4_ref_ts_ahead_10s",  V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = -10000 },
 	/* cookie age, no timestamps: the period of issue and the next one */
@@ -281,8 +285,7 @@ static void ack_spec(const struct ack_case *c, const struct cookie *k, struct pk
 	}
 }
 
-static void check_meta(const struct xdp_result *r, const struct meta_exp *e,
-		       const struct pkt_spec *a)
+void check_meta(const struct xdp_result *r, const struct meta_exp *e, const struct pkt_spec *a)
 {
 	const __u8 zero[3] = { 0 };
 	struct so_meta m;
