@@ -8,8 +8,9 @@
 # attachments, pins, temp files) is removed by the EXIT trap, also when the
 # script dies half-way; a script that ends without `finish` reports a FAIL.
 #
-# Names: every namespace and interface is "so" + a role + a per-run id
-# ($$ and $RANDOM in hex), at most 15 characters. Addresses: 198.18.0.0/15
+# Names: every namespace and interface is "so" + a tag + a role + a per-run
+# id ($$ and 8 random bits in hex, at most 8 characters), so at most 15
+# characters with a tag of up to 4. Addresses: 198.18.0.0/15
 # and 2001:2::/48 only (benchmarking ranges, RFC 2544 and RFC 5180); the
 # namespaces get no default route, so nothing can leave them.
 #
@@ -17,6 +18,7 @@
 # PY (default /usr/bin/python3), V=1 (print the commands that run),
 # DEBUG=1 (on failure, open a shell in the server namespace before cleanup).
 
+set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 O=${O:-build}
 case $O in /*) ;; *) O=$TOP/$O ;; esac
@@ -30,7 +32,7 @@ DEBUG=${DEBUG:-0}
 TEST=${TEST:-$(basename "$0" .sh)}
 TEST=${TEST#test_}
 
-RUNID=$(printf '%x%04x' $$ $((RANDOM)))
+RUNID=$(printf '%x%02x' $$ $((RANDOM % 256)))
 PIN_ROOT=/sys/fs/bpf/shakeoff
 
 # Addresses of every pair (each pair lives in its own two namespaces).
@@ -56,7 +58,10 @@ fail() {
 	_FAILS=$((_FAILS + 1))
 }
 say() { echo "# $*"; }
-vsay() { [ "$V" = 1 ] && echo "# $*"; return 0; }
+# V=1 chatter goes to fd 7, the script's stdout, so that a command
+# substitution never captures it.
+exec 7>&1
+vsay() { [ "$V" = 1 ] && echo "# $*" >&7; return 0; }
 
 # check_eq NAME EXPECTED ACTUAL
 check_eq() {
@@ -149,6 +154,7 @@ require_shakeoff() {
 _cleanup() {
 	local rc=$? ns p i d
 	set +eu
+	trap '' PIPE HUP INT TERM # finish cleaning up whatever happens to stdout
 	if [ "$_DONE" != 1 ]; then
 		echo "FAIL $TEST/script: ended early (status $rc) before finish"
 		rc=1
@@ -194,8 +200,10 @@ _cleanup() {
 	exit $rc
 }
 trap _cleanup EXIT
-trap 'exit 143' TERM
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
 
 TMPD=$(mktemp -d /tmp/shakeoff-test.XXXXXX)
 chmod 755 "$TMPD"
@@ -213,6 +221,10 @@ setup_pair() {
 	CIF=${2:-so${tag}c$RUNID}
 	SIF=${3:-so${tag}s$RUNID}
 	vsay "setup_pair: $CNS/$CIF <-> $SNS/$SIF"
+	if [ ${#CIF} -gt 15 ] || [ ${#SIF} -gt 15 ]; then
+		echo "setup_pair: interface name $CIF or $SIF is longer than 15 characters" >&2
+		return 1
+	fi
 	ip netns add "$CNS" || return 1
 	_NS+=("$CNS")
 	ip netns add "$SNS" || return 1
@@ -264,7 +276,7 @@ so_attach() {
 	_ATTACHED+=("$ns $ifc")
 	shakeoff_in "$ns" attach "$ifc" "$@" >"$TMPD/attach.out" 2>"$TMPD/attach.err"
 	rc=$?
-	[ "$V" = 1 ] && sed 's/^/#   /' "$TMPD/attach.out" "$TMPD/attach.err"
+	[ "$V" = 1 ] && sed 's/^/#   /' "$TMPD/attach.out" "$TMPD/attach.err" >&7
 	return $rc
 }
 

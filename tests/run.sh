@@ -73,7 +73,8 @@ run_prog() {
 	case ${rc:-255} in
 	0) return ;;
 	1) [ $fails -gt 0 ] && return; why="exited 1 without a FAIL line" ;;
-	124 | 137) why="timed out after ${TEST_TIMEOUT} s" ;;
+	124) why="timed out after ${TEST_TIMEOUT} s" ;;
+	12[89] | 1[3-9][0-9] | 2[0-5][0-9]) why="killed by signal $((rc - 128))" ;;
 	*) why="exited with status ${rc:-unknown}" ;;
 	esac
 	echo "FAIL $name: $why"

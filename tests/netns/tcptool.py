@@ -8,6 +8,9 @@
                                          out even without shakeoff)
   tcptool.py xfer HOST PORT NBYTES       send NBYTES, receive NBYTES back, one
                                          connection, SHA-256 checked both ways
+  tcptool.py once HOST PORT LPORT        one short exchange from local port
+                                         LPORT; the server closes first, so
+                                         the server's end goes to TIME-WAIT
   tcptool.py hold HOST PORT CTLDIR      open one connection and exchange
                                          messages; write CTLDIR/ready, wait for
                                          CTLDIR/go, exchange again, exit 0 if
@@ -17,6 +20,7 @@ Protocol (client speaks first, one line):
   "XFER n\\n" + n bytes   -> server: sha256(received) hex + "\\n", then n bytes
                             of its own, then sha256(sent) hex + "\\n"
   "ECHO\\n"               -> server echoes everything until EOF
+  "BYE\\n"                -> server sends "bye\\n" and closes at once
 The server is an unmodified accept() loop: it never knows about shakeoff.
 """
 import hashlib
@@ -85,6 +89,8 @@ def handle(c):
             c.shutdown(socket.SHUT_WR)
             while c.recv(CHUNK):
                 pass
+        elif cmd[0] == "BYE":
+            c.sendall(b"bye\n")
         elif cmd[0] == "ECHO":
             while True:
                 b = c.recv(CHUNK)
@@ -157,6 +163,35 @@ def xfer(host, port, n):
     return 0
 
 
+def once(host, port, lport):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    for _ in range(50):  # the previous use of lport may be in LAST-ACK still
+        try:
+            s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", lport))
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", lport))
+    s.settimeout(10)
+    s.connect((host, port))
+    s.sendall(b"BYE\n")
+    got = b""
+    while True:
+        b = s.recv(16)
+        if not b:
+            break
+        got += b
+    s.close()
+    if got != b"bye\n":
+        print("expected 'bye', got %r" % got)
+        return 1
+    print("bye from %s:%d" % (host, port))
+    return 0
+
+
 def exchange(s, rounds, size):
     for i in range(rounds):
         msg = os.urandom(size)
@@ -196,6 +231,8 @@ def main(argv):
         http(int(argv[2]), argv[3])
     elif len(argv) == 5 and argv[1] == "xfer":
         return xfer(argv[2], int(argv[3]), int(argv[4]))
+    elif len(argv) == 5 and argv[1] == "once":
+        return once(argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 5 and argv[1] == "hold":
         return hold(argv[2], int(argv[3]), argv[4])
     print(__doc__, file=sys.stderr)

@@ -5,8 +5,9 @@
 #   --tx redirect  bpf_redirect to the same veth; the client end only has GRO
 #   --tx auto      the default; on a veth it must pick a mode that works
 #   --mode skb     generic XDP
-# Each: curl over IPv4 and IPv6 succeeds, the SYN-ACKs were ours, and
-# status -j reports the modes asked for.
+# Each: curl over IPv4 and IPv6 succeeds, the SYN-ACKs were ours, status -j
+# reports the modes asked for, and the veth's own XDP counters show which way
+# the two SYN-ACKs left.
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd curl clang ethtool
@@ -17,16 +18,26 @@ P=8080
 setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_http "$SNS" $P || bail server "http.server did not listen on port $P"
 
-# try_mode NAME ATTACH-ARGS...: attach, two GETs, check, detach.
+# xdp_sum WHAT: the server veth's native XDP counter rx_queue_*_xdp_WHAT
+# (tx or redirect), summed over its queues.
+xdp_sum() {
+	server_ns_exec ethtool -S "$SIF" | awk -v w="_xdp_$1:" '$1 ~ /^rx_queue_/ && $1 ~ w"$" { n += $2 } END { print n + 0 }'
+}
+
+# try_mode NAME ATTACH-ARGS...: attach, two GETs, check, detach. TX_DELTA and
+# REDIR_DELTA: how many frames the veth's XDP sent back with XDP_TX and with
+# a redirect meanwhile (native mode only).
 try_mode() {
-	local name=$1
+	local name=$1 tx0 redir0
 	shift
 	if ! so_attach "$SNS" "$SIF" --ports $P "$@"; then
 		fail "$name.attach" "'attach $*' exited $?: $(_oneline "$(cat "$TMPD/attach.err")")"
 		return
 	fi
+	tx0=$(xdp_sum tx) redir0=$(xdp_sum redirect)
 	check_http "$name.curl_v4" "$CNS" "http://$S4:$P/"
 	check_http "$name.curl_v6" "$CNS" "http://[$S6]:$P/"
+	TX_DELTA=$(($(xdp_sum tx) - tx0)) REDIR_DELTA=$(($(xdp_sum redirect) - redir0))
 	check_num "$name.synack_sent" -ge 2 "$(so_stat "$SNS" "$SIF" synack_sent)"
 	check_num "$name.conn_created" -eq 2 "$(so_stat "$SNS" "$SIF" conn_created)"
 	STATUS=$(shakeoff_in "$SNS" status "$SIF" -j 2>&1)
@@ -43,12 +54,14 @@ elif ! ip -n "$CNS" link set dev "$CIF" xdp obj "$TMPD/xdp_pass.o" sec xdp 2>"$T
 else
 	try_mode tx_xdp --tx xdp
 	check_eq tx_xdp.status_tx xdp "$(json_get tx <<<"$STATUS")"
+	check_eq tx_xdp.veth_xdp_tx_redirect "2 0" "$TX_DELTA $REDIR_DELTA"
 	ip -n "$CNS" link set dev "$CIF" xdp off
 fi
 
 # --tx redirect: the client veth has GRO on and no XDP.
 try_mode tx_redirect --tx redirect
 check_eq tx_redirect.status_tx redirect "$(json_get tx <<<"$STATUS")"
+check_eq tx_redirect.veth_xdp_tx_redirect "0 2" "$TX_DELTA $REDIR_DELTA"
 
 # --tx auto (the default), explicitly.
 try_mode tx_auto --tx auto
