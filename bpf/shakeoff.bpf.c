@@ -340,6 +340,28 @@ static __always_inline void choose_options(const struct tcp_opts *o, const struc
 	co->wscale = co->ts && o->has_ws && (cfg->options & SO_OPT_WSCALE) ? o->wscale : SO_WS_NONE;
 }
 
+/*
+ * A SYN for a 4-tuple we track belongs to the kernel: its socket for that
+ * tuple must see it. Above all a client reusing its port while the server
+ * holds the old connection in TIME-WAIT (RFC 6191): only the kernel can
+ * retire the TIME-WAIT socket, which it does when it takes the SYN; a
+ * cookie ACK would meet the TIME-WAIT socket and be reset. The entry's
+ * connection is over then.
+ */
+static __always_inline bool syn_of_tracked(const struct pkt *p)
+{
+	struct so_flow_key k = {};
+	struct so_conn *c;
+
+	flow_key(&k, p, false);
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c)
+		return false;
+	if (c->state == SO_ST_TIME_WAIT)
+		track_exit(&k, SO_C_CLOSED_GRACEFUL);
+	return true;
+}
+
 static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struct pkt *p,
 						 const struct so_config *cfg)
 {
@@ -363,6 +385,8 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_SYN_FLAGS, SO_DROP);
 	if (!source_ok(p))
 		return verdict(SO_C_DROP_BAD_SOURCE, SO_DROP);
+	if (syn_of_tracked(p))
+		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
 	if (p->tcp_len > SYN_MAX_LEN)
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
 	if (!ip_csum_ok(ctx, p))
