@@ -219,7 +219,7 @@ static __always_inline bool source_ok(const struct pkt *p)
 	return s6[0] != d6[0] || s6[1] != d6[1] || s6[2] != d6[2] || s6[3] != d6[3];
 }
 
-/* --synack-rate: GCRA per CPU, bursts of up to one second's budget. */
+/* --synack-rate: GCRA (ITU-T I.371) per CPU, bursts of one second's budget. */
 static __always_inline bool budget_ok(const struct so_config *cfg)
 {
 	__u32 zero = 0;
@@ -234,7 +234,8 @@ static __always_inline bool budget_ok(const struct so_config *cfg)
 	now = bpf_ktime_get_ns();
 	if (b->tat < now)
 		b->tat = now;
-	if (b->tat - now >= 1000000000ULL)
+	/* a burst of one second's budget: tolerance (burst - 1) * interval */
+	if (b->tat - now > 1000000000ULL - cfg->synack_interval_ns)
 		return false;
 	b->tat += cfg->synack_interval_ns;
 	return true;
