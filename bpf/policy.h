@@ -50,8 +50,7 @@ static __always_inline bool list_match(const struct so_config *cfg, const struct
  */
 static __always_inline bool arm_auto_syn(const struct so_config *cfg)
 {
-	__u32 zero = 0;
-	struct so_arm_state *a = bpf_map_lookup_elem(&armstate, &zero);
+	struct so_arm_state *a = singleton(&armstate);
 	__u64 now = bpf_ktime_get_ns(), elapsed, rate;
 
 	if (!a)
@@ -76,12 +75,11 @@ static __always_inline bool arm_auto_syn(const struct so_config *cfg)
 /* Is this CPU answering SYNs now (auto mode); always true otherwise. */
 static __always_inline bool armed_now(const struct so_config *cfg)
 {
-	__u32 zero = 0;
 	struct so_arm_state *a;
 
 	if (cfg->arm != SO_ARM_AUTO)
 		return true;
-	a = bpf_map_lookup_elem(&armstate, &zero);
+	a = singleton(&armstate);
 	return !a || a->armed;
 }
 

@@ -28,29 +28,30 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* A map of one entry: configuration, or state kept per CPU. */
+#define SINGLETON_MAP(maptype, name, valtype)     \
+	struct {                                  \
+		__uint(type, maptype);            \
+		__uint(max_entries, 1);           \
+		__type(key, __u32);               \
+		__type(value, valtype);           \
+	} name SEC(".maps")
+
+static __always_inline void *singleton(void *map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(map, &zero);
+}
+
 /* Live configuration, written by the CLI. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct so_config);
-} config SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, config, struct so_config);
 
 /* Protected ports, one bit each. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct so_ports);
-} ports SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, ports, struct so_ports);
 
 /* The cookie secret: current and previous key. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct so_secret);
-} secret SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, secret, struct so_secret);
 
 /* One counter per reason (enum so_counter), per CPU. */
 struct {
@@ -69,12 +70,7 @@ struct {
 } conns SEC(".maps");
 
 /* The SYN-ACK budget's state, per CPU (--synack-rate). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct so_budget);
-} budget SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, budget, struct so_budget);
 
 /* Allow and deny lists by source prefix. */
 #define LPM_MAP(name, keytype)                                   \
@@ -92,12 +88,7 @@ LPM_MAP(deny4, struct so_lpm4);
 LPM_MAP(deny6, struct so_lpm6);
 
 /* --arm auto: the SYN rate per CPU and whether this CPU answers SYNs. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct so_arm_state);
-} armstate SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, armstate, struct so_arm_state);
 
 /* Busiest sources of SYNs and invalid ACKs, while shakeoff top runs. */
 struct {
@@ -108,12 +99,7 @@ struct {
 } sources SEC(".maps");
 
 /* The connection table's sweeper timer. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct so_sweeper);
-} sweeper SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, sweeper, struct so_sweeper);
 
 static __always_inline void count(enum so_counter c)
 {
@@ -136,8 +122,8 @@ static __always_inline enum so_result verdict(enum so_counter c, enum so_result 
 
 static __always_inline bool port_protected(__be16 port)
 {
-	__u32 zero = 0, p = bpf_ntohs(port);
-	struct so_ports *pm = bpf_map_lookup_elem(&ports, &zero);
+	__u32 p = bpf_ntohs(port);
+	struct so_ports *pm = singleton(&ports);
 
 	return pm && (pm->bits[(p >> 6) & 1023] >> (p & 63)) & 1;
 }
@@ -222,13 +208,12 @@ static __always_inline bool source_ok(const struct pkt *p)
 /* --synack-rate: GCRA (ITU-T I.371) per CPU, bursts of one second's budget. */
 static __always_inline bool budget_ok(const struct so_config *cfg)
 {
-	__u32 zero = 0;
 	struct so_budget *b;
 	__u64 now;
 
 	if (!cfg->synack_interval_ns)
 		return true;
-	b = bpf_map_lookup_elem(&budget, &zero);
+	b = singleton(&budget);
 	if (!b)
 		return false;
 	now = bpf_ktime_get_ns();
@@ -371,7 +356,6 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 	struct cookie_flow f = {};
 	struct synack_params sp = {};
 	struct so_secret *sec;
-	__u32 zero = 0;
 	int err;
 
 	count(SO_C_SYN_SEEN);
@@ -396,7 +380,7 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_TCP_CSUM, SO_DROP);
 	if (!budget_ok(cfg))
 		return verdict(SO_C_DROP_RATE_LIMITED, SO_DROP);
-	sec = bpf_map_lookup_elem(&secret, &zero);
+	sec = singleton(&secret);
 	if (!sec)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 
@@ -463,9 +447,8 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	struct cookie_opts co = {};
 	struct cookie_flow f = {};
 	struct so_secret *sec;
-	__u32 zero = 0;
 
-	sec = bpf_map_lookup_elem(&secret, &zero);
+	sec = singleton(&secret);
 	if (!sec)
 		return SO_CONTINUE;
 	tcpopt_parse(ctx, p, &o);
@@ -525,8 +508,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 __noinline int xdp_syn(struct xdp_md *ctx, struct pkt_off *o)
 {
 	struct pkt p = {};
-	__u32 zero = 0;
-	struct so_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	struct so_config *cfg = singleton(&config);
 
 	if (!o || !cfg)
 		return SO_PASS;
@@ -538,8 +520,7 @@ __noinline int xdp_syn(struct xdp_md *ctx, struct pkt_off *o)
 __noinline int xdp_segment(struct xdp_md *ctx, struct pkt_off *o)
 {
 	struct pkt p = {};
-	__u32 zero = 0;
-	struct so_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	struct so_config *cfg = singleton(&config);
 
 	if (!o || !cfg)
 		return SO_PASS;
@@ -573,8 +554,7 @@ int xdp_shakeoff(struct xdp_md *ctx)
 		.data = (void *)(long)ctx->data,
 		.data_end = (void *)(long)ctx->data_end,
 	};
-	__u32 zero = 0;
-	struct so_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	struct so_config *cfg = singleton(&config);
 	struct pkt_off off = {};
 	enum so_result r;
 

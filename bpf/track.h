@@ -146,8 +146,7 @@ static long sweep_one(void *map, struct so_flow_key *k, struct so_conn *c, struc
 
 static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 {
-	__u32 zero = 0;
-	struct so_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	struct so_config *cfg = singleton(&config);
 	struct sweep_ctx sc = { .now = bpf_ktime_get_ns() };
 
 	if (cfg) {
@@ -162,8 +161,7 @@ static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 /* Start the sweeper once, from the first connection created. */
 static __always_inline void sweeper_arm(void)
 {
-	__u32 zero = 0;
-	struct so_sweeper *s = bpf_map_lookup_elem(&sweeper, &zero);
+	struct so_sweeper *s = singleton(&sweeper);
 
 	if (!s || s->armed)
 		return;
