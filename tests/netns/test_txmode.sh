@@ -39,7 +39,7 @@ try_mode() {
 	check_http "$name.curl_v6" "$CNS" "http://[$S6]:$P/"
 	TX_DELTA=$(($(xdp_sum tx) - tx0)) REDIR_DELTA=$(($(xdp_sum redirect) - redir0))
 	check_num "$name.synack_sent" -ge 2 "$(so_stat "$SNS" "$SIF" synack_sent)"
-	check_num "$name.conn_created" -eq 2 "$(so_stat "$SNS" "$SIF" conn_created)"
+	check_num "$name.conn_created" -ge 2 "$(so_stat "$SNS" "$SIF" conn_created)"
 	STATUS=$(shakeoff_in "$SNS" status "$SIF" -j 2>&1)
 	check_run "$name.detach" shakeoff_in "$SNS" detach "$SIF"
 }
