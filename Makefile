@@ -5,6 +5,7 @@
 # make test     unit tests (BPF_PROG_RUN) and namespace tests; ends "N passed, N failed"
 # make demo     two namespaces, a veth pair, a real client and server, stats shown
 # make bench    SYN-flood benchmark against the kernel's own defences
+# make fuzz     libFuzzer on the XDP and TC programs, FUZZ_SECONDS (default 60)
 # V=1           show full commands
 
 O       ?= build
@@ -32,10 +33,11 @@ endif
 
 # Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
-# python3-scapy), bench (netsniff-ng linux-perf).
+# python3-scapy), bench (netsniff-ng linux-perf), fuzz (libclang-rt-14-dev:
+# libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
-	procps psmisc
+	procps psmisc libclang-rt-14-dev
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
@@ -51,7 +53,7 @@ TEST_HDRS := $(wildcard tests/unit/*.h) include/shakeoff.h
 all: $(O)/shakeoff
 
 help:
-	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n '1,9p'
+	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n '1,10p'
 
 $(O)/.deps: Makefile
 	$(Q)mkdir -p $(O)
@@ -82,6 +84,25 @@ $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 
 test: $(O)/shakeoff $(O)/test_unit
 	$(Q)tests/run.sh
+
+# fuzz: tests/fuzz/fuzz_xdp.c over the unit tests' environment, with clang's
+# libFuzzer and ASan; seeds are the unit tests' frames (test_unit
+# --write-corpus), the corpus grows in $(O)/fuzz-corpus, findings land in
+# $(O)/fuzz-artifacts. tests/fuzz/run_short.sh is the short run for make test.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	-std=gnu11 -Iinclude -I$(O) -Itests/unit
+FUZZ_SRC := tests/fuzz/fuzz_xdp.c tests/unit/env.c tests/unit/harness.c tests/unit/pktbuild.c \
+	tests/unit/ref.c
+
+$(O)/fuzz_xdp: $(FUZZ_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SRC) $(USER_LDLIBS) -o $@
+
+fuzz: $(O)/fuzz_xdp $(O)/test_unit
+	$(Q)O=$(O) tests/fuzz/fuzz.sh --name fuzz_xdp --seconds $(FUZZ_SECONDS) --keep
+
 
 demo: $(O)/shakeoff
 	$(Q)tests/demo.sh
