@@ -54,12 +54,7 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, ports, struct so_ports);
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, secret, struct so_secret);
 
 /* One counter per reason (enum so_counter), per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SO_C_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, stats, struct so_stats);
 
 /* Connections shakeoff created; the CLI sets the size (--conn-max). */
 struct {
@@ -103,11 +98,10 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, sweeper, struct so_sweeper);
 
 static __always_inline void count(enum so_counter c)
 {
-	__u32 key = c;
-	__u64 *v = bpf_map_lookup_elem(&stats, &key);
+	struct so_stats *s = singleton(&stats);
 
-	if (v)
-		*v += 1;
+	if (s)
+		*so_stats_slot(s, c) += 1;
 }
 
 /* Count the verdict and return it. */

@@ -78,6 +78,21 @@ enum so_counter {
 	SO_C_MAX,
 };
 
+/* The value of the per-CPU map "stats" (one entry): one named field per
+ * counter, in enum order, so that bpftool prints names, a packet costs one
+ * map lookup, and readers may index it as __u64[SO_C_MAX]. */
+struct so_stats {
+#define SO_X_FIELD(id, key, kind, help) __u64 key;
+	SO_COUNTERS(SO_X_FIELD)
+#undef SO_X_FIELD
+};
+_Static_assert(sizeof(struct so_stats) == SO_C_MAX * sizeof(__u64), "so_stats layout");
+
+static inline __u64 *so_stats_slot(struct so_stats *s, enum so_counter c)
+{
+	return (__u64 *)s + c;
+}
+
 /* What the stages of the XDP program tell each other. Never an XDP_* value. */
 enum so_result {
 	SO_CONTINUE = 0, /* not decided yet: go on to the next stage */

@@ -90,14 +90,16 @@ static int count_conn(const void *key, const void *value, void *ctx)
 
 static int read_counters(const struct source *src, struct sample *s)
 {
-	for (__u32 c = 0; c < SO_C_MAX; c++) {
-		if (bpf_map_lookup_elem(src->stats_fd, &c, src->percpu)) {
-			pr_err("cannot read counter %s: %s", counter_key[c], strerror(errno));
-			return -1;
-		}
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(src->stats_fd, &zero, src->percpu)) {
+		pr_err("cannot read the counters: %s", strerror(errno));
+		return -1;
+	}
+	for (int c = 0; c < SO_C_MAX; c++) {
 		s->counter[c] = 0;
 		for (int cpu = 0; cpu < src->ncpus; cpu++)
-			s->counter[c] += src->percpu[cpu];
+			s->counter[c] += *so_stats_slot(&src->percpu[cpu], c);
 	}
 	return 0;
 }

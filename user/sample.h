@@ -28,7 +28,7 @@ struct sample {
 struct source {
 	int stats_fd, conns_fd, config_fd, armstate_fd;
 	int ncpus;
-	__u64 *percpu;
+	struct so_stats *percpu; /* the stats map's value, one per possible CPU */
 	struct so_arm_state *arm;
 };
 

@@ -178,40 +178,19 @@ void env_teardown(void)
 	shakeoff__destroy(skel);
 }
 
-/* All counters summed over the CPUs: one batch lookup (a syscall per counter
- * made every run cost ~80 syscalls), per key where batches are refused. */
+/* All counters summed over the CPUs: the stats map is one per-CPU struct. */
 void read_counters(__u64 sum[SO_C_MAX])
 {
-	int n = ncpus > 0 ? ncpus : 1, fd = bpf_map__fd(skel->maps.stats);
-	static __u64 *vals;
-	static __u32 keys[SO_C_MAX];
-	__u32 out_batch, count = SO_C_MAX;
-	int err;
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_stats v[n];
+	__u32 zero = 0;
 
 	memset(sum, 0, sizeof(__u64) * SO_C_MAX);
-	if (!vals)
-		vals = calloc((size_t)SO_C_MAX * n, sizeof(*vals));
-	err = vals ? bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &count, NULL) : -1;
-	if ((err && errno != ENOENT) || count != SO_C_MAX) {
-		__u64 v[n];
-
-		for (__u32 k = 0; k < SO_C_MAX; k++) {
-			sum[k] = 0;
-			if (bpf_map_lookup_elem(fd, &k, v))
-				continue;
-			for (int c = 0; c < n; c++)
-				sum[k] += v[c];
-		}
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &zero, v))
 		return;
-	}
-	for (__u32 i = 0; i < SO_C_MAX; i++) {
-		__u32 k = keys[i];
-
-		if (k >= SO_C_MAX)
-			continue;
+	for (int k = 0; k < SO_C_MAX; k++)
 		for (int c = 0; c < n; c++)
-			sum[k] += vals[(size_t)i * n + c];
-	}
+			sum[k] += *so_stats_slot(&v[c], k);
 }
 
 static void tally_verdicts(const __s64 delta[SO_C_MAX])
