@@ -6,8 +6,9 @@
  *                                xdp_reflect), attach it in native mode
  *   benchctl detach IFACE        detach a bench program (never anyone else's)
  *   benchctl read IFACE          the XDP program on IFACE: its name, run stats
- *                                and the per-CPU sums of its "counts" map (bench
- *                                programs) or "stats" map (shakeoff, by name)
+ *                                and, for a bench program, the per-CPU sums of
+ *                                its "counts" map (shakeoff's counters come from
+ *                                `shakeoff stats -j`, whatever their layout)
  *   benchctl runstat IFACE SECS  BPF run-time statistics of the program on
  *                                IFACE over SECS seconds of live traffic
  *   benchctl cost [-n N]         ns per packet with BPF_PROG_RUN, a fresh packet
@@ -33,12 +34,6 @@
 #include "frame.h"
 #include "bench.skel.h"
 #include "shakeoff.skel.h"
-
-static const char *const so_names[] = {
-#define SO_X_NAME(id, key, kind, help) #key,
-	SO_COUNTERS(SO_X_NAME)
-#undef SO_X_NAME
-};
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -197,7 +192,7 @@ static int cmd_read(const char *ifname)
 	for (__u32 i = 0; i < info.nr_map_ids && i < 16; i++) {
 		struct bpf_map_info mi = {};
 		__u32 len = sizeof(mi);
-		__u64 sums[SO_C_MAX];
+		__u64 sums[BC_MAX];
 		int mfd = bpf_map_get_fd_by_id(maps[i]);
 
 		if (mfd < 0)
@@ -210,14 +205,6 @@ static int cmd_read(const char *ifname)
 		    !percpu_sums(mfd, BC_MAX, sums))
 			printf(",\"hit\":%llu,\"other\":%llu", (unsigned long long)sums[BC_HIT],
 			       (unsigned long long)sums[BC_OTHER]);
-		if (!strcmp(mi.name, "stats") && mi.max_entries == SO_C_MAX &&
-		    !percpu_sums(mfd, SO_C_MAX, sums)) {
-			printf(",\"stats\":{");
-			for (int k = 0; k < SO_C_MAX; k++)
-				printf("%s\"%s\":%llu", k ? "," : "", so_names[k],
-				       (unsigned long long)sums[k]);
-			printf("}");
-		}
 		close(mfd);
 	}
 	printf("}\n");

@@ -116,6 +116,13 @@ def main(argv):
         print("  (sent: what the generator got onto the veth; refused: its frames the full "
               "veth ring turned away;\n   NAPI%: busy share of the server's NAPI thread, "
               "two-cores only)")
+        starved = [m for m in modes if (out["syn"][name][m].get("napi_busy") or 1) < 0.9
+                   and (out["syn"][name][m].get("sender_refused") or 0) > 0.1]
+        if starved:
+            print(f"  note: {', '.join(starved)}: the NAPI thread was idle part of the time while "
+                  "the veth ring turned\n  frames away: its wake-ups, not its speed, set that rate "
+                  "(other load on the CPU delays them)")
+        out["syn"][name]["wakeup_limited"] = starved
         rat = ratios(syn, SYN_RATIOS)
         out["syn_ratios"][name] = rat
         print("  ratios within rounds, median (min-max):")
@@ -157,6 +164,8 @@ def main(argv):
               f", ack_cookie_valid: {res['ack_cookie_valid']}")
         if cc is None:
             missing.append(f"ack {name} conn_created (shakeoff stats -j)")
+        elif cc:
+            print(f"  WARNING: {cc} connections created from forged ACKs")
 
     # --- service under flood ------------------------------------------------
     svc = [r for r in recs if r["test"] == "service"]
@@ -232,6 +241,28 @@ def main(argv):
                    if c["unexpected_verdicts"] else ""))
     elif cost:
         missing.append("prog_run")
+
+    # --- summary -------------------------------------------------------------
+    print()
+    print("Summary (medians of within-round ratios):")
+    for name, rat in out["syn_ratios"].items():
+        parts = [f"{k} {rat[k]['median']:.2f}x" for k in ("shakeoff/kernel", "shakeoff/reflect")
+                 if k in rat]
+        ack = out["ack"].get(name, {})
+        if ack.get("ratio"):
+            parts.append(f"ACK flood shakeoff/drop {ack['ratio']['median']:.2f}x")
+        if ack.get("conn_created") is not None:
+            parts.append(f"conn_created {ack['conn_created']}")
+        print(f"  {name:9s} " + ", ".join(parts))
+    if cpu_ratio:
+        print("  two-cores CPU per SYN shakeoff/kernel: " +
+              ", ".join(f"{int(k) // 1000}k/s {v:.2f}x" for k, v in cpu_ratio.items()))
+    ok = [r for r in out["service"] if r.get("conns")]
+    for m in ("shakeoff", "kernel"):
+        rs = [r for r in ok if r["mode"] == m]
+        if rs:
+            print(f"  real connections during the flood, {m}: "
+                  f"{sum(r['conns_ok'] for r in rs)}/{sum(r['conns'] for r in rs)} succeeded")
 
     out["complete"] = not missing
     out["not_measured"] = missing

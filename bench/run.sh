@@ -29,10 +29,11 @@
 # pins, processes) goes away on exit, failure and Ctrl-C included.
 #
 # Environment: O (build dir, default build), SHAKEOFF (the CLI, default
-# $O/shakeoff), BENCH_ROUNDS (5), BENCH_SECS (2.5, per mode and round),
+# $O/shakeoff), BENCH_ROUNDS (5), BENCH_SECS (2, per mode and round),
 # BENCH_ACK_ROUNDS (3), BENCH_RATES ("100000 300000 1000000"), BENCH_CONNS
 # (100 per rate and mode), BENCH_MODES, BENCH_SETUPS (subsets, for debugging),
 # BENCH_PROFILE=1 (perf profile of shakeoff under flood, needs linux-perf),
+# BENCH_SO_ARGS (extra attach options, default --tx xdp), BENCH_NAPI_FIFO=1,
 # V=1 (show commands and tool output).
 
 set -u
@@ -47,7 +48,7 @@ CONN=$TOP/bench/conn.py
 REPORT=$TOP/bench/report.py
 PY=${PY:-/usr/bin/python3}
 ROUNDS=${BENCH_ROUNDS:-5}
-SECS=${BENCH_SECS:-2.5}
+SECS=${BENCH_SECS:-2}
 ACK_ROUNDS=${BENCH_ACK_ROUNDS:-3}
 RATES=${BENCH_RATES:-100000 300000 1000000}
 CONNS=${BENCH_CONNS:-100}
@@ -57,6 +58,9 @@ PROFILE=${BENCH_PROFILE:-0}
 # XDP_TX like the reflector: the client veth runs XDP, so XDP_TX reaches it
 # (auto would pick bpf_redirect on veth).
 SO_ARGS=${BENCH_SO_ARGS:---tx xdp}
+# BENCH_NAPI_FIFO=1: run the server's NAPI thread SCHED_FIFO, so that other
+# load on CPU 1 cannot delay its wake-ups (it starves that load meanwhile).
+NAPI_FIFO=${BENCH_NAPI_FIFO:-0}
 V=${V:-0}
 OUT=$O/bench.json
 PORT=8080
@@ -189,7 +193,7 @@ napi_pids() {
 	local p c pre="napi/$SIF-"
 	pre=${pre:0:15}
 	for p in /proc/[0-9]*; do
-		read -r c <"$p/comm" 2>/dev/null || continue
+		{ read -r c <"$p/comm"; } 2>/dev/null || continue
 		[ "${c:0:${#pre}}" = "$pre" ] && echo "${p#/proc/}"
 	done
 }
@@ -205,7 +209,7 @@ use_setup() {
 		;;
 	two-cores)
 		sys_s sh -c "echo 1 > /sys/class/net/$SIF/threaded"
-		how="flood pinned to CPU $SENDER_CPU; server veth in threaded NAPI (/sys/class/net/$SIF/threaded = 1), its napi thread pinned to CPU $NAPI_CPU (re-pinned before each measurement); the client veth's NAPI (the SYN-ACK counter) is raised from that thread and runs on CPU $NAPI_CPU as well"
+		how="flood pinned to CPU $SENDER_CPU; server veth in threaded NAPI (/sys/class/net/$SIF/threaded = 1), its napi thread pinned to CPU $NAPI_CPU (re-pinned before each measurement$([ "$NAPI_FIFO" = 1 ] && echo ", SCHED_FIFO 50")); the client veth's NAPI (the SYN-ACK counter) is raised from that thread and runs on CPU $NAPI_CPU as well"
 		;;
 	esac
 	[ -n "${_SETUP_DONE[$SETUP]:-}" ] && return 0
@@ -221,6 +225,7 @@ pin_napi() {
 	[ "$SETUP" = two-cores ] || return 0
 	for p in $(napi_pids); do
 		taskset -pc $NAPI_CPU "$p" >/dev/null || return 1
+		if [ "$NAPI_FIFO" = 1 ]; then chrt -f -p 50 "$p" || return 1; fi
 		NAPI_PID=$p
 	done
 	[ -n "$NAPI_PID" ]
@@ -304,7 +309,7 @@ answers() {
 	local j
 	case $1/$2 in
 	drop/*) j=$(server_read) && jnum hit "$j" ;;
-	shakeoff/ack) j=$(server_read) && jnum ack_cookie_invalid "$j" ;;
+	shakeoff/ack) j=$("$SHAKEOFF" -n "$SNS" stats "$SIF" -j 2>/dev/null) && jnum ack_cookie_invalid "$j" ;;
 	*/syn) j=$(client_read) && jnum hit "$j" ;;
 	esac
 }
@@ -436,27 +441,33 @@ runstat() {
 
 # --- perf profile (BENCH_PROFILE=1) ------------------------------------------
 
+# profile: where the server's NAPI thread spends its time under a full-rate
+# shakeoff flood (two-cores): perf samples of that thread alone, by symbol.
+# JIT-ed BPF code shows as bpf_prog_TAG_NAME (net.core.bpf_jit_kallsyms).
 profile() {
-	local data=$TMPD/perf.data
+	local data=$TMPD/perf.data txt=$O/bench-profile.txt
 	command -v perf >/dev/null || {
 		say "BENCH_PROFILE=1: perf not installed (make deps installs linux-perf)"
 		return 0
 	}
 	mode_on shakeoff && pin_napi || {
 		mode_off shakeoff
+		record "{\"test\":\"profile\",\"error\":\"set-up failed\"}"
 		return 1
 	}
 	flood syn 3 >/dev/null &
 	FLOOD_PID=$!
 	sleep 0.3
-	perf record -q -C $NAPI_CPU -e cpu-clock -F 9999 -o "$data" -- sleep 2 >/dev/null 2>&1
+	perf record -q -t "$NAPI_PID" -e cpu-clock -F 9999 -o "$data" -- sleep 2 >/dev/null 2>&1
 	wait $FLOOD_PID
 	FLOOD_PID=
 	mode_off shakeoff
-	perf report -i "$data" --no-children --sort sym --percent-limit 0.5 --stdio 2>/dev/null |
-		grep -v '^$' >"$O/bench-profile.txt"
-	say "perf profile of CPU $NAPI_CPU under a shakeoff flood: $O/bench-profile.txt"
-	grep -v '^#' "$O/bench-profile.txt" | head -25
+	perf report -i "$data" --no-children --sort sym --percent-limit 0.3 --stdio 2>/dev/null |
+		grep -v -e '^$' -e '^#' >"$txt"
+	say "perf profile of the server's NAPI thread under a shakeoff flood ($txt):"
+	head -20 "$txt"
+	awk '/bpf_prog_/ { sub("%", "", $1); s += $1 } END { printf "#   JIT-ed BPF code (bpf_prog_*, helpers not included): %.1f%%\n", s }' "$txt"
+	record "{\"test\":\"profile\",\"file\":$(jstr "$txt"),\"top\":$(head -30 "$txt" | "$PY" -c 'import json, sys; print(json.dumps([l.split(None, 2) for l in sys.stdin if l.strip()]))')}"
 }
 
 # --- main --------------------------------------------------------------------
