@@ -36,3 +36,7 @@ extern const struct cmd cmd_stats;
 extern const struct cmd cmd_rekey;
 extern const struct cmd cmd_conns;
 extern const struct cmd cmd_set;
+extern const struct cmd cmd_top;
+extern const struct cmd cmd_allow;
+extern const struct cmd cmd_deny;
+extern const struct cmd cmd_exporter;

@@ -132,6 +132,13 @@ void json_null(struct json *j)
 	value_end(j);
 }
 
+void json_double(struct json *j, double v)
+{
+	value_begin(j);
+	fprintf(j->f, "%.2f", v == v && v < 1e300 && v > -1e300 ? v : 0.0);
+	value_end(j);
+}
+
 void json_kv_str(struct json *j, const char *key, const char *s)
 {
 	json_key(j, key);
@@ -154,4 +161,10 @@ void json_kv_null(struct json *j, const char *key)
 {
 	json_key(j, key);
 	json_null(j);
+}
+
+void json_kv_double(struct json *j, const char *key, double v)
+{
+	json_key(j, key);
+	json_double(j, v);
 }

@@ -28,9 +28,11 @@ void json_str(struct json *j, const char *s);
 void json_uint(struct json *j, unsigned long long v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+void json_double(struct json *j, double v); /* finite; two decimals */
 
 /* Key and value in one call. */
 void json_kv_str(struct json *j, const char *key, const char *s);
 void json_kv_uint(struct json *j, const char *key, unsigned long long v);
 void json_kv_bool(struct json *j, const char *key, bool v);
 void json_kv_null(struct json *j, const char *key);
+void json_kv_double(struct json *j, const char *key, double v);

@@ -39,7 +39,8 @@ static const struct opt global_opts[] = {
 extern const struct cmd cmd_help;
 
 static const struct cmd *const commands[] = {
-	&cmd_attach, &cmd_detach, &cmd_set, &cmd_status, &cmd_stats, &cmd_conns, &cmd_rekey, &cmd_help,
+	&cmd_attach, &cmd_detach, &cmd_set, &cmd_status, &cmd_stats, &cmd_conns, &cmd_top,
+	&cmd_allow, &cmd_deny, &cmd_exporter, &cmd_rekey, &cmd_help,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -52,7 +53,7 @@ static void print_usage(FILE *f)
 		   "TCP handshake offload: SYN cookies in XDP, sockets made by TC.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-9s%s\n", commands[i]->name, commands[i]->summary);
+		fprintf(f, "  %-10s%s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nGlobal options (before COMMAND):\n");
 	opts_print_options(f, global_opts);
 }
