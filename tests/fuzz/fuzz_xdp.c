@@ -37,8 +37,10 @@
  *
  * The frame is parsed here by a parser of its own (rp_parse), written from the
  * RFCs and shakeoff's documented limits (two VLAN tags, six IPv6 extension
- * headers), not from bpf/parse.h; its branches also give libFuzzer coverage
- * of the frame's structure, which the BPF side cannot report.
+ * headers), not from bpf/parse.h. libFuzzer sees no coverage of BPF code, so
+ * what the programs did is fed back as extra counters (feature()): verdict x
+ * configuration x tracked state, the other counters that rose, the table
+ * entry's state before and after, the reply's length, the frame's structure.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -344,6 +346,22 @@ static void check_answerable(const struct rp *in, enum rp_result r)
 		  "answered a SYN with a bad TCP checksum");
 }
 
+/* --- what the BPF side did, as coverage ------------------------------------ */
+
+/* libFuzzer's extra counters: zeroed before each run, read after it. */
+static volatile __u8 extra_counters[1 << 14]
+	__attribute__((used, section("__libfuzzer_extra_counters")));
+
+static void feature(__u32 a, __u32 b, __u32 c, __u32 d)
+{
+	__u32 h = 2166136261u;
+	__u32 w[4] = { a, b, c, d };
+
+	for (int i = 0; i < 4; i++)
+		h = (h ^ w[i]) * 16777619u;
+	extra_counters[h % sizeof(extra_counters)] = 1;
+}
+
 /* --- the runs ------------------------------------------------------------ */
 
 static int cur_mode = -1;
@@ -482,6 +500,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  o.retval == (mode == 1 ? XDP_REDIRECT : XDP_TX),
 		  "verdict %u in tx mode %d", o.retval, mode == 1);
 	v = verdict_of(d);
+	feature(1, v, mode, tracked ? state : 99);
+	feature(6, r, in.vlans << 8 | in.exts, in.family);
+	for (int k = 0; k < SO_C_MAX; k++)
+		if (d[k] && ckind[k] != 'V')
+			feature(2, k, v, 0);
+	if (o.retval == XDP_TX || o.retval == XDP_REDIRECT)
+		feature(5, flen - in.l3, in.family, 0);
 	{
 		bool syn = r == RP_OK && (tcp_flags(&in) & (F_SYN | F_ACK)) == F_SYN &&
 			   protected_port(get16(in.b + in.l4 + 2));
@@ -523,8 +548,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_tc_prog(false, frame, len);
 	INVARIANT(conns_count() <= entries, "tc_egress inserted into conns");
 	if (tracked) {
+		struct so_conn c;
+
 		check_entry(&kc);
 		check_entry(&ks);
+		feature(4, state, conn_get(&kc, &c) ? c.state << 8 | c.flags : 999, 0);
+		feature(4, state, conn_get(&ks, &c) ? c.state << 8 | c.flags : 999, 1);
 		conns_clear();
 	}
 	return 0;
