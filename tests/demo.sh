@@ -16,7 +16,7 @@ require_shakeoff
 
 P=8080
 
-if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
+if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B='' N=''; fi
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() {
 	printf '$ %s\n' "${*#"$TOP/"}"
