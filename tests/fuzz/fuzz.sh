@@ -11,7 +11,7 @@
 # `$O/fuzz_xdp FILE`.
 #   --keep   grow the corpus in $O/fuzz-corpus across runs (make fuzz);
 #            without it, a temporary corpus (make test)
-# Builds $O/fuzz_xdp and $O/test_unit first if they are missing.
+# Builds $O/fuzz_xdp and $O/test_unit first (make: nothing if up to date).
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,10 +35,9 @@ fail() {
 TMP=$(mktemp -d /tmp/shakeoff-fuzz.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-if [ ! -x "$O/fuzz_xdp" ] || [ ! -x "$O/test_unit" ]; then
-	make -s -C "$TOP" O="${O#$TOP/}" "$O/fuzz_xdp" "$O/test_unit" >"$TMP/build.log" 2>&1 ||
-		fail "cannot build $O/fuzz_xdp: $(tail -n 1 "$TMP/build.log")"
-fi
+# always through make: the skeleton inside fuzz_xdp must be the current one
+make -s -C "$TOP" O="$O" "$O/fuzz_xdp" "$O/test_unit" >"$TMP/build.log" 2>&1 ||
+	fail "cannot build $O/fuzz_xdp: $(tail -n 1 "$TMP/build.log")"
 
 mkdir -p "$TMP/seeds" "$O/fuzz-artifacts"
 "$O/test_unit" --write-corpus "$TMP/seeds" >"$TMP/seeds.log" 2>&1 ||
