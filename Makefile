@@ -6,6 +6,8 @@
 # make demo     two namespaces, a veth pair, a real client and server, stats shown
 # make bench    SYN-flood benchmark against the kernel's own defences
 # make fuzz     libFuzzer on the XDP and TC programs, FUZZ_SECONDS (default 60)
+# make install  binary, man page, bash completion, systemd units (PREFIX, DESTDIR)
+# make docs     regenerate man/shakeoff.8 and the README's CLI section from the CLI
 # V=1           show full commands
 
 O       ?= build
@@ -33,11 +35,12 @@ endif
 
 # Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
-# python3-scapy), bench (util-linux's taskset and nsenter, and linux-perf for
-# BENCH_PROFILE=1), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
+# python3-scapy; python3-prometheus-client parses the exporter's text and man-db
+# renders the man page), bench (util-linux's taskset and nsenter, and linux-perf
+# for BENCH_PROFILE=1), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
-	procps psmisc linux-perf libclang-rt-14-dev
+	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
@@ -46,14 +49,14 @@ USER_HDRS := $(wildcard user/*.h) include/shakeoff.h
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_HDRS := $(wildcard tests/unit/*.h) include/shakeoff.h
 
-.PHONY: all deps test unit netns demo bench fuzz clean help
+.PHONY: all deps test unit netns demo bench fuzz clean help install docs
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(O)/shakeoff
 
 help:
-	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n '1,10p'
+	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n '1,11p'
 
 $(O)/.deps: Makefile
 	$(Q)mkdir -p $(O)
@@ -103,6 +106,7 @@ $(O)/fuzz_xdp: $(FUZZ_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 fuzz: $(O)/fuzz_xdp $(O)/test_unit
 	$(Q)O=$(O) tests/fuzz/fuzz.sh --name fuzz_xdp --seconds $(FUZZ_SECONDS) --keep
 
+
 demo: $(O)/shakeoff
 	$(Q)tests/demo.sh
 
@@ -130,6 +134,37 @@ $(O)/bench/benchctl: bench/benchctl.c $(BENCH_HDRS) include/shakeoff.h $(O)/benc
 
 bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl
 	$(Q)O=$(O) bench/run.sh
+
+# Installation. The man page is the committed man/shakeoff.8 (make docs
+# regenerates it from the CLI); the units get the installed paths.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+UNIT_SED   := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+install: $(O)/shakeoff
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(O)/shakeoff $(DESTDIR)$(SBINDIR)/shakeoff
+	$(Q)install -D -m 0644 man/shakeoff.8 $(DESTDIR)$(MANDIR)/man8/shakeoff.8
+	$(Q)install -D -m 0644 contrib/shakeoff.bash-completion $(DESTDIR)$(BASHCOMPDIR)/shakeoff
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)$(UNIT_SED) contrib/shakeoff@.service.in > $(DESTDIR)$(UNITDIR)/shakeoff@.service
+	$(Q)$(UNIT_SED) contrib/shakeoff-exporter.service.in > $(DESTDIR)$(UNITDIR)/shakeoff-exporter.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/shakeoff@.service $(DESTDIR)$(UNITDIR)/shakeoff-exporter.service
+
+# The manual and the README's CLI section, from the CLI's option tables.
+CLI_BEGIN := <!-- BEGIN shakeoff --help-markdown (make docs writes this section) -->
+CLI_END   := <!-- END shakeoff --help-markdown -->
+
+docs: $(O)/shakeoff
+	$(call msg,GEN,man/shakeoff.8 README.md)
+	$(Q)$(O)/shakeoff --help-man > man/shakeoff.8
+	$(Q)$(O)/shakeoff --help-markdown > $(O)/cli.md
+	$(Q)sed -e '/^$(CLI_BEGIN)$$/,/^$(CLI_END)$$/{/^$(CLI_BEGIN)$$/{p;r $(O)/cli.md' -e '};/^$(CLI_END)$$/p;d}' \
+		README.md > $(O)/README.md && cat $(O)/README.md > README.md
 
 clean:
 	$(call msg,CLEAN,$(O))

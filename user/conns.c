@@ -43,7 +43,7 @@ struct conns_args {
 static const struct opt conns_opts[] = {
 	{ .name = "iface", .metavar = "IFACE", .help = "the interface", .type = OPT_IFNAME,
 	  .required = true, .positional = true, .offset = offsetof(struct conns_args, ifname) },
-	{ .name = "state", .short_name = 's', .help = "only the connections in this state",
+	{ .name = "state", .short_name = 's', .metavar = "STATE", .help = "only the connections in this state",
 	  .type = OPT_ENUM, .choices = state_names, .offset = offsetof(struct conns_args, state) },
 	{ .name = "json", .short_name = 'j', .help = "print a JSON array of objects",
 	  .type = OPT_FLAG, .offset = offsetof(struct conns_args, json) },

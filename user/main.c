@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "doc.h"
 #include "log.h"
 #include "shakeoff.h"
 #include "sys.h"
@@ -23,6 +24,7 @@ struct global_args {
 	const char *netns;
 	int verbose;
 	bool version;
+	bool help_man, help_markdown;
 };
 
 static const struct opt global_opts[] = {
@@ -33,6 +35,10 @@ static const struct opt global_opts[] = {
 	  .type = OPT_COUNT, .offset = offsetof(struct global_args, verbose) },
 	{ .name = "version", .short_name = 'V', .help = "print the versions of shakeoff and libbpf",
 	  .type = OPT_FLAG, .offset = offsetof(struct global_args, version) },
+	{ .name = "help-man", .help = "print this manual as a man page (roff)", .type = OPT_FLAG,
+	  .offset = offsetof(struct global_args, help_man) },
+	{ .name = "help-markdown", .help = "print this manual as Markdown (the README's section)",
+	  .type = OPT_FLAG, .offset = offsetof(struct global_args, help_markdown) },
 	OPT_END
 };
 
@@ -156,6 +162,10 @@ int main(int argc, char **argv)
 	}
 	if (g.version)
 		return print_version();
+	if (g.help_man || g.help_markdown) {
+		(g.help_man ? doc_man : doc_markdown)(stdout, commands, N_COMMANDS, global_opts);
+		return RC_OK;
+	}
 	if (first >= argc) {
 		pr_err("missing COMMAND; see 'shakeoff help'");
 		return RC_USAGE;

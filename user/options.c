@@ -58,6 +58,19 @@ const char *opts_metavar(const struct opt *o, char *buf, size_t len)
 	}
 }
 
+const char *opts_choices(const struct opt *o, char *buf, size_t len)
+{
+	size_t n;
+
+	if (o->type != OPT_ENUM || !o->metavar || o->positional)
+		return "";
+	n = snprintf(buf, len, " (%s:", o->metavar);
+	for (int i = 0; o->choices[i]; i++)
+		n += snprintf(buf + n, n < len ? len - n : 0, "%s %s", i ? "," : "", o->choices[i]);
+	snprintf(buf + n, n < len ? len - n : 0, ")");
+	return buf;
+}
+
 /* The kernel's rules (dev_valid_name): pins.c relies on them. */
 bool opts_ifname_ok(const char *name)
 {
@@ -430,7 +443,7 @@ void opts_print_synopsis(FILE *f, const struct opt *table)
 
 static void print_option(FILE *f, const struct opt *o)
 {
-	char head[160], mv[128];
+	char head[160], mv[256];
 	int n;
 
 	if (o->positional)
@@ -444,7 +457,8 @@ static void print_option(FILE *f, const struct opt *o)
 		fprintf(f, "%-30s%s", head, o->help);
 	else
 		fprintf(f, "%s\n%-30s%s", head, "", o->help);
-	fprintf(f, "%s\n", o->required && !o->positional ? " (required)" : "");
+	fprintf(f, "%s%s\n", opts_choices(o, mv, sizeof(mv)),
+		o->required && !o->positional ? " (required)" : "");
 }
 
 void opts_help(FILE *f, const char *cmd, const char *description, const struct opt *table)
