@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# test_rekey.sh - replacing the cookie secret under load loses no handshake:
-# ab runs over IPv4 and IPv6 while `shakeoff rekey` replaces the secret twice
-# (random, then from a file); every request must succeed and status -j must
-# show secret_gen going up by one per rekey.
+# test_rekey.sh - replacing the cookie secret loses no handshake.
+#  1. In flight, made certain: an nft rule in the client namespace holds
+#     back everything but SYNs to a port, so the client gets its SYN-ACK
+#     (cookie under the old key) while its third ACK and data are dropped;
+#     then rekey, then lift the rule: the client's retransmission carries
+#     the old key's cookie, which must still be taken. The same with two
+#     rekeys in between: the key is gone, the ACK must be refused (this
+#     shows the check above really depends on the key).
+#  2. Under load: ab runs over IPv4 and IPv6 while `shakeoff rekey` replaces
+#     the secret twice (random, then from a file); every request succeeds.
+# status -j must show secret_gen going up by one per rekey.
 . "$(dirname "$0")/../lib.sh"
 require_root
-require_cmd ab curl ethtool
+require_cmd ab curl ethtool nft
 require_shakeoff
 
 P=8080
@@ -17,9 +24,11 @@ wide_client_ports || bail setup "could not widen the client's port range"
 start_httpd "$SNS" $P || bail server "the HTTP server did not listen on port $P"
 od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$TMPD/secret1"
 od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$TMPD/secret2"
-attach_or_bail "$SNS" "$SIF" --ports $P --secret-file "$TMPD/secret1"
-gen0=$(so_status "$SNS" "$SIF" secret_gen)
-check_num status.secret_gen_readable -ge 0 "$gen0"
+T=9000
+start_tcptool "$SNS" $T || bail server "tcptool did not listen on port $T"
+attach_or_bail "$SNS" "$SIF" --ports $P,$T --secret-file "$TMPD/secret1"
+gen=$(so_status "$SNS" "$SIF" secret_gen)
+check_num status.secret_gen_readable -ge 0 "$gen"
 
 # wait_created N: wait until conn_created reaches N (or ab ends).
 wait_created() {
@@ -45,6 +54,76 @@ rekey_now() {
 	check_eq "$name.during_load" yes "$alive"
 }
 
+# hold_acks: drop all but SYNs from the client to port T.
+hold_acks() {
+	client_ns_exec nft -f - <<-EOF
+	table inet so_hold {
+		chain output {
+			type filter hook output priority filter; policy accept;
+			tcp dport $T tcp flags & syn == 0 counter drop comment "hold"
+		}
+	}
+	EOF
+}
+
+# client_established: wait until the client has its SYN-ACK.
+client_established() {
+	local _i
+	for _i in $(seq 100); do
+		client_ns_exec ss -Htn state established "( dport = :$T )" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# 1. A handshake in flight across a rekey, IPv4 then IPv6.
+for host in $S4 $S6; do
+	fam=v4
+	[ $host = $S6 ] && fam=v6
+	hold_acks || bail nft "could not load the nft rule that holds back ACKs"
+	valid0=$(so_stat "$SNS" "$SIF" ack_cookie_valid)
+	ns_bg "$CNS" "$PY" "$TCPTOOL" xfer "$host" $T 1000
+	xfer=$BG_PID xfer_log=$BG_LOG
+	client_established || fail "in_flight_$fam.client_established" "no SYN-ACK within 5 s"
+	rekey_rc=0
+	shakeoff_in "$SNS" rekey "$SIF" >"$TMPD/rekey.out" 2>&1 || rekey_rc=$?
+	check_eq "in_flight_$fam.rekey_exit" 0 "$rekey_rc"
+	gen=$((gen + 1))
+	check_num "in_flight_$fam.acks_held_back" -ge 1 "$(nft_rule_count "$CNS" "inet so_hold output" hold)"
+	check_eq "in_flight_$fam.no_ack_before_rekey" "$valid0" "$(so_stat "$SNS" "$SIF" ack_cookie_valid)"
+	client_ns_exec nft delete table inet so_hold
+	if wait "$xfer"; then
+		ok "in_flight_$fam.connection"
+	else
+		fail "in_flight_$fam.connection" "$(_oneline "$(cat "$xfer_log")")"
+	fi
+done
+check_num in_flight.ack_cookie_invalid -eq 0 "$(so_stat "$SNS" "$SIF" ack_cookie_invalid)"
+
+# Two rekeys while the ACK is held back: refused.
+hold_acks || bail nft "could not load the nft rule that holds back ACKs"
+created0=$(so_stat "$SNS" "$SIF" conn_created)
+ns_bg "$CNS" "$PY" "$TCPTOOL" xfer "$S4" $T 1000
+xfer=$BG_PID
+client_established || fail two_rekeys.client_established "no SYN-ACK within 5 s"
+shakeoff_in "$SNS" rekey "$SIF" >/dev/null 2>&1 && shakeoff_in "$SNS" rekey "$SIF" >/dev/null 2>&1
+gen=$((gen + 2))
+client_ns_exec nft delete table inet so_hold
+invalid=0
+for _i in $(seq 100); do # the client retransmits within a few seconds
+	invalid=$(so_stat "$SNS" "$SIF" ack_cookie_invalid)
+	[ "${invalid:-0}" -ge 1 ] 2>/dev/null && break
+	sleep 0.1
+done
+check_num two_rekeys.ack_cookie_invalid -ge 1 "$invalid"
+check_num two_rekeys.conn_created_unchanged -eq "$created0" "$(so_stat "$SNS" "$SIF" conn_created)"
+kill "$xfer" 2>/dev/null
+wait "$xfer" 2>/dev/null
+check_num in_flight.secret_gen -eq "$gen" "$(so_status "$SNS" "$SIF" secret_gen)"
+gen0=$gen
+invalid0=$(so_stat "$SNS" "$SIF" ack_cookie_invalid)
+
+# 2. Under load.
 ns_bg "$CNS" ab -q -n $N -c $C -s 30 "http://$S4:$P/"
 AB4=$BG_PID AB4_LOG=$BG_LOG
 ns_bg "$CNS" ab -q -n $N -c $C -s 30 "http://[$S6]:$P/"
@@ -59,9 +138,9 @@ wait "$AB6"
 check_ab ab_v4 "$AB4_LOG" $N
 check_ab ab_v6 "$AB6_LOG" $N
 
-check_num status.secret_gen -eq $((gen0 + 2)) "$(so_status "$SNS" "$SIF" secret_gen)"
-check_num stats.conn_create_failed -eq 0 "$(so_stat "$SNS" "$SIF" conn_create_failed)"
-check_num stats.ack_cookie_invalid -eq 0 "$(so_stat "$SNS" "$SIF" ack_cookie_invalid)"
+check_num under_load.secret_gen -eq $((gen0 + 2)) "$(so_status "$SNS" "$SIF" secret_gen)"
+check_num under_load.conn_create_failed -eq 0 "$(so_stat "$SNS" "$SIF" conn_create_failed)"
+check_num under_load.ack_cookie_invalid -eq "$invalid0" "$(so_stat "$SNS" "$SIF" ack_cookie_invalid)"
 check_http after_rekey.curl_v4 "$CNS" "http://$S4:$P/"
 check_http after_rekey.curl_v6 "$CNS" "http://[$S6]:$P/"
 
