@@ -40,7 +40,7 @@ struct lists_args {
 static const struct opt lists_opts[] = {
 	{ .name = "iface", .metavar = "IFACE", .help = "the interface", .type = OPT_IFNAME,
 	  .required = true, .positional = true, .offset = offsetof(struct lists_args, ifname) },
-	{ .name = "action", .metavar = "add|del|list",
+	{ .name = "action", .metavar = "ACTION",
 	  .help = "add or delete PREFIX, or list the prefixes and their hits", .type = OPT_ENUM,
 	  .choices = action_names, .required = true, .positional = true,
 	  .offset = offsetof(struct lists_args, action) },

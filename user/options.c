@@ -62,7 +62,7 @@ const char *opts_choices(const struct opt *o, char *buf, size_t len)
 {
 	size_t n;
 
-	if (o->type != OPT_ENUM || !o->metavar || o->positional)
+	if (o->type != OPT_ENUM || !o->metavar)
 		return "";
 	n = snprintf(buf, len, " (%s:", o->metavar);
 	for (int i = 0; o->choices[i]; i++)
@@ -113,16 +113,19 @@ static int parse_uint(const struct opt *o, const char *arg, struct opt_uint *dst
 
 static int parse_enum(const struct opt *o, const char *arg, int *dst)
 {
-	char label[64], choices[128];
+	char label[64], choices[256];
+	size_t n = 0;
 
 	for (int i = 0; o->choices[i]; i++) {
 		if (!strcmp(arg, o->choices[i])) {
 			*dst = i;
 			return 0;
 		}
+		n += snprintf(choices + n, n < sizeof(choices) ? sizeof(choices) - n : 0, "%s%s",
+			      i ? "|" : "", o->choices[i]);
 	}
 	pr_err("invalid %s '%s': expected one of %s", opt_label(o, label, sizeof(label)), arg,
-	       opts_metavar(o, choices, sizeof(choices)));
+	       choices);
 	return -1;
 }
 

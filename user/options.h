@@ -82,7 +82,7 @@ const char *opts_metavar(const struct opt *o, char *buf, size_t len);
 
 bool opts_takes_value(const struct opt *o);
 
-/* For an OPT_ENUM whose metavar is a name: " (STATE: a, b, c)"; else "". */
+/* For an OPT_ENUM with a metavar (a name): " (STATE: a, b, c)"; else "". */
 const char *opts_choices(const struct opt *o, char *buf, size_t len);
 
 /* Is name a valid interface name, and safe as a path component? */
