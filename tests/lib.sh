@@ -24,6 +24,7 @@ O=${O:-build}
 case $O in /*) ;; *) O=$TOP/$O ;; esac
 SHAKEOFF=${SHAKEOFF:-$O/shakeoff}
 PY=${PY:-/usr/bin/python3}
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the tree
 TCPTOOL=$TOP/tests/netns/tcptool.py
 V=${V:-0}
 DEBUG=${DEBUG:-0}
