@@ -12,6 +12,11 @@
  *   bit 2     tracked: before the runs, the frame's flow is put into "conns"
  *             both ways (as a client and as a server segment), in the state
  *             of bits 3-5
+ *   bit 6     cookie: if the frame is an ACK, its ack number (and TSecr's
+ *             time, if it has a timestamp option) are rewritten by the
+ *             reference (ref.c) into a cookie valid now, so that the valid
+ *             path is fuzzed at any time, not only while the seeds' cookies
+ *             are fresh
  *
  * Invariants (a violation prints "INVARIANT: ..." and aborts, which libFuzzer
  * records as a crash):
@@ -56,6 +61,7 @@
 
 #include "env.h"
 #include "pktbuild.h"
+#include "ref.h"
 
 /* --- the reference parser ------------------------------------------------ */
 
@@ -346,6 +352,61 @@ static void check_answerable(const struct rp *in, enum rp_result r)
 		  "answered a SYN with a bad TCP checksum");
 }
 
+/* --- valid cookies on demand (mode bit 6) --------------------------------- */
+
+/* Offset of the timestamp option's TSval in the TCP header, or 0. */
+static __u32 ts_option(const struct rp *p)
+{
+	const __u8 *t = p->b + p->l4;
+	__u32 i = 20;
+
+	while (i < p->doff_len) {
+		__u8 kind = t[i], olen;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= p->doff_len)
+			break;
+		olen = t[i + 1];
+		if (olen < 2 || i + olen > p->doff_len)
+			break;
+		if (kind == 8 && olen == 10)
+			return i + 2;
+		i += olen;
+	}
+	return 0;
+}
+
+/* Make the ACK in p (writable) carry a cookie the current key accepts now. */
+static void forge_cookie(struct rp *p, __u8 *b)
+{
+	__u8 *t = b + p->l4;
+	struct ref_flow f = { .family = p->family };
+	__u32 ts = ts_option(p), isn;
+	__u64 tai = tai_ns();
+
+	memcpy(f.saddr, rp_saddr(p), alen(p));
+	memcpy(f.daddr, rp_daddr(p), alen(p));
+	memcpy(f.sport, t, 2);
+	memcpy(f.dport, t + 2, 2);
+	f.client_isn = get32(t + 4) - 1;
+	if (ts) {
+		__u32 tsecr = get32(t + ts + 4);
+
+		tsecr = ref_ts_tsval(tai / 1000000, tsecr & 7, (tsecr >> 3) & 15, (tsecr >> 7) & 1);
+		put32(t + ts + 4, tsecr);
+		isn = ref_ts_isn(cur_secret.key[cur_secret.gen & 1], &f, tsecr);
+	} else {
+		isn = ref_nots_isn(cur_secret.key[cur_secret.gen & 1], &f,
+				   tai >> SO_NOTS_PERIOD_SHIFT, ((get32(t + 8) - 1) >> 1) & 7);
+	}
+	put32(t + 8, isn + 1);
+}
+
 /* --- what the BPF side did, as coverage ------------------------------------ */
 
 /* libFuzzer's extra counters: zeroed before each run, read after it. */
@@ -365,6 +426,7 @@ static void feature(__u32 a, __u32 b, __u32 c, __u32 d)
 /* --- the runs ------------------------------------------------------------ */
 
 static int cur_mode = -1;
+static bool verbose; /* FUZZ_XDP_VERBOSE=1: one line per run on stderr */
 
 static void set_mode(int mode)
 {
@@ -442,6 +504,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	verbose = getenv("FUZZ_XDP_VERBOSE") != NULL;
 	if (env_setup()) {
 		fprintf(stderr, "fuzz_xdp: cannot set up (root? BPF object?)\n");
 		exit(1);
@@ -451,14 +514,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static __u8 out[PKT_MAX + 64];
+	static __u8 out[PKT_MAX + 64], buf[PKT_MAX];
 	__u64 before[SO_C_MAX], after[SO_C_MAX];
 	__s64 d[SO_C_MAX];
 	struct xdp_md ctx = { 0 }, ctx_out = { 0 };
 	struct so_flow_key kc, ks;
 	struct rp in;
 	enum rp_result r;
-	const __u8 *frame = data + 1;
+	const __u8 *frame = buf;
 	__u32 len = size - 1, meta, flen;
 	int mode, v, tracked = 0, state = 0, entries;
 
@@ -466,11 +529,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return -1; /* BPF_PROG_RUN takes no frame shorter than Ethernet */
 	cur_input = data;
 	cur_input_len = size;
+	memcpy(buf, data + 1, len);
 	mode = data[0] & 3;
 	set_mode(mode);
 	if (mode == 3)
 		budget_reset();
 	r = rp_parse(&in, frame, len);
+	if ((data[0] & 0x40) && r == RP_OK && (tcp_flags(&in) & (F_SYN | F_ACK | F_RST)) == F_ACK)
+		forge_cookie(&in, buf);
 	if ((data[0] & 4) && (r == RP_OK || r == RP_FRAGMENT)) {
 		struct so_conn c = { .state = (data[0] >> 3) % SO_ST_CLOSED };
 
@@ -500,7 +566,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  o.retval == (mode == 1 ? XDP_REDIRECT : XDP_TX),
 		  "verdict %u in tx mode %d", o.retval, mode == 1);
 	v = verdict_of(d);
-	feature(1, v, mode, tracked ? state : 99);
+	feature(1, v, mode | (data[0] & 0x40), tracked ? state : 99);
+	if (verbose)
+		fprintf(stderr, "fuzz_xdp: mode 0x%02x, parse %d, %s, %s, %u bytes of metadata\n",
+			data[0], r, xdp_verdict_name(o.retval), counter_name(v), meta);
 	feature(6, r, in.vlans << 8 | in.exts, in.family);
 	for (int k = 0; k < SO_C_MAX; k++)
 		if (d[k] && ckind[k] != 'V')
