@@ -91,6 +91,9 @@ static const struct syn_case syn_cases[] = {
 	{ "syn6_ext_chain_no_opts", V6(EXT(HOP(0), RT(0), DST(0))),                  { 0, 0 } },
 	{ "syn6_ext_payload_odd",   V6(.opts = O_MSS, .mss = 1440, EXT(HOP(1)), .payload_len = 7), { 6, 0 } },
 	{ "syn6_qinq_ext_chain",    V6(LINUX(1440, 7), QINQ, EXT(HOP(0), DST(0))),    { 6, ALL, 7 } },
+	/* the longest SYN shakeoff answers: 1536 bytes of TCP (SYN_MAX_LEN) */
+	{ "syn4_tcp_1536_bytes",    V4(.opts = O_MSS, .mss = 1460, .payload_len = 1536 - 24), { 6, 0 } },
+	{ "syn6_tcp_1536_bytes",    V6(.opts = O_MSS, .mss = 1440, .payload_len = 1536 - 24), { 6, 0 } },
 };
 
 static void run_syn_case(const struct syn_case *c)
@@ -141,6 +144,12 @@ static const struct drop_case drop_cases[] = {
 	{ "syn6_ext_past_end",       V6(LINUX(1440, 7), EXT({ IPPROTO_HOPOPTS, 0, 0, 200 })), XDP_DROP, C(DROP_MALFORMED) },
 	{ "syn6_ext_past_end_2nd",   V6(EXT(HOP(0), { IPPROTO_DSTOPTS, 0, 0, 255 })), XDP_DROP, C(DROP_MALFORMED) },
 	{ "syn6_ext_truncated",      V6(EXT(HOP(0), DST(2)), .truncate = 14 + 40 + 8 + 4), XDP_DROP, C(DROP_MALFORMED) },
+	/* no SYN is that long: 1537 bytes of TCP */
+	{ "syn4_tcp_1537_bytes",     V4(.opts = O_MSS, .mss = 1460, .payload_len = 1537 - 24), SYN_DROP(DROP_MALFORMED) },
+	{ "syn6_tcp_1537_bytes",     V6(.opts = O_MSS, .mss = 1440, .payload_len = 1537 - 24), SYN_DROP(DROP_MALFORMED) },
+	/* a SYN-ACK to the server's port (backscatter of a spoofed SYN): no socket */
+	{ "synack4_to_protected",    V4(.flags = F_SYN | F_ACK, .ack = 0x1000),       XDP_DROP, C(DROP_NO_SOCKET) },
+	{ "synack6_to_protected",    V6(.flags = F_SYN | F_ACK, .ack = 0x1000),       XDP_DROP, C(DROP_NO_SOCKET) },
 	/* IPv6 fragments: a first fragment to a protected port is never a SYN we answer */
 	{ "frag6_first_protected",   V6(LINUX(1440, 7), EXT(FRAG(0, 1))),             XDP_DROP, C(DROP_FRAGMENT) },
 	{ "frag6_atomic_protected",  V6(LINUX(1440, 7), EXT(FRAG(0, 0))),             XDP_DROP, C(DROP_FRAGMENT) },
