@@ -26,8 +26,9 @@
  *     the frame is a SYN (no ACK) to a protected port; synack_sent iff the
  *     frame came back as a SYN-ACK; ack_cookie_valid iff it passed with
  *     metadata;
- *   - XDP_TX/XDP_REDIRECT only for a SYN without ACK, RST and FIN to a
- *     protected port, from a sane source, with good checksums; the frame
+ *   - XDP_TX/XDP_REDIRECT for exactly the SYNs without ACK, RST and FIN to a
+ *     protected port, from a sane source, with good checksums, at most 1536
+ *     bytes of TCP (no bypass, whatever the encapsulation); the frame
  *     that comes out is a well-formed SYN-ACK that answers it: same L2 header
  *     with the MACs swapped, addresses and ports swapped, valid IPv4 header
  *     and TCP checksums, flags exactly SYN|ACK, ack = seq + 1, lengths
@@ -332,24 +333,26 @@ static void check_synack_out(const struct rp *in, const __u8 *out, __u32 out_len
 		  o.ip_len, in->ip_len);
 }
 
-/* The input may be answered: a SYN to a protected port, from a sane source,
- * with good checksums, of a size a SYN can have. */
-static void check_answerable(const struct rp *in, enum rp_result r)
+/* Why the input is not a SYN shakeoff must answer (NULL: it is one): a SYN
+ * without ACK, RST and FIN to a protected port, from a sane source, with good
+ * checksums, of a size a SYN can have (SYN_MAX_LEN, bpf/shakeoff.bpf.c). */
+static const char *not_answerable(const struct rp *in, enum rp_result r)
 {
-	__u8 fl;
-
-	INVARIANT(r == RP_OK, "answered, but the frame is not a whole TCP segment (parse %d)", r);
-	fl = tcp_flags(in);
-	INVARIANT((fl & (F_SYN | F_ACK | F_RST | F_FIN)) == F_SYN,
-		  "answered a segment with flags 0x%02x", fl);
-	INVARIANT(protected_port(get16(in->b + in->l4 + 2)), "answered a SYN to port %u",
-		  get16(in->b + in->l4 + 2));
-	INVARIANT(sane_source(in), "answered a SYN from a source that cannot have sent it");
-	if (in->family == 4)
-		INVARIANT(csum_fold(csum_partial(in->b + in->l3, (in->b[in->l3] & 15) * 4, 0)) == 0,
-			  "answered a SYN with a bad IPv4 header checksum");
-	INVARIANT(tcp_csum_ok(in, rp_saddr(in), rp_daddr(in)),
-		  "answered a SYN with a bad TCP checksum");
+	if (r != RP_OK)
+		return "not a whole TCP segment";
+	if ((tcp_flags(in) & (F_SYN | F_ACK | F_RST | F_FIN)) != F_SYN)
+		return "not a SYN without ACK, RST and FIN";
+	if (!protected_port(get16(in->b + in->l4 + 2)))
+		return "to an unprotected port";
+	if (!sane_source(in))
+		return "from a source that cannot have sent it";
+	if (in->tcp_len > 1536)
+		return "longer than any SYN";
+	if (in->family == 4 && csum_fold(csum_partial(in->b + in->l3, (in->b[in->l3] & 15) * 4, 0)))
+		return "with a bad IPv4 header checksum";
+	if (!tcp_csum_ok(in, rp_saddr(in), rp_daddr(in)))
+		return "with a bad TCP checksum";
+	return NULL;
 }
 
 /* --- valid cookies on demand (mode bit 6) --------------------------------- */
@@ -524,6 +527,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const __u8 *frame = buf;
 	__u32 len = size - 1, meta, flen;
 	int mode, v, tracked = 0, state = 0, entries;
+	const char *why;
 
 	if (size < 1 + 14 || size > 1 + PKT_MAX)
 		return -1; /* BPF_PROG_RUN takes no frame shorter than Ethernet */
@@ -586,11 +590,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (o.retval == XDP_TX || o.retval == XDP_REDIRECT) {
 		INVARIANT(v == SO_C_SYNACK_SENT, "sent, counted as %s", counter_name(v));
 		INVARIANT(meta == 0, "a SYN-ACK behind %u bytes of metadata", meta);
-		check_answerable(&in, r);
+		why = not_answerable(&in, r);
+		INVARIANT(!why, "answered a frame %s", why);
 		check_synack_out(&in, out, flen);
 	} else {
 		INVARIANT(v != SO_C_SYNACK_SENT, "synack_sent, but %s",
 			  o.retval == XDP_PASS ? "XDP_PASS" : "XDP_DROP");
+		/* no bypass: every SYN we must answer is answered (a tracked
+		 * 4-tuple's SYN is the kernel's, by design) */
+		INVARIANT(tracked || not_answerable(&in, r), "a SYN to answer got %s, counted %s",
+			  xdp_verdict_name(o.retval), counter_name(v));
 	}
 	if (o.retval == XDP_PASS && meta) {
 		const struct so_meta *m = (const void *)out;
