@@ -37,7 +37,9 @@
  *     port, the magic right and the frame behind it unchanged; XDP_PASS
  *     without metadata leaves the frame unchanged;
  *   - tracked and confirmed, any non-SYN segment to a protected port passes
- *     as passed_tracked; the table never grows; entries stay well-formed;
+ *     as passed_tracked; a SYN of a tracked 4-tuple passes to the kernel
+ *     (ending a time_wait entry); the table never grows; entries stay
+ *     well-formed;
  *   - tc_ingress and tc_egress return TC_ACT_OK; tc_ingress (no metadata can
  *     be given to it) changes no counter; tc_egress changes no verdict counter.
  *
@@ -620,6 +622,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    protected_port(get16(in.b + in.l4 + 2)) && state != SO_ST_SYN_RECEIVED)
 		INVARIANT(o.retval == XDP_PASS && v == SO_C_PASSED_TRACKED,
 			  "a segment of a tracked connection (%d) got %s", state, counter_name(v));
+	if (tracked && !not_answerable(&in, r)) {
+		struct so_conn c;
+
+		/* a tracked 4-tuple's SYN is the kernel's; in time_wait the
+		 * client reuses the port and the entry's connection is over */
+		INVARIANT(o.retval == XDP_PASS && v == SO_C_PASSED_TRACKED,
+			  "a SYN of a tracked 4-tuple (%d) got %s", state, counter_name(v));
+		INVARIANT(conn_get(&kc, &c) == (state != SO_ST_TIME_WAIT) &&
+				  d[SO_C_CLOSED_GRACEFUL] == (state == SO_ST_TIME_WAIT),
+			  "a SYN of a tracked 4-tuple in state %d: entry %s, closed_graceful %+lld",
+			  state, conn_get(&kc, &c) ? "kept" : "gone",
+			  (long long)d[SO_C_CLOSED_GRACEFUL]);
+	}
 	INVARIANT(conns_count() <= entries, "xdp_shakeoff inserted into conns");
 
 	run_tc_prog(true, frame, len);
