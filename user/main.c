@@ -72,6 +72,13 @@ static int print_version(void)
 	return RC_OK;
 }
 
+/* --help-man, --help-markdown: the manual, from the tables (doc.c). */
+static int print_manual(bool roff)
+{
+	(roff ? doc_man : doc_markdown)(stdout, commands, N_COMMANDS, global_opts);
+	return RC_OK;
+}
+
 /* The command called name, or the only one it is a prefix of. */
 static const struct cmd *find_command(const char *name)
 {
@@ -162,10 +169,8 @@ int main(int argc, char **argv)
 	}
 	if (g.version)
 		return print_version();
-	if (g.help_man || g.help_markdown) {
-		(g.help_man ? doc_man : doc_markdown)(stdout, commands, N_COMMANDS, global_opts);
-		return RC_OK;
-	}
+	if (g.help_man || g.help_markdown)
+		return print_manual(g.help_man);
 	if (first >= argc) {
 		pr_err("missing COMMAND; see 'shakeoff help'");
 		return RC_USAGE;

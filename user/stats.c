@@ -6,17 +6,10 @@
  * SO_COUNTERS in shakeoff.h, never from a list kept here.
  */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "cli.h"
 #include "json.h"
