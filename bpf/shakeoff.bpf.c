@@ -597,21 +597,31 @@ static __always_inline void count_kfunc_error(int err)
 		count(SO_C_CONN_ERR_OTHER);
 }
 
+/* A request socket was assigned: a new connection, or another try at one
+ * whose first socket the kernel did not complete (its accept queue was
+ * full, so the client sent its ACK or data again). */
 static __always_inline void conn_insert(const struct pkt *p)
 {
 	struct so_flow_key k = {};
-	struct so_conn c = {};
+	struct so_conn c = {}, *old;
 
 	flow_key(&k, p, false);
+	old = bpf_map_lookup_elem(&conns, &k);
+	if (old && old->state == SO_ST_SYN_RECEIVED) {
+		old->t_last = bpf_ktime_get_ns();
+		count(SO_C_CONN_RETRIED);
+		return;
+	}
 	/* The kernel gave this 4-tuple a new socket, so an old entry's
-	 * connection is gone (typically from time_wait). */
-	if (bpf_map_lookup_elem(&conns, &k))
+	 * connection is gone. */
+	if (old)
 		track_exit(&k, SO_C_CONN_REPLACED);
 	c.state = SO_ST_SYN_RECEIVED;
 	c.t_established = c.t_last = bpf_ktime_get_ns();
 	c.pkts_in = 1;
 	c.bytes_in = p->tcp_len - p->doff_len;
 	bpf_map_update_elem(&conns, &k, &c, BPF_ANY);
+	count(SO_C_CONN_CREATED);
 	sweeper_arm();
 }
 
@@ -663,7 +673,6 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 		count_kfunc_error(err);
 		return;
 	}
-	count(SO_C_CONN_CREATED);
 	conn_insert(p);
 }
 
