@@ -3,6 +3,9 @@
  * cookie.h - shakeoff's own SYN cookies (RFC 4987 3.6), layout in
  * include/shakeoff.h.
  *
+ * XXX: clients without timestamps get MSS only (see include/shakeoff.h);
+ * hosts sharing a secret must keep CLOCK_TAI within SO_COOKIE_SKEW_MS.
+ *
  * The MAC is SipHash-2-4 (Aumasson and Bernstein) under a 128-bit secret
  * from the "secret" map, over the full 4-tuple (whole IPv6 addresses), the
  * client's ISN and an aux word that binds the time and the options. The

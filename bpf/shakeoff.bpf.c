@@ -237,7 +237,8 @@ static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 }
 
 /* A SYN carries at most a 60-byte header and, with TCP Fast Open, a segment
- * of data; anything longer than this is not a SYN we answer. */
+ * of data; anything longer than this is not a SYN we answer.
+ * XXX: a TFO SYN with more data (jumbo frames) is dropped, not answered. */
 #define SYN_MAX_LEN 1536
 #define CSUM_CHUNK 64
 
@@ -310,7 +311,9 @@ static __always_inline __u16 mss_of_index(__u8 family, __u8 idx)
 }
 
 /* Which options the cookie carries: timestamps only if the client offered
- * them and the namespace allows them; window scale and SACK need them. */
+ * them and the namespace allows them; window scale and SACK need them.
+ * XXX: ECN is never offered (no ECE in the SYN-ACK): it would need a cookie
+ * bit, and the kernel's cookie path ANDs it with its own settings anyway. */
 static __always_inline void choose_options(const struct tcp_opts *o, const struct so_config *cfg,
 					   __u8 family, struct cookie_opts *co)
 {
@@ -424,6 +427,9 @@ static __always_inline int pass_meta(struct xdp_md *ctx, const struct cookie_opt
 	m->attrs.rcv_tsval = o->tsval;
 	m->attrs.rcv_tsecr = o->tsecr;
 	m->attrs.sack_ok = co->sack;
+	/* XXX: rcv_wscale is today's --wscale; a `shakeoff set --wscale` between
+	 * a SYN-ACK and its ACK gives that socket the new value (no cookie bit
+	 * is left to carry ours). */
 	if (co->wscale != SO_WS_NONE) {
 		m->attrs.wscale_ok = 1;
 		m->attrs.snd_wscale = co->wscale;

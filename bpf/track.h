@@ -44,7 +44,11 @@ enum track_result {
 	TRACK_CLOSED, /* both FINs acked, server socket gone: remove now */
 };
 
-/* A client->server segment. */
+/* A client->server segment.
+ * XXX: an RST ends the entry without checking its sequence number against
+ * the window as the kernel does (RFC 5961); a blind RST the kernel ignores
+ * thus ends the record early. The connection itself is unharmed: its later
+ * segments pass by socket lookup (passed_socket). */
 static __always_inline enum track_result track_client(struct so_conn *c, const struct pkt *p)
 {
 	if (p->tcp->rst)
