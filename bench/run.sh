@@ -58,8 +58,9 @@ PROFILE=${BENCH_PROFILE:-0}
 # XDP_TX like the reflector: the client veth runs XDP, so XDP_TX reaches it
 # (auto would pick bpf_redirect on veth).
 SO_ARGS=${BENCH_SO_ARGS:---tx xdp}
-# BENCH_NAPI_FIFO=1: run the server's NAPI thread SCHED_FIFO, so that other
-# load on CPU 1 cannot delay its wake-ups (it starves that load meanwhile).
+# The server's NAPI thread runs at nice -20, so that other load on CPU 1
+# delays its wake-ups less (without starving that load); BENCH_NAPI_FIFO=1
+# makes it SCHED_FIFO instead (it then starves other load on CPU 1).
 NAPI_FIFO=${BENCH_NAPI_FIFO:-0}
 V=${V:-0}
 OUT=$O/bench.json
@@ -209,7 +210,7 @@ use_setup() {
 		;;
 	two-cores)
 		sys_s sh -c "echo 1 > /sys/class/net/$SIF/threaded"
-		how="flood pinned to CPU $SENDER_CPU; server veth in threaded NAPI (/sys/class/net/$SIF/threaded = 1), its napi thread pinned to CPU $NAPI_CPU (re-pinned before each measurement$([ "$NAPI_FIFO" = 1 ] && echo ", SCHED_FIFO 50")); the client veth's NAPI (the SYN-ACK counter) is raised from that thread and runs on CPU $NAPI_CPU as well"
+		how="flood pinned to CPU $SENDER_CPU; server veth in threaded NAPI (/sys/class/net/$SIF/threaded = 1), its napi thread pinned to CPU $NAPI_CPU (re-pinned before each measurement, $([ "$NAPI_FIFO" = 1 ] && echo "SCHED_FIFO 50" || echo "nice -20")); the client veth's NAPI (the SYN-ACK counter) is raised from that thread and runs on CPU $NAPI_CPU as well"
 		;;
 	esac
 	[ -n "${_SETUP_DONE[$SETUP]:-}" ] && return 0
@@ -225,7 +226,11 @@ pin_napi() {
 	[ "$SETUP" = two-cores ] || return 0
 	for p in $(napi_pids); do
 		taskset -pc $NAPI_CPU "$p" >/dev/null || return 1
-		if [ "$NAPI_FIFO" = 1 ]; then chrt -f -p 50 "$p" || return 1; fi
+		if [ "$NAPI_FIFO" = 1 ]; then
+			chrt -f -p 50 "$p" || return 1
+		else
+			renice -n -20 -p "$p" >/dev/null || return 1
+		fi
 		NAPI_PID=$p
 	done
 	[ -n "$NAPI_PID" ]
