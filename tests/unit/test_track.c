@@ -196,6 +196,8 @@ static const struct seq_case seq_cases[] = {
 	{ "retransmitted_fin_client", T_EST, 0, 0, {
 		{ CL(FA, 1, 1, 0),     E(EST, CF, 'c', 1, 0, PT | C(FIN_IN)) },
 		{ CL(FA, 1, 1, 0),     E(EST, CF, 'c', 1, 0, PT) },
+		/* a FIN at another sequence number (forged or stale) moves nothing */
+		{ CL(FA, 5, 1, 0),     E(EST, CF, 'c', 1, 0, PT) },
 		{ SV(F_ACK, 1, 2, 0),  E(CLOSE_WAIT, CF | CA, 'c', 1, 0, 0) },
 		{ CL(FA, 1, 1, 0),     E(CLOSE_WAIT, CF | CA, 'c', 1, 0, PT) },
 		{ SV(F_ACK, 1, 2, 0),  E(CLOSE_WAIT, CF | CA, 'c', 1, 0, 0) },
@@ -203,6 +205,7 @@ static const struct seq_case seq_cases[] = {
 	{ "retransmitted_fin_server", T_EST, 0, 0, {
 		{ SV(FA, 1, 1, 0),     E(FIN_WAIT_1, SF, 's', 0, 1, C(FIN_OUT)) },
 		{ SV(FA, 1, 1, 0),     E(FIN_WAIT_1, SF, 's', 0, 1, 0) },
+		{ SV(FA, 9, 1, 0),     E(FIN_WAIT_1, SF, 's', 0, 1, 0) },
 		{ CL(F_ACK, 1, 2, 0),  E(FIN_WAIT_2, SF | SA, 's', 0, 1, PT) },
 		{ SV(FA, 1, 1, 0),     E(FIN_WAIT_2, SF | SA, 's', 0, 1, 0) },
 	} },
