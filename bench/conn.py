@@ -9,10 +9,12 @@
   conn.py client ADDR PORT N SPREAD TIMEOUT
       open N connections to ADDR:PORT, started evenly over SPREAD seconds;
       each must connect, send one byte and get it back within TIMEOUT
-      seconds. Prints one JSON object: how many succeeded and the connect
+      seconds. Prints one JSON object: how many succeeded, why the others
+      failed ("connect: timeout", "echo: ECONNRESET", ...), and the connect
       latency (SYN sent to SYN-ACK received, as connect() sees it) in ms.
 """
 import asyncio
+import errno
 import json
 import selectors
 import socket
@@ -55,15 +57,19 @@ async def one(addr, port, delay, timeout):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setblocking(False)
     t0 = time.perf_counter()
+    stage = "connect"
     try:
         await asyncio.wait_for(loop.sock_connect(s, (addr, port)), timeout)
         lat = time.perf_counter() - t0
+        stage = "echo"
         await loop.sock_sendall(s, b"x")
         left = timeout - (time.perf_counter() - t0)
         b = await asyncio.wait_for(loop.sock_recv(s, 1), max(left, 0.001))
-        return lat if b == b"x" else None
-    except (OSError, asyncio.TimeoutError):
-        return None
+        return lat if b == b"x" else f"{stage}: closed"
+    except asyncio.TimeoutError:
+        return f"{stage}: timeout"
+    except OSError as e:
+        return f"{stage}: {errno.errorcode.get(e.errno, e.errno)}"
     finally:
         s.close()
 
@@ -77,8 +83,12 @@ def pct(v, p):
 
 async def client(addr, port, n, spread, timeout):
     res = await asyncio.gather(*(one(addr, port, i * spread / n, timeout) for i in range(n)))
-    lat = [r * 1000 for r in res if r is not None]
-    out = {"n": n, "ok": len(lat), "success": len(lat) / n if n else 0,
+    lat = [r * 1000 for r in res if isinstance(r, float)]
+    failed = {}
+    for r in res:
+        if isinstance(r, str):
+            failed[r] = failed.get(r, 0) + 1
+    out = {"n": n, "ok": len(lat), "success": len(lat) / n if n else 0, "failed": failed,
            "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99),
            "max_ms": max(lat) if lat else None, "timeout_s": timeout}
     print(json.dumps(out))

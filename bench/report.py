@@ -190,7 +190,12 @@ def main(argv):
                    core_busy=(r["core_busy_jiffies"] / r["core_total_jiffies"]
                               if r["core_total_jiffies"] else None),
                    conns=cl.get("n"), conns_ok=cl.get("ok"), success=cl.get("success"),
-                   connect_p50_ms=cl.get("p50_ms"), connect_p99_ms=cl.get("p99_ms"))
+                   connect_p50_ms=cl.get("p50_ms"), connect_p99_ms=cl.get("p99_ms"),
+                   conns_failed=cl.get("failed"))
+        st = r.get("shakeoff_stats")
+        if isinstance(st, dict):
+            row["shakeoff_stats"] = {k: v for k, v in st.items()
+                                     if isinstance(v, int) and v and k != "ifname"}
         out["service"].append(row)
 
         def f(x, fmt):
@@ -200,6 +205,13 @@ def main(argv):
               f"{f(row['core_busy'] and row['core_busy'] * 100, '5.1f')}% "
               f"{cl.get('ok', '-'):>4}/{cl.get('n', '-'):<4} {f(row['connect_p50_ms'], '7.2f')} "
               f"{f(row['connect_p99_ms'], '7.2f')}")
+        if cl.get("failed"):
+            print(f"  {'':8s} {'':9s} failed: " +
+                  ", ".join(f"{k} x{v}" for k, v in sorted(cl["failed"].items())))
+            st = row.get("shakeoff_stats")
+            if st:
+                keys = [k for k in st if k.startswith(("conn_", "ack_cookie", "drop_"))]
+                print(f"  {'':8s} {'':9s} shakeoff: " + ", ".join(f"{k} {st[k]}" for k in keys))
     cpu_ratio = {}
     for rate in sorted({r["offered"] for r in out["service"]}):
         by = {r["mode"]: r for r in out["service"] if r["offered"] == rate and r.get("ns_per_syn")}

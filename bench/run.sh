@@ -391,7 +391,7 @@ cpu_busy() { awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $
 # service RATE MODE: flood at a fixed offered RATE; meanwhile CONNS real
 # connections. CPU time of the server's NAPI thread per SYN answered.
 service() {
-	local rate=$1 mode=$2 a0 a1 f cl n s0 s1 w0 w1 b0 t0 b1 t1 spread=1.5 timeout=2 fsecs=4
+	local rate=$1 mode=$2 a0 a1 f cl n s0 s1 w0 w1 b0 t0 b1 t1 st spread=1.5 timeout=2 fsecs=4
 	if ! mode_on "$mode" || ! pin_napi; then
 		mode_off "$mode"
 		record "{\"test\":\"service\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"error\":$(jstr "set-up failed: $(head -c 300 "$TMPD/mode.err")")}"
@@ -413,9 +413,11 @@ service() {
 	read -r s1 _ <"/proc/$NAPI_PID/schedstat"
 	read -r b1 t1 < <(cpu_busy $NAPI_CPU)
 	w1=$(now_ns)
+	st=null
+	[ "$mode" = shakeoff ] && st=$("$SHAKEOFF" -n "$SNS" stats "$SIF" -j 2>/dev/null | tr -d '\n')
 	mode_off "$mode"
 	n=$((a1 - a0))
-	record "{\"test\":\"service\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"count\":$n,\"napi_ns\":$((s1 - s0)),\"wall_ns\":$((w1 - w0)),\"core_busy_jiffies\":$((b1 - b0)),\"core_total_jiffies\":$((t1 - t0)),\"flood\":$f,\"client\":${cl:-null}}"
+	record "{\"test\":\"service\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"count\":$n,\"napi_ns\":$((s1 - s0)),\"wall_ns\":$((w1 - w0)),\"core_busy_jiffies\":$((b1 - b0)),\"core_total_jiffies\":$((t1 - t0)),\"flood\":$f,\"client\":${cl:-null},\"shakeoff_stats\":${st:-null}}"
 	printf '  %-9s svc  %7s/s  %-8s %9.3f M/s answered, NAPI %5.0f ns/SYN, conns %s\n' "$SETUP" \
 		"$rate" "$mode" "$(awk -v n="$n" -v s="$(jnum secs "$f")" 'BEGIN { print n / s / 1e6 }')" \
 		"$(awk -v c="$((s1 - s0))" -v n="$n" 'BEGIN { print n ? c / n : 0 }')" \
