@@ -43,8 +43,7 @@ static volatile sig_atomic_t exiting;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	exiting = sig;
 }
 
 static uint64_t now_ns(clockid_t clk)
@@ -205,5 +204,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)failed, sent / ((now - t0) / 1e9),
 	       last_errno ? strerror(last_errno) : "");
 	close(fd);
+	if (exiting) {
+		/* Die of the signal after all, so that a shell running us knows
+		 * that Ctrl-C was meant for it too. */
+		signal(exiting, SIG_DFL);
+		raise(exiting);
+	}
 	return 0;
 }

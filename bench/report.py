@@ -245,7 +245,8 @@ def main(argv):
         out["prog_run"] = res
         print()
         print(f"BPF_PROG_RUN, a fresh frame per run (repeat=1, {res['runs']} runs; "
-              "net = median minus xdp_empty's)")
+              "net = median minus xdp_empty's;\n  one syscall per run, so caches and TLB start "
+              "cold: the live figures above are the warm ones)")
         for c in res["results"]:
             print(f"  {c['prog']:13s} {c['packet']:10s} median {c['median_ns']:6.1f} ns  "
                   f"net {c['net_ns']:6.1f} ns" +
