@@ -171,8 +171,8 @@ def main(argv):
     svc = [r for r in recs if r["test"] == "service"]
     if svc:
         print()
-        print("Fixed offered rates (two-cores): CPU of the server's NAPI thread per SYN answered, "
-              "and real connections during the flood")
+        print("Fixed offered rates (two-cores): CPU of the server's NAPI thread per SYN answered "
+              "(headroom: 100% - NAPI%),\n  and real connections during the flood")
         print(f"  {'offered':>8s} {'mode':9s} {'sent':>7s} {'answered':>8s} {'ns/SYN':>7s} "
               f"{'NAPI%':>6s} {'core%':>6s} {'conns':>9s} {'p50 ms':>7s} {'p99 ms':>7s}")
     for r in svc:
@@ -187,6 +187,7 @@ def main(argv):
         row.update(sent_pps=r["flood"]["pps"], answered_pps=r["count"] / secs,
                    ns_per_syn=r["napi_ns"] / r["count"] if r["count"] else None,
                    napi_busy=r["napi_ns"] / r["wall_ns"],
+                   napi_headroom=1 - r["napi_ns"] / r["wall_ns"],
                    core_busy=(r["core_busy_jiffies"] / r["core_total_jiffies"]
                               if r["core_total_jiffies"] else None),
                    conns=cl.get("n"), conns_ok=cl.get("ok"), success=cl.get("success"),

@@ -30,7 +30,7 @@
 #
 # Environment: O (build dir, default build), SHAKEOFF (the CLI, default
 # $O/shakeoff), BENCH_ROUNDS (5), BENCH_SECS (2, per mode and round),
-# BENCH_ACK_ROUNDS (3), BENCH_RATES ("100000 300000 1000000"), BENCH_CONNS
+# BENCH_ACK_ROUNDS (2), BENCH_RATES ("100000 300000 1000000"), BENCH_CONNS
 # (100 per rate and mode), BENCH_MODES, BENCH_SETUPS (subsets, for debugging),
 # BENCH_PROFILE=1 (perf profile of shakeoff under flood, needs linux-perf),
 # BENCH_SO_ARGS (extra attach options, default --tx xdp), BENCH_NAPI_FIFO=1,
@@ -49,7 +49,7 @@ REPORT=$TOP/bench/report.py
 PY=${PY:-/usr/bin/python3}
 ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECS:-2}
-ACK_ROUNDS=${BENCH_ACK_ROUNDS:-3}
+ACK_ROUNDS=${BENCH_ACK_ROUNDS:-2}
 RATES=${BENCH_RATES:-100000 300000 1000000}
 CONNS=${BENCH_CONNS:-100}
 MODES=${BENCH_MODES:-shakeoff kernel nft reflect drop}
@@ -391,7 +391,7 @@ cpu_busy() { awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $
 # service RATE MODE: flood at a fixed offered RATE; meanwhile CONNS real
 # connections. CPU time of the server's NAPI thread per SYN answered.
 service() {
-	local rate=$1 mode=$2 a0 a1 f cl n s0 s1 w0 w1 b0 t0 b1 t1 st spread=1.5 timeout=2 fsecs=4
+	local rate=$1 mode=$2 a0 a1 f cl n s0 s1 w0 w1 b0 t0 b1 t1 st spread=1 timeout=2 fsecs=3.5
 	if ! mode_on "$mode" || ! pin_napi; then
 		mode_off "$mode"
 		record "{\"test\":\"service\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"error\":$(jstr "set-up failed: $(head -c 300 "$TMPD/mode.err")")}"
@@ -433,10 +433,10 @@ runstat() {
 		record "{\"test\":\"runstat\",\"setup\":\"$SETUP\",\"mode\":\"$mode\",\"error\":\"set-up failed\"}"
 		return 1
 	}
-	flood syn 2.5 >"$TMPD/flood.out" &
+	flood syn 2 >"$TMPD/flood.out" &
 	FLOOD_PID=$!
-	sleep 0.5
-	j=$(in_s "$BENCHCTL" runstat "$SIF" 1.5)
+	sleep 0.4
+	j=$(in_s "$BENCHCTL" runstat "$SIF" 1.2)
 	wait $FLOOD_PID
 	FLOOD_PID=
 	f=$(cat "$TMPD/flood.out")
