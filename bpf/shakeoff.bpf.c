@@ -271,7 +271,10 @@ static long csum_step(__u32 unused, struct csum_walk *w)
 	return 0;
 }
 
-static __always_inline bool tcp_csum_ok(struct xdp_md *ctx, const struct pkt *p)
+/* The SYN's TCP checksum: from the copy tcpopt_load() made when the whole
+ * segment fit in it (zero padding sums to nothing), else chunk by chunk. */
+static __always_inline bool tcp_csum_ok(struct xdp_md *ctx, const struct pkt *p,
+					struct tcpopt_walk *copy)
 {
 	struct csum_walk w = { .ctx = ctx, .off = p->l4_off, .left = p->tcp_len };
 
@@ -280,6 +283,8 @@ static __always_inline bool tcp_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 	else
 		w.sum = pseudo_sum6(p->ip6->saddr.in6_u.u6_addr32, p->ip6->daddr.in6_u.u6_addr32,
 				    p->tcp_len);
+	if (p->tcp_len <= TCPOPT_BUF)
+		return csum_fold64(csum_add_buf(copy->b, TCPOPT_BUF, w.sum)) == 0;
 	bpf_loop(SYN_MAX_LEN / CSUM_CHUNK, csum_step, &w, 0);
 	return w.left == 0 && csum_fold64(w.sum) == 0;
 }
@@ -345,17 +350,12 @@ static __always_inline bool syn_of_tracked(const struct pkt *p)
 	return true;
 }
 
-static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struct pkt *p,
-						 const struct so_config *cfg)
+/* Everything a SYN must pass before it costs a cookie, cheapest first.
+ * w gets the TCP header copy the checksum and the options are read from. */
+static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struct pkt *p,
+						 const struct so_config *cfg,
+						 struct tcpopt_walk *w)
 {
-	struct tcp_opts o = {};
-	struct cookie_opts co = {};
-	struct cookie_flow f = {};
-	struct synack_params sp = {};
-	struct so_secret *sec;
-	int err;
-
-	count(SO_C_SYN_SEEN);
 	top_count(cfg, p, TOP_SYN);
 	if (list_match(cfg, p, LIST_DENY))
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
@@ -373,19 +373,30 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
 	if (!ip_csum_ok(ctx, p))
 		return verdict(SO_C_DROP_IP_CSUM, SO_DROP);
-	if (!tcp_csum_ok(ctx, p))
+	if (tcpopt_load(ctx, p, w) || !tcp_csum_ok(ctx, p, w))
 		return verdict(SO_C_DROP_TCP_CSUM, SO_DROP);
 	if (!budget_ok(cfg))
 		return verdict(SO_C_DROP_RATE_LIMITED, SO_DROP);
-	sec = singleton(&secret);
+	return SO_CONTINUE;
+}
+
+/* Answer the SYN: cookie, then the SYN-ACK in place of the SYN. */
+static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struct pkt *p,
+						 const struct so_config *cfg,
+						 const struct tcp_opts *o)
+{
+	struct cookie_opts co = {};
+	struct cookie_flow f = {};
+	struct synack_params sp = {};
+	struct so_secret *sec = singleton(&secret);
+	int err;
+
 	if (!sec)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
-
-	tcpopt_parse(ctx, p, &o);
-	choose_options(&o, cfg, p->family, &co);
+	choose_options(o, cfg, p->family, &co);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
 	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &sp.tsval);
-	sp.tsecr = o.tsval;
+	sp.tsecr = o->tsval;
 	sp.ts = co.ts;
 	sp.sack = co.sack;
 	sp.ws = co.wscale != SO_WS_NONE;
@@ -404,6 +415,20 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 	if (err)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_SYNACK_SENT, SO_TX);
+}
+
+static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struct pkt *p,
+						 const struct so_config *cfg)
+{
+	struct tcpopt_walk w = {};
+	enum so_result r;
+
+	count(SO_C_SYN_SEEN);
+	r = syn_screen(ctx, p, cfg, &w);
+	if (r != SO_CONTINUE)
+		return r;
+	tcpopt_parse(&w);
+	return syn_answer(ctx, p, cfg, &w.o);
 }
 
 /* Hand the decoded cookie to tc_ingress in the frame's metadata. */
@@ -443,7 +468,7 @@ static __always_inline int pass_meta(struct xdp_md *ctx, const struct cookie_opt
 static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struct pkt *p,
 						 const struct so_config *cfg)
 {
-	struct tcp_opts o = {};
+	struct tcpopt_walk w = {};
 	struct cookie_opts co = {};
 	struct cookie_flow f = {};
 	struct so_secret *sec;
@@ -451,11 +476,13 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	sec = singleton(&secret);
 	if (!sec)
 		return SO_CONTINUE;
-	tcpopt_parse(ctx, p, &o);
-	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq) - 1);
-	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &o, &co) != COOKIE_VALID)
+	if (tcpopt_load(ctx, p, &w))
 		return SO_CONTINUE;
-	if (pass_meta(ctx, &co, &o, cfg, p->family))
+	tcpopt_parse(&w);
+	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq) - 1);
+	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co) != COOKIE_VALID)
+		return SO_CONTINUE;
+	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
 }

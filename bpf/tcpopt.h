@@ -2,8 +2,9 @@
 /*
  * tcpopt.h - TCP option parsing (RFC 9293 3.2, RFC 7323, RFC 2018).
  *
- * The options (at most 40 bytes) are copied to a 64-byte stack buffer and
- * walked with indices masked by 63, one option per bpf_loop() step (5.17):
+ * The TCP header with its options (at most 60 bytes) is copied to a 64-byte
+ * stack buffer; the layouts Linux sends are read at fixed offsets, anything
+ * else is walked with indices masked by 63, one option per bpf_loop() step (5.17):
  * the verifier then needs no packet bounds proof per option and checks the
  * step once. An unrolled or bounded loop here cost ~400k verifier
  * instructions and seconds of load time.
@@ -75,9 +76,18 @@ static __always_inline void tcpopt_one(const __u8 *b, __u32 i, __u8 kind, __u8 l
 }
 
 struct tcpopt_walk {
-	__u8 b[TCPOPT_BUF];
-	__u32 i;
-	__u32 len;
+	/* the TCP header, then its options: walked as opt[i & 63], which stays
+	 * inside the buffer for every i, so the verifier needs no bound on i */
+	union {
+		__u8 b[sizeof(struct tcphdr) + TCPOPT_BUF];
+		struct {
+			__u8 hdr[sizeof(struct tcphdr)];
+			__u8 opt[TCPOPT_BUF];
+		};
+	};
+	__u32 i;   /* into opt[]; starts at 0, so the verifier sees it grow by
+		    * unknown amounts and the step's states converge */
+	__u32 len; /* bytes of options */
 	struct tcp_opts o;
 };
 
@@ -90,7 +100,7 @@ static long tcpopt_step(__u32 unused, struct tcpopt_walk *w)
 
 	if (i >= w->len)
 		return 1;
-	kind = w->b[i & 63];
+	kind = w->opt[i & 63];
 	if (kind == TCPOPT_EOL)
 		return 1;
 	if (kind == TCPOPT_NOP) {
@@ -99,31 +109,65 @@ static long tcpopt_step(__u32 unused, struct tcpopt_walk *w)
 	}
 	if (i + 1 >= w->len)
 		return 1;
-	olen = w->b[(i + 1) & 63];
+	olen = w->opt[(i + 1) & 63];
 	if (olen < 2 || i + olen > w->len)
 		return 1;
-	tcpopt_one(w->b, i, kind, olen, &w->o);
+	tcpopt_one(w->opt, i, kind, olen, &w->o);
 	w->i = i + olen;
 	return 0;
 }
 
+/* Copy the TCP header with its options to w->b, and the payload too while
+ * the whole segment fits (then the SYN's checksum is summed from the copy).
+ * Sets up the walk over the options. */
+static __always_inline int tcpopt_load(struct xdp_md *ctx, const struct pkt *p,
+				       struct tcpopt_walk *w)
+{
+	__u32 n = p->tcp_len <= TCPOPT_BUF ? p->tcp_len : p->doff_len;
+
+	if (n < sizeof(struct tcphdr) || n > TCPOPT_BUF)
+		return -1;
+	w->len = p->doff_len - sizeof(struct tcphdr);
+	return bpf_xdp_load_bytes(ctx, p->l4_off, w->b, n) ? -1 : 0;
+}
+
+/* The layouts Linux sends, read without a walk: a SYN's MSS, SACK-permitted,
+ * timestamps, NOP, window scale; an ACK's NOP, NOP, timestamps. */
+static __always_inline bool tcpopt_linux(struct tcpopt_walk *w)
+{
+	const __be32 *o = (const __be32 *)w->opt;
+
+	if (w->len == 20 && (o[0] & bpf_htonl(0xffff0000)) == bpf_htonl(0x02040000) &&
+	    o[1] == bpf_htonl(0x0402080a) && (o[4] & bpf_htonl(0xffffff00)) == bpf_htonl(0x01030300)) {
+		__u8 ws = w->opt[19];
+
+		w->o.mss = bpf_ntohl(o[0]) & 0xffff;
+		w->o.has_sack = 1;
+		w->o.has_ts = 1;
+		w->o.tsval = bpf_ntohl(o[2]);
+		w->o.tsecr = bpf_ntohl(o[3]);
+		w->o.has_ws = 1;
+		w->o.wscale = ws > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : ws;
+		return true;
+	}
+	if (w->len == 12 && o[0] == bpf_htonl(0x0101080a)) {
+		w->o.has_ts = 1;
+		w->o.tsval = bpf_ntohl(o[1]);
+		w->o.tsecr = bpf_ntohl(o[2]);
+		return true;
+	}
+	return false;
+}
+
 /**
  * tcpopt_parse - read MSS, window scale, SACK-permitted and timestamps
- * @ctx: the XDP context
- * @p: the parsed packet (l4_off and doff_len)
- * @o: out; zero where an option is absent
+ * @w: loaded by tcpopt_load(); the result is in w->o (zero where absent)
  *
  * Malformed option lists stop the walk; what was read before stays (the
  * kernel's tcp_parse_options() behaves the same way).
  */
-static __always_inline void tcpopt_parse(struct xdp_md *ctx, const struct pkt *p,
-					 struct tcp_opts *o)
+static __always_inline void tcpopt_parse(struct tcpopt_walk *w)
 {
-	struct tcpopt_walk w = {};
-
-	w.len = p->doff_len - sizeof(struct tcphdr);
-	if (w.len > 0 && w.len <= 40 &&
-	    !bpf_xdp_load_bytes(ctx, p->l4_off + sizeof(struct tcphdr), w.b, w.len))
-		bpf_loop(40, tcpopt_step, &w, 0);
-	*o = w.o;
+	if (w->len && !tcpopt_linux(w))
+		bpf_loop(40, tcpopt_step, w, 0);
 }
