@@ -106,7 +106,6 @@ $(O)/fuzz_xdp: $(FUZZ_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 fuzz: $(O)/fuzz_xdp $(O)/test_unit
 	$(Q)O=$(O) tests/fuzz/fuzz.sh --name fuzz_xdp --seconds $(FUZZ_SECONDS) --keep
 
-
 demo: $(O)/shakeoff
 	$(Q)tests/demo.sh
 
