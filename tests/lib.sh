@@ -518,3 +518,126 @@ check_ab() {
 		say "ab: $(_oneline "$(tail -5 "$f")")"
 	fi
 }
+
+# --- background commands that need bpffs, and waiting for files -------------------
+
+# so_bg NS CMD...: like ns_bg, but through nsenter, which keeps /sys/fs/bpf
+# visible (ip netns exec remounts /sys): for the CLI itself in the
+# background. BG_PID, BG_LOG; ended by the cleanup.
+so_bg() {
+	local ns=$1
+	shift
+	_BGN=$((_BGN + 1))
+	BG_LOG=$TMPD/bg.$_BGN.log
+	vsay "nsenter --net=/run/netns/$ns $* &"
+	nsenter --net="/run/netns/$ns" "$@" >"$BG_LOG" 2>&1 &
+	BG_PID=$!
+	_PIDS+=("$BG_PID")
+}
+
+# wait_file PATH [SECONDS [PID...]]: wait (default 30 s) until PATH exists;
+# give up early when one of the PIDs has ended.
+wait_file() {
+	local path=$1 secs=${2:-30} p i
+	shift 2 2>/dev/null || shift $#
+	for ((i = 0; i < secs * 20; i++)); do
+		[ -e "$path" ] && return 0
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null || { [ -e "$path" ]; return; }
+		done
+		sleep 0.05
+	done
+	return 1
+}
+
+# mac_of NS IFACE: the interface's MAC address.
+mac_of() { ip -n "$1" -j link show dev "$2" | json_get 0.address; }
+
+# --- the connection table against the server's sockets -----------------------------
+
+# ss_state NS LPORT RPORT: the server socket of that port pair in NS, named
+# as shakeoff conns names states (established, close_wait, ...), or none.
+ss_state() {
+	local s
+	s=$(ip netns exec "$1" ss -tanH "( sport = :$2 and dport = :$3 )" | awk 'NR == 1 { print $1 }')
+	case $s in
+	'') echo none ;;
+	ESTAB) echo established ;;
+	SYN-RECV) echo syn_received ;;
+	*) tr 'A-Z-' 'a-z_' <<<"$s" ;;
+	esac
+}
+
+# conns_entry NS IFACE SPORT DPORT [KEY]: one field (default state) of the
+# conns -j row with that client port and server port; "none" when there is
+# no such row, "error" when conns failed.
+conns_entry() {
+	shakeoff_in "$1" conns "$2" -j 2>/dev/null | "$PY" -c '
+import json, sys
+try:
+    rows = json.load(sys.stdin)
+except Exception:
+    print("error"); sys.exit()
+m = [r for r in rows if r["sport"] == int(sys.argv[1]) and r["dport"] == int(sys.argv[2])]
+v = m[0][sys.argv[3]] if m else "none"
+print("null" if v is None else v)
+' "$3" "$4" "${5:-state}"
+}
+
+# stats_pick JSON KEY...: "key=value ..." from a stats -j object; with two
+# objects (BEFORE AFTER, separated by a newline) the differences.
+stats_pick() {
+	local json=$1
+	shift
+	"$PY" -c '
+import json, sys
+objs = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+out = []
+for k in sys.argv[2:]:
+    v = objs[-1].get(k)
+    if len(objs) == 2 and v is not None and objs[0].get(k) is not None:
+        v -= objs[0][k]
+    out.append("%s=%s" % (k, v))
+print(" ".join(out))
+' "$json" "$@"
+}
+
+# conns_vs_bpftool NS IFACE: the rows of conns -j and the entries of
+# bpftool map dump pinned .../conns, each as "client server state closer",
+# sorted; prints the two lists separated by a line "--". Empty when either
+# failed.
+conns_vs_bpftool() {
+	local pin
+	pin=$(pin_dir "$1" "$2")
+	{
+		shakeoff_in "$1" conns "$2" -j
+		echo
+		bpftool map dump pinned "$pin/conns" -j
+	} 2>/dev/null | "$PY" -c '
+import ipaddress, json, struct, sys
+text = sys.stdin.read().split("\n", 1)
+try:
+    rows, dump = json.loads(text[0]), json.loads(text[1])
+except Exception:
+    sys.exit(1)
+states = ["syn_received", "established", "close_wait", "last_ack", "fin_wait_1",
+          "fin_wait_2", "closing", "time_wait", "closed"]
+closers = [None, "client", "server"]
+a = sorted("%s:%d %s:%d %s %s" % (r["saddr"], r["sport"], r["daddr"], r["dport"], r["state"],
+                                  r["closed_by"]) for r in rows)
+def addr(fam, words):
+    raw = b"".join(struct.pack("<I", w & 0xffffffff) for w in words)
+    return str(ipaddress.ip_address(raw[:4] if fam == 4 else raw))
+def port(p):
+    return struct.unpack(">H", struct.pack("<H", p))[0]
+b = []
+for e in dump:
+    k, v = e["formatted"]["key"], e["formatted"]["value"]
+    b.append("%s:%d %s:%d %s %s" % (addr(k["family"], k["saddr"]), port(k["sport"]),
+                                    addr(k["family"], k["daddr"]), port(k["dport"]),
+                                    states[v["state"]], closers[v["closed_by"]]))
+print("\n".join(a))
+print("--")
+print("\n".join(sorted(b)))
+'
+}
