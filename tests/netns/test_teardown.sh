@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# test_teardown.sh - the connection table follows real sockets to their
+# close, IPv4 and IPv6. Each scenario is one connection whose client and
+# server run a script (tcptool.py peer) that stops at checkpoints; at each
+# checkpoint, and after the scenario, the state shakeoff conns reports must
+# equal the state ss reports for the server's socket of that 4-tuple (none
+# for none), and the counters must move by exactly what the close means:
+#   client_close   client shutdown(SHUT_WR), server reads EOF and closes:
+#                  close_wait on the way, then gone (closed_graceful)
+#   server_close   the server closes first: fin_wait_2, then time_wait as
+#                  long as --time-wait says, then gone (closed_graceful)
+#   half_close     the client shuts its write side, the server sends 8 MB
+#                  (close_wait, conn_half_closed 1), then closes
+#   server_half    the server shuts its write side, the client sends 8 MB
+#                  (fin_wait_2), then closes: time_wait, then gone
+#   client_abort   SO_LINGER {1,0} and close on the client: RST, gone
+#   server_abort   the same on the server (closed_reset)
+#   idle           silent past --idle-timeout: gone (expired_idle), and the
+#                  connection still works (passed_socket)
+#   table          connections parked in established, close_wait and
+#                  fin_wait_2 at once: conns and bpftool show the same table
+# Data is checked end to end: each side records bytes and SHA-256 of what it
+# sent and received, and the test compares them across.
+. "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd bpftool ss ethtool
+require_shakeoff
+
+TW=2     # --time-wait
+IDLE=600 # --idle-timeout, until the idle scenario lowers it
+PBASE=9100
+
+setup_pair td || bail setup "could not build the namespaces and the veth pair"
+attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --time-wait $TW --idle-timeout $IDLE
+stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
+COUNTERS="conn_created closed_graceful closed_reset expired_idle conn_replaced conn_retried fin_in fin_out"
+
+# --- one scripted connection ---------------------------------------------------
+
+NPORT=$PBASE
+# peers SLOT HOST CLIENT-STEPS SERVER-STEPS: a server peer on a fresh port
+# and a client peer connecting to it; the control directory is
+# $TMPD/peer.SLOT. Returns once the client is connected.
+peers() {
+	local slot=$1 host=$2 ctl=$TMPD/peer.$1
+	NPORT=$((NPORT + 1))
+	rm -rf "$ctl" && mkdir -p "$ctl" && echo $NPORT >"$ctl/port"
+	ns_bg "$SNS" "$PY" "$TCPTOOL" peer server $NPORT "$ctl" "$4"
+	echo "$BG_PID" >"$ctl/server.pid"
+	echo "$BG_LOG" >"$ctl/server.log"
+	wait_file "$ctl/listening" 10 "$BG_PID" || return 1
+	ns_bg "$CNS" "$PY" "$TCPTOOL" peer client "$host" $NPORT "$ctl" "$3"
+	echo "$BG_PID" >"$ctl/client.pid"
+	echo "$BG_LOG" >"$ctl/client.log"
+	wait_file "$ctl/client.port" 10 "$BG_PID"
+}
+ctl() { echo "$TMPD/peer.$1"; }
+sport() { cat "$(ctl "$1")/port"; }
+cport() { cat "$(ctl "$1")/client.port"; }
+
+# at SLOT CP: wait until a peer reached checkpoint CP; go SLOT CP: let it on.
+at() {
+	local c
+	c=$(ctl "$1")
+	wait_file "$c/$2.at" 30 "$(cat "$c/server.pid")" "$(cat "$c/client.pid")" ||
+		{ fail "$1.$2.reached" "no peer reached checkpoint $2: $(peer_logs "$1")"; return 1; }
+}
+go() { touch "$(ctl "$1")/$2.go"; }
+peer_logs() {
+	local c p
+	c=$(ctl "$1")
+	for p in server client; do
+		printf '%s: %s; ' $p "$(_oneline "$(cat "$(cat "$c/$p.log" 2>/dev/null)" 2>/dev/null)")"
+	done
+}
+
+# state SLOT: "conns-state ss-state" of the slot's connection right now.
+state() {
+	local s c
+	s=$(sport "$1") c=$(cport "$1")
+	echo "$(conns_entry "$SNS" "$SIF" "$c" "$s") $(ss_state "$SNS" "$s" "$c")"
+}
+
+# expect NAME SLOT STATE: within 3 s, both conns and ss show STATE (a quiet
+# moment: a transition may still be on the wire when a checkpoint is
+# reached); then conns must equal ss, and both must be STATE.
+expect() {
+	local name=$1 slot=$2 want=$3 got i
+	for ((i = 0; i < 30; i++)); do
+		got=$(state "$slot")
+		[ "$got" = "$want $want" ] && break
+		sleep 0.1
+	done
+	check_eq "$name.conns_equals_ss" "${got#* }" "${got% *}"
+	check_eq "$name.state" "$want" "${got#* }"
+}
+
+# entry SLOT KEY: one field of the slot's conns row.
+entry() { conns_entry "$SNS" "$SIF" "$(cport "$1")" "$(sport "$1")" "$2"; }
+
+# done_ok NAME SLOT: both peers exited 0, and each received exactly what the
+# other sent (bytes and SHA-256).
+done_ok() {
+	local name=$1 c p rc all=0
+	c=$(ctl "$2")
+	for p in server client; do
+		wait "$(cat "$c/$p.pid")"
+		rc=$?
+		if [ $rc != 0 ]; then
+			fail "$name.$p" "the $p peer exited $rc: $(_oneline "$(cat "$(cat "$c/$p.log")")")"
+			all=1
+		fi
+	done
+	check_eq "$name.data_client_to_server" "$(cat "$c/client.sent" 2>&1)" "$(cat "$c/server.recv" 2>&1)"
+	check_eq "$name.data_server_to_client" "$(cat "$c/server.sent" 2>&1)" "$(cat "$c/client.recv" 2>&1)"
+	return $all
+}
+
+# gone SLOT SECONDS: the entry leaves the table within SECONDS; prints the
+# last idle_ms seen while it was there (how long it lingered after its last
+# packet).
+gone() {
+	local i v last=0
+	for ((i = 0; i < $2 * 10; i++)); do
+		v=$(entry "$1" idle_ms)
+		[ "$v" = none ] && { echo $last; return 0; }
+		last=$v
+		sleep 0.1
+	done
+	echo $last
+	return 1
+}
+
+# half_closed_others SLOT: the half-closed rows (close_wait, fin_wait_1,
+# fin_wait_2) in the table that are not the slot's connection.
+half_closed_others() {
+	shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null | "$PY" -c '
+import json, sys
+print(sum(1 for r in json.load(sys.stdin) if r["state"] in ("close_wait", "fin_wait_1", "fin_wait_2")
+          and r["sport"] != int(sys.argv[1])))' "$(cport "$1")"
+}
+
+for fam in 4 6; do
+	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
+
+	# --- client-initiated close ------------------------------------------------
+	n=client_close_v$fam
+	s0=$(stats)
+	peers $n "$H" "send:64K,recv:64K,cp:est,shut,cp:half,eof,close" \
+		"recv:64K,send:64K,eof,wait:srvclose,close" || fail $n.start "peers did not start"
+	at $n est && expect $n.est $n established
+	go $n est
+	if at $n half; then
+		expect $n.half $n close_wait
+		check_eq $n.half.closed_by client "$(entry $n closed_by)"
+		check_grep $n.half.fin_seq_client '^[0-9]+$' "$(entry $n fin_seq_client)"
+		check_eq $n.half.fin_seq_server null "$(entry $n fin_seq_server)"
+		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(stats)" conn_half_closed)"
+	fi
+	go $n half
+	go $n srvclose
+	done_ok $n $n
+	expect $n.after $n none
+	check_eq $n.counters \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+
+	# --- server-initiated close ------------------------------------------------
+	n=server_close_v$fam
+	s0=$(stats)
+	peers $n "$H" "send:64K,recv:64K,eof,cp:fw2,close" \
+		"recv:64K,send:64K,cp:est,close" || fail $n.start "peers did not start"
+	at $n est && expect $n.est $n established
+	go $n est
+	if at $n fw2; then
+		expect $n.fw2 $n fin_wait_2
+		check_eq $n.fw2.closed_by server "$(entry $n closed_by)"
+		check_eq $n.fw2.fin_seq_client null "$(entry $n fin_seq_client)"
+	fi
+	go $n fw2
+	done_ok $n $n
+	expect $n.tw $n time_wait
+	t=$(gone $n $((TW + 4))) || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
+	# The sweeper runs every second: gone at its first run past --time-wait.
+	check_num $n.tw_lingered_ms -ge $((TW * 1000 - 1200)) "$t"
+	check_eq $n.after.conns none "$(entry $n state)"
+	# The kernel keeps its TIME-WAIT 60 s; the table lets go after --time-wait.
+	check_eq $n.after.ss_still_time_wait time_wait "$(ss_state "$SNS" "$(sport $n)" "$(cport $n)")"
+	check_eq $n.counters \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+
+	# --- half-close: the client stops sending, the server sends 8 MB ------------
+	n=half_close_v$fam
+	s0=$(stats)
+	peers $n "$H" "send:64K,shut,recv:4M,cp:half,eof,close" \
+		"eof,send:4M,wait:more,send:4M,close" || fail $n.start "peers did not start"
+	if at $n half; then
+		expect $n.half $n close_wait
+		check_eq $n.half.closed_by client "$(entry $n closed_by)"
+		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(stats)" conn_half_closed)"
+		check_num $n.half.bytes_out -ge $((4 << 20)) "$(entry $n bytes_out)"
+		check_grep $n.half.human "close_wait +[0-9.smhd]+ +client " \
+			"$(shakeoff_in "$SNS" conns "$SIF" --state close_wait 2>&1)"
+	fi
+	go $n half
+	go $n more
+	done_ok $n $n
+	expect $n.after $n none
+	check_eq $n.after.conn_half_closed "conn_half_closed=$(half_closed_others $n)" "$(stats_pick "$(stats)" conn_half_closed)"
+	check_eq $n.counters \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+
+	# --- half-close the other way: the server stops, the client sends 8 MB ------
+	n=server_half_v$fam
+	s0=$(stats)
+	peers $n "$H" "send:64K,eof,send:4M,wait:more,send:4M,close" \
+		"recv:64K,shut,recv:4M,cp:half,eof,close" || fail $n.start "peers did not start"
+	if at $n half; then
+		expect $n.half $n fin_wait_2
+		check_eq $n.half.closed_by server "$(entry $n closed_by)"
+		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(stats)" conn_half_closed)"
+		check_num $n.half.bytes_in -ge $(((4 << 20) + (64 << 10))) "$(entry $n bytes_in)"
+	fi
+	go $n half
+	go $n more
+	done_ok $n $n
+	expect $n.tw $n time_wait
+	gone $n $((TW + 4)) >/dev/null || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
+	check_eq $n.after.conns none "$(entry $n state)"
+	check_eq $n.counters \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+
+	# --- abortive close, client and server ---------------------------------------
+	for side in client server; do
+		n=${side}_abort_v$fam
+		s0=$(stats)
+		if [ $side = client ]; then
+			peers $n "$H" "send:64K,recv:64K,cp:est,abort" "recv:64K,send:64K,rst,close"
+		else
+			peers $n "$H" "send:64K,recv:64K,rst,close" "recv:64K,send:64K,cp:est,abort"
+		fi || fail $n.start "peers did not start"
+		at $n est && expect $n.est $n established
+		go $n est
+		done_ok $n $n
+		expect $n.after $n none
+		check_eq $n.counters \
+			"conn_created=1 closed_graceful=0 closed_reset=1 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=0 fin_out=0" \
+			"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+	done
+done
+
+# --- the table at a glance: conns and bpftool -----------------------------------
+
+peers tab_est "$S4" "send:1K,recv:1K,cp:park,close" "recv:1K,send:1K,eof,close"
+peers tab_cw "$S6" "send:1K,shut,cp:park,eof,close" "eof,send:1K,wait:park,close"
+peers tab_fw "$S4" "send:1K,eof,cp:park,close" "recv:1K,shut,eof,close"
+for s in tab_est tab_cw tab_fw; do at $s park; done
+expect table.established tab_est established
+expect table.close_wait tab_cw close_wait
+expect table.fin_wait_2 tab_fw fin_wait_2
+both=$(conns_vs_bpftool "$SNS" "$SIF")
+check_grep table.bpftool_read -- '--' "$both"
+check_eq table.conns_equals_bpftool "$(sed '/^--$/,$d' <<<"$both" | tr '\n' ';')" \
+	"$(sed '1,/^--$/d' <<<"$both" | tr '\n' ';')"
+# The three parked connections, as bpftool shows them (server port: state).
+check_eq table.bpftool_rows "$(sport tab_est):established $(sport tab_cw):close_wait $(sport tab_fw):fin_wait_2" \
+	"$(sed '1,/^--$/d' <<<"$both" | awk -v a=":$(sport tab_est)" -v b=":$(sport tab_cw)" -v c=":$(sport tab_fw)" '
+		{ split($2, e, ":"); p = ":" e[length(e)] }
+		p == a || p == b || p == c { print substr(p, 2) ":" $3 }' | sort | tr '\n' ' ' | sed 's/ $//')"
+for s in tab_est tab_cw tab_fw; do go $s park; done
+for s in tab_est tab_cw tab_fw; do done_ok table.$s $s; done
+
+# --- idle expiry ---------------------------------------------------------------------
+
+# Every connection so far is closed: within --time-wait, the table is empty.
+for ((i = 0; i < (TW + 3) * 10; i++)); do
+	[ "$(shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null)" = "[]" ] && break
+	sleep 0.1
+done
+check_eq closed_so_far.conns_empty "" "$(shakeoff_in "$SNS" conns "$SIF" 2>&1 | sed 1d | tr -s ' ' | tr '\n' ';')"
+for fam in 4 6; do
+	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
+	n=idle_v$fam
+	check_run $n.set_idle_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout 2
+	# Entries left behind (if any) expire now, before the scenario counts.
+	for ((i = 0; i < 50; i++)); do
+		[ "$(shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null)" = "[]" ] && break
+		sleep 0.1
+	done
+	s0=$(stats)
+	peers $n "$H" "send:64K,recv:64K,cp:idle,send:256K,recv:256K,shut,eof,close" \
+		"recv:64K,send:64K,recv:256K,send:256K,eof,close" || fail $n.start "peers did not start"
+	if at $n idle; then
+		expect $n.est $n established
+		gone $n 6 >/dev/null || fail $n.expires "still in the table 6 s into an idle timeout of 2 s"
+		# The one exception to conns == ss: the socket lives on, untracked.
+		check_eq $n.expired "none established" "$(state $n)"
+		check_eq $n.expired.counters "expired_idle=1 closed_graceful=0 closed_reset=0" \
+			"$(stats_pick "$s0"$'\n'"$(stats)" expired_idle closed_graceful closed_reset)"
+	fi
+	s1=$(stats)
+	go $n idle
+	done_ok $n $n
+	check_eq $n.after "none" "$(entry $n state)"
+	d=$(stats_pick "$s1"$'\n'"$(stats)" passed_socket conn_created closed_graceful fin_in)
+	check_grep $n.after.passed_socket 'passed_socket=([1-9][0-9]+) ' "$d"
+	check_eq $n.after.untracked "conn_created=0 closed_graceful=0 fin_in=0" "${d#passed_socket=* }"
+	check_run $n.restore_idle_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout $IDLE
+done
+
+# Every connection of this test is closed and out of the table.
+for ((i = 0; i < 50; i++)); do
+	[ "$(shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null)" = "[]" ] && break
+	sleep 0.1
+done
+check_eq end.conns_empty "[]" "$(shakeoff_in "$SNS" conns "$SIF" -j 2>&1)"
+end=$(stats)
+check_eq end.active "conn_active=0 evicted=0" "$(stats_pick "$end" conn_active evicted)"
+check_eq end.identity "$(stats_pick "$end" conn_created | cut -d= -f2)" \
+	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(sum(s[k] for k in
+	("closed_graceful", "closed_reset", "expired_idle", "conn_replaced", "evicted", "conn_active")))' "$end")"
+
+finish
