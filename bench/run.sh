@@ -29,7 +29,7 @@
 # pins, processes) goes away on exit, failure and Ctrl-C included.
 #
 # Environment: O (build dir, default build), SHAKEOFF (the CLI, default
-# $O/shakeoff), BENCH_ROUNDS (5), BENCH_SECS (2, per mode and round),
+# $O/shakeoff), BENCH_ROUNDS (4), BENCH_SECS (2, per mode and round),
 # BENCH_ACK_ROUNDS (2), BENCH_RATES ("100000 300000 1000000"), BENCH_CONNS
 # (100 per rate and mode), BENCH_MODES, BENCH_SETUPS (subsets, for debugging),
 # BENCH_PROFILE=1 (perf profile of shakeoff under flood, needs linux-perf),
@@ -47,7 +47,7 @@ BENCHCTL=$O/bench/benchctl
 CONN=$TOP/bench/conn.py
 REPORT=$TOP/bench/report.py
 PY=${PY:-/usr/bin/python3}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-4}
 SECS=${BENCH_SECS:-2}
 ACK_ROUNDS=${BENCH_ACK_ROUNDS:-2}
 RATES=${BENCH_RATES:-100000 300000 1000000}
