@@ -501,12 +501,10 @@ for s in $SETUPS; do
 	say "set-up $s: SYN flood, $ROUNDS rounds [$(elapsed) s]"
 	# shellcheck disable=SC2086
 	rounds syn "$ROUNDS" $MODES
-	case " $MODES " in
-	*" shakeoff "*" drop "* | *" drop "*" shakeoff "*)
+	if [[ " $MODES " == *" shakeoff "* && " $MODES " == *" drop "* ]]; then
 		say "set-up $s: ACK flood with forged cookies, $ACK_ROUNDS rounds [$(elapsed) s]"
 		rounds ack "$ACK_ROUNDS" shakeoff drop
-		;;
-	esac
+	fi
 done
 
 if [[ " $SETUPS " == *" two-cores "* ]]; then
