@@ -40,7 +40,8 @@ enum parse_result {
 
 struct pkt {
 	void *data;
-	void *data_end;
+	void *data_end;      /* of the linear part, where every header must be */
+	__u32 frame_len;     /* of the whole frame, fragments of a multi-buffer one too */
 	struct ethhdr *eth;
 	struct iphdr *ip4;   /* exactly one of ip4/ip6 is set, as family says */
 	struct ipv6hdr *ip6;
@@ -123,8 +124,7 @@ static __always_inline enum parse_result parse_ipv4(struct pkt *p, void *l3)
 		return PARSE_NOT_TCP;
 	ihl_len = ip->ihl * 4;
 	tot_len = bpf_ntohs(ip->tot_len);
-	if (tot_len < ihl_len + sizeof(struct tcphdr) ||
-	    l3 + tot_len > p->data_end)
+	if (tot_len < ihl_len + sizeof(struct tcphdr) || p->l3_off + tot_len > p->frame_len)
 		return PARSE_MALFORMED;
 	p->ip4 = ip;
 	p->family = SO_AF_INET;
@@ -179,7 +179,7 @@ static __always_inline enum parse_result parse_ipv6(struct pkt *p, void *l3)
 		return r;
 	plen = bpf_ntohs(ip6->payload_len);
 	if (off > 0xffff || off - p->l3_off - sizeof(*ip6) + sizeof(struct tcphdr) > plen ||
-	    (void *)(ip6 + 1) + plen > p->data_end)
+	    p->l3_off + sizeof(*ip6) + plen > p->frame_len)
 		return PARSE_MALFORMED;
 	p->ip6 = ip6;
 	p->family = SO_AF_INET6;
@@ -205,7 +205,11 @@ static __always_inline enum parse_result parse_tcp(struct pkt *p)
 
 /**
  * parse_packet - find the TCP segment in an Ethernet frame
- * @p: data and data_end set; everything else is filled in
+ * @p: data, data_end and frame_len set; everything else is filled in
+ *
+ * Headers must lie in the linear part; the payload may run on into the
+ * fragments of a multi-buffer frame (the program is xdp.frags, so that veth
+ * and NICs keep large frames and GRO for established traffic).
  */
 static __always_inline enum parse_result parse_packet(struct pkt *p)
 {
@@ -253,12 +257,13 @@ static __always_inline void pkt_to_off(const struct pkt *p, struct pkt_off *o)
  * path (VLAN depth x IPv4 options x IPv6 extension headers).
  */
 static __always_inline int pkt_from_off(struct pkt *p, void *data, void *data_end,
-					const struct pkt_off *o)
+					__u32 frame_len, const struct pkt_off *o)
 {
 	__u32 l3 = o->l3_off, l4 = o->l4_off;
 
 	p->data = data;
 	p->data_end = data_end;
+	p->frame_len = frame_len;
 	p->eth = data;
 	if ((void *)(p->eth + 1) > data_end || l3 > PKT_L4_OFF_MAX || l4 > PKT_L4_OFF_MAX)
 		return -1;
