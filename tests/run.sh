@@ -4,7 +4,8 @@
 #
 #   tests/run.sh [-t PATTERN]       (make test runs it after the build)
 #
-# The programs: $O/test_unit (BPF_PROG_RUN tables), then tests/netns/test_*.sh
+# The programs: $O/test_unit (BPF_PROG_RUN tables), a short fuzzing run
+# (tests/fuzz/run_short.sh), then tests/netns/test_*.sh
 # (namespaces, a veth pair, real clients and servers), one after the other.
 # Each prints one line per check:  ok NAME | FAIL NAME: why | skip NAME: why
 # Those lines are streamed and counted; the run ends with exactly one line
@@ -91,6 +92,11 @@ if selected test_unit; then
 		echo "FAIL test_unit: $O/test_unit not built"
 		failed=$((failed + 1))
 	fi
+fi
+
+# A short fuzzing run (tests/fuzz): builds $O/fuzz_xdp through make.
+if selected fuzz_xdp_short; then
+	run_prog fuzz_xdp_short bash "$TOP/tests/fuzz/run_short.sh"
 fi
 
 for t in "$TOP"/tests/netns/test_*.sh; do
