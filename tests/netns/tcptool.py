@@ -541,28 +541,42 @@ def raw_recv(s):
 
 def build_syn(p, sport):
     """The SYN of probe p (a dict, see rawsyn) from sport, as bytes."""
-    from scapy.all import Dot1Q, Dot1AD, Ether, IP, IPv6, TCP, Raw
-    from scapy.layers.inet6 import IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting
+    from scapy.all import Ether, TCP
 
-    f = Ether(src=p.get("smac", p["mac"]), dst=p["dmac"])
-    tags = p.get("tags", [])
-    for i, (tpid, vid) in enumerate(tags):
-        inner = tags[i + 1][0] if i + 1 < len(tags) else None
-        tag = (Dot1AD if tpid == 0x88a8 else Dot1Q)(vlan=vid, prio=p.get("prio", 0))
-        if inner is not None:
-            tag.type = inner
-        f = f / tag
-    if ":" in p["dst"]:
-        l3 = IPv6(src=p["src"], dst=p["dst"], hlim=64)
-        for e in p.get("ext", []):
-            l3 = l3 / {"hop": IPv6ExtHdrHopByHop, "dst": IPv6ExtHdrDestOpt,
-                       "rt": lambda: IPv6ExtHdrRouting(addresses=[])}[e]()
-    else:
-        l3 = IP(src=p["src"], dst=p["dst"], ttl=64)
+    f = with_tags(Ether(src=p.get("smac", p["mac"]), dst=p["dmac"]), p.get("tags", [])) / l3_header(p)
     opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None),
             ("WScale", 7)]
     tcp = TCP(sport=sport, dport=p["dport"], flags="S", seq=1000 + sport, options=opts)
-    return bytes(f / l3 / tcp)
+    return bytes(f / tcp)
+
+
+def with_tags(eth, tags):
+    """eth followed by the tags [[tpid, tci], ...], outermost first."""
+    from scapy.all import Dot1Q, Dot1AD
+
+    for i, (tpid, tci) in enumerate(tags):
+        tag = (Dot1AD if tpid == 0x88a8 else Dot1Q)(prio=tci >> 13, id=(tci >> 12) & 1,
+                                                     vlan=tci & 0xfff)
+        if i + 1 < len(tags):
+            tag.type = tags[i + 1][0]
+        eth = eth / tag
+    return eth
+
+
+def l3_header(p):
+    """IPv4, or IPv6 with the extension headers p["ext"] asks for."""
+    from scapy.all import IP, IPv6
+    from scapy.layers.inet6 import (IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting,
+                                    IPv6ExtHdrFragment)
+
+    if ":" not in p["dst"]:
+        return IP(src=p["src"], dst=p["dst"], ttl=64)
+    l3 = IPv6(src=p["src"], dst=p["dst"], hlim=64)
+    for e in p.get("ext", []):
+        l3 = l3 / {"hop": IPv6ExtHdrHopByHop, "dst": IPv6ExtHdrDestOpt,
+                   "rt": lambda: IPv6ExtHdrRouting(addresses=[]),
+                   "frag": lambda: IPv6ExtHdrFragment(m=1, offset=0, id=0x5348)}[e]()
+    return l3
 
 
 def describe(frame, p):
@@ -573,7 +587,7 @@ def describe(frame, p):
     tags, l = [], e.payload
     t = e.type
     while t in (0x8100, 0x88a8):
-        tags.append([t, l.vlan])
+        tags.append([t, l.prio << 13 | l.id << 12 | l.vlan])
         t, l = l.type, l.payload
     out = {"tags": tags, "eth_src": e.src, "eth_dst": e.dst}
     ip = e.getlayer(IP) or e.getlayer(IPv6)
@@ -605,32 +619,33 @@ def describe(frame, p):
 
 def build_ack(p, reply, tags):
     """The third ACK to a SYN-ACK described by reply, in the given tags."""
-    from scapy.all import Dot1Q, Dot1AD, Ether, IP, IPv6, TCP
+    from scapy.all import Ether, TCP
 
-    f = Ether(src=p.get("smac", p["mac"]), dst=p["dmac"])
-    for i, (tpid, vid) in enumerate(tags):
-        tag = (Dot1AD if tpid == 0x88a8 else Dot1Q)(vlan=vid)
-        if i + 1 < len(tags):
-            tag.type = tags[i + 1][0]
-        f = f / tag
-    l3 = IPv6(src=p["src"], dst=p["dst"]) if ":" in p["dst"] else IP(src=p["src"], dst=p["dst"])
+    f = with_tags(Ether(src=p.get("smac", p["mac"]), dst=p["dmac"]), tags) / l3_header(p)
     opts = []
     if "Timestamp" in reply.get("opts", {}):
         opts = [("NOP", None), ("NOP", None), ("Timestamp", (12346, reply["opts"]["Timestamp"][0]))]
     tcp = TCP(sport=reply["dport"], dport=p["dport"], flags="A", seq=reply["ack"],
               ack=(reply["seq"] + 1) & 0xffffffff, window=502, options=opts)
-    return bytes(f / l3 / tcp)
+    return bytes(f / tcp)
 
 
 def rawsyn(iface, spec):
     """Send the SYNs of each probe in spec (JSON list) on iface and catch
     what comes back. A probe: name, src, dst, dport, sport, mac (ours),
-    dmac (the server's), and optional tags [[tpid, vid], ...], ext ["hop",
-    "dst", "rt"], smac, count (SYNs from sport, sport+1, ...), wait (seconds
-    to catch answers, default 1), ack ("tagged": answer the first SYN-ACK
-    with an ACK in the same tags; "plain": without tags). Prints one JSON
-    object per probe: name, sent, answers (SYN-ACKs to its ports), frames
-    (any TCP frame to its ports), first (the first answer, see describe)."""
+    dmac (the server's), and optional:
+      tags   [[TPID, TCI], ...], outermost first
+      ext    IPv6 extension headers in order: "hop", "dst", "rt", "frag"
+             (a first fragment)
+      smac   another source MAC
+      count  SYNs from sport, sport+1, ...
+      wait   seconds to catch answers (default 0.5)
+      ack    "tagged": answer the first SYN-ACK with an ACK in the same tags,
+             "plain": without tags (the ACK carries the probe's extension
+             headers either way)
+    Prints a JSON list, one object per probe: name, sent, answers (SYN-ACKs
+    to its ports), frames (any TCP frame to its ports), first (the first
+    answer, see describe)."""
     import json
     import select
 
@@ -645,7 +660,7 @@ def rawsyn(iface, spec):
         for f in frames:
             s.send(f)
         answers, seen, first = 0, 0, None
-        deadline = time.time() + p.get("wait", 1.0)
+        deadline = time.time() + p.get("wait", 0.5)
         while True:
             left = deadline - time.time()
             if left <= 0 or not select.select([s], [], [], left)[0]:

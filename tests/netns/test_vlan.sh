@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# test_vlan.sh - SYNs in VLAN tags, sent over the veth as raw frames (this
+# kernel has no 802.1Q interfaces). From the client namespace, an AF_PACKET
+# socket sends an 802.1Q SYN (with a priority in the TCI), an 802.1ad +
+# 802.1Q (QinQ) SYN, a double 802.1Q SYN and an IPv6 SYN in 802.1Q, and
+# catches the answers on the client's veth (the kernel strips the outer tag
+# on receive; tcptool puts it back from PACKET_AUXDATA). Each answer must be
+# a SYN-ACK in exactly the tags of the SYN (TPIDs and TCIs), between the
+# same MAC addresses swapped, to the SYN's addresses and ports, acking its
+# ISN, with valid checksums; synack_sent counts each. Three tags are more
+# than shakeoff walks: no answer, drop_too_deep.
+# The cookie: the SYNs come from spoofed addresses (nobody there to reset
+# the SYN-ACK), and an untagged ACK carrying the cookie of a tagged SYN-ACK
+# makes a real socket on the server (ss ESTAB). A tagged cookie ACK is
+# accepted by XDP (ack_cookie_valid) and reaches TC; with no VLAN interface
+# on the host the kernel then drops the frame, so no socket may be counted
+# or tracked for it.
+. "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd ss ethtool
+require_shakeoff
+"$PY" -c 'import scapy' 2>/dev/null || { skip all "python3-scapy not installed (make deps)"; _DONE=1; exit 0; }
+
+P=9400
+Q=0x8100 AD=0x88a8
+
+setup_pair vl || bail setup "could not build the namespaces and the veth pair"
+start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
+attach_or_bail "$SNS" "$SIF" --ports $P
+CMAC=$(mac_of "$CNS" "$CIF") SMAC=$(mac_of "$SNS" "$SIF")
+stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
+
+# probe NAME SRC DST SPORT TAGS [EXTRA-JSON]: one probe of tcptool rawsyn.
+probe() {
+	printf '{"name": "%s", "src": "%s", "dst": "%s", "sport": %d, "dport": %d, "mac": "%s", "dmac": "%s", "tags": %s%s}' \
+		"$1" "$2" "$3" "$4" $P "$CMAC" "$SMAC" "$5" "${6:+, $6}"
+}
+# rawsyn PROBE...: send them, print tcptool's JSON answer.
+rawsyn() {
+	local IFS=,
+	client_ns_exec "$PY" "$TCPTOOL" rawsyn "$CIF" "[$*]" 2>"$TMPD/rawsyn.err" ||
+		echo "rawsyn failed: $(_oneline "$(cat "$TMPD/rawsyn.err")")" >&2
+}
+# field JSON NAME PATH: one field of one probe's result.
+field() { "$PY" -c '
+import json, sys
+r = [x for x in json.loads(sys.argv[1]) if x["name"] == sys.argv[2]]
+v = r[0] if r else None
+for k in sys.argv[3].split("."):
+    v = None if v is None else (v[int(k)] if isinstance(v, list) else v.get(k))
+print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" "$2" "$3" 2>&1; }
+
+tci() { echo $((($1 << 13) | $2)); } # PCP VID
+
+s0=$(stats)
+out=$(rawsyn \
+	"$(probe q 198.18.0.71 $S4 40001 "[[$((Q)), $(tci 5 100)]]")" \
+	"$(probe qinq 198.18.0.72 $S4 40002 "[[$((AD)), $(tci 3 200)], [$((Q)), $(tci 0 300)]]")" \
+	"$(probe qq 198.18.0.73 $S4 40003 "[[$((Q)), $(tci 0 400)], [$((Q)), $(tci 7 401)]]")" \
+	"$(probe q6 2001:2::71 $S6 40004 "[[$((Q)), $(tci 2 500)]]")" \
+	"$(probe three 198.18.0.74 $S4 40005 "[[$((AD)), 10], [$((Q)), 11], [$((Q)), 12]]")")
+vsay "rawsyn: $out"
+s1=$(stats)
+for t in "q 198.18.0.71 $S4 40001 [[$((Q)),$(tci 5 100)]]" \
+	"qinq 198.18.0.72 $S4 40002 [[$((AD)),$(tci 3 200)],[$((Q)),$(tci 0 300)]]" \
+	"qq 198.18.0.73 $S4 40003 [[$((Q)),$(tci 0 400)],[$((Q)),$(tci 7 401)]]" \
+	"q6 2001:2::71 $S6 40004 [[$((Q)),$(tci 2 500)]]"; do
+	# shellcheck disable=SC2086
+	set -- $t
+	n=$1
+	check_eq $n.one_answer 1 "$(field "$out" $n answers)"
+	check_eq $n.tags "$(tr -d ' ' <<<"$5")" "$(field "$out" $n first.tags | tr -d ' ')"
+	check_eq $n.flags SA "$(field "$out" $n first.flags)"
+	check_eq $n.ack_isn_plus_1 $((1000 + $4 + 1)) "$(field "$out" $n first.ack)"
+	check_eq $n.addresses "$3 -> $2" "$(field "$out" $n first.src) -> $(field "$out" $n first.dst)"
+	check_eq $n.ports "$P -> $4" "$(field "$out" $n first.sport) -> $(field "$out" $n first.dport)"
+	check_eq $n.macs "$SMAC -> $CMAC" "$(field "$out" $n first.eth_src) -> $(field "$out" $n first.eth_dst)"
+	check_eq $n.checksums "true true" "$(field "$out" $n first.ip_csum_ok) $(field "$out" $n first.tcp_csum_ok)"
+	check_grep $n.timestamp_cookie '^\[[0-9]+, 12345\]$' "$(field "$out" $n first.opts.Timestamp)"
+done
+check_eq three_tags.no_answer "0 0" "$(field "$out" three answers) $(field "$out" three frames)"
+check_eq counters "synack_sent=4 drop_too_deep=1 syn_seen=4" \
+	"$(stats_pick "$s0"$'\n'"$s1" synack_sent drop_too_deep syn_seen)"
+
+# --- the cookie of a tagged SYN-ACK ---------------------------------------------
+# Untagged ACK: the cookie is good, the kernel makes the socket.
+s0=$(stats)
+out=$(rawsyn \
+	"$(probe ack_plain 198.18.0.81 $S4 41001 "[[$((Q)), $(tci 0 100)]]" '"ack": "plain"')" \
+	"$(probe ack_plain6 2001:2::81 $S6 41002 "[[$((AD)), 20], [$((Q)), 21]]" '"ack": "plain"')")
+sleep 0.3
+check_eq ack_plain.answered "1 1" "$(field "$out" ack_plain answers) $(field "$out" ack_plain6 answers)"
+check_eq ack_plain.counters "ack_cookie_valid=2 conn_created=2 conn_create_failed=0" \
+	"$(stats_pick "$s0"$'\n'"$(stats)" ack_cookie_valid conn_created conn_create_failed)"
+check_eq ack_plain.socket_v4 established "$(ss_state "$SNS" $P 41001)"
+check_eq ack_plain.socket_v6 established "$(ss_state "$SNS" $P 41002)"
+
+# Tagged ACK: XDP takes the cookie; no VLAN interface, so no socket, and
+# then the table must not hold one either.
+s0=$(stats)
+out=$(rawsyn \
+	"$(probe ack_q 198.18.0.82 $S4 41003 "[[$((Q)), $(tci 0 100)]]" '"ack": "tagged"')" \
+	"$(probe ack_qinq 198.18.0.83 $S4 41004 "[[$((AD)), 20], [$((Q)), 21]]" '"ack": "tagged"')")
+sleep 0.3
+check_eq ack_tagged.answered "1 1" "$(field "$out" ack_q answers) $(field "$out" ack_qinq answers)"
+d=$(stats_pick "$s0"$'\n'"$(stats)" ack_cookie_valid conn_created conn_create_failed conn_err_einval)
+check_grep ack_tagged.cookie_valid_in_xdp '^ack_cookie_valid=2 ' "$d"
+say "tagged cookie ACKs with no VLAN interface: $d"
+for x in "q 41003" "qinq 41004"; do
+	# shellcheck disable=SC2086
+	set -- $x
+	check_eq ack_tagged_$1.conns_equals_ss "$(ss_state "$SNS" $P $2)" "$(conns_entry "$SNS" "$SIF" $2 $P)"
+done
+st=$(stats)
+check_eq ack_tagged.conn_active_is_sockets \
+	"conn_active=$(ip netns exec "$SNS" ss -tanH state established "( sport = :$P )" | grep -c .)" \
+	"$(stats_pick "$st" conn_active)"
+
+finish
