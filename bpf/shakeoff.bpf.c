@@ -329,24 +329,32 @@ static __always_inline void choose_options(const struct tcp_opts *o, const struc
 }
 
 /*
- * A SYN for a 4-tuple we track belongs to the kernel: its socket for that
- * tuple must see it. Above all a client reusing its port while the server
- * holds the old connection in TIME-WAIT (RFC 6191): only the kernel can
+ * A SYN for a 4-tuple in time_wait belongs to the kernel: a client reusing
+ * its port while the server holds the old connection in TIME-WAIT (RFC
+ * 6191). Only the kernel can
  * retire the TIME-WAIT socket, which it does when it takes the SYN; a
  * cookie ACK would meet the TIME-WAIT socket and be reset. The entry's
  * connection is over then.
+ *
+ * Entries in other states do not matter here: a SYN for a live
+ * connection's 4-tuple comes only from a client that lost its socket, and
+ * gets a cookie like any other SYN. So the lookup is skipped while no entry
+ * is in time_wait: under a flood of random 4-tuples it is a cache miss per
+ * SYN (11% of a SYN's path on one core, perf in make bench).
  */
 static __always_inline bool syn_of_tracked(const struct pkt *p)
 {
 	struct so_flow_key k = {};
+	struct so_sweeper *s = singleton(&sweeper);
 	struct so_conn *c;
 
+	if (s && s->time_wait == 0)
+		return false;
 	flow_key(&k, p, false);
 	c = bpf_map_lookup_elem(&conns, &k);
-	if (!c)
+	if (!c || c->state != SO_ST_TIME_WAIT)
 		return false;
-	if (c->state == SO_ST_TIME_WAIT)
-		track_exit(&k, SO_C_CLOSED_GRACEFUL);
+	track_exit(&k, SO_C_CLOSED_GRACEFUL);
 	return true;
 }
 

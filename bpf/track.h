@@ -38,6 +38,21 @@ static __always_inline bool acks_fin(const struct pkt *p, __u32 fin)
 	return p->tcp->ack && seq_after(bpf_ntohl(p->tcp->ack_seq), fin);
 }
 
+/* The time_wait gauge (struct so_sweeper): entries come and go on any CPU. */
+static __always_inline void time_wait_add(int n)
+{
+	struct so_sweeper *s = singleton(&sweeper);
+
+	if (s)
+		__sync_fetch_and_add(&s->time_wait, n);
+}
+
+static __always_inline void enter_time_wait(struct so_conn *c)
+{
+	c->state = SO_ST_TIME_WAIT;
+	time_wait_add(1);
+}
+
 enum track_result {
 	TRACK_KEEP = 0,
 	TRACK_RESET,  /* RST: remove now */
@@ -62,7 +77,7 @@ static __always_inline enum track_result track_client(struct so_conn *c, const s
 		if (c->state == SO_ST_FIN_WAIT_1)
 			c->state = SO_ST_FIN_WAIT_2;
 		else if (c->state == SO_ST_CLOSING)
-			c->state = SO_ST_TIME_WAIT;
+			enter_time_wait(c);
 		else if (c->state == SO_ST_LAST_ACK)
 			c->state = SO_ST_CLOSED;
 	}
@@ -96,7 +111,7 @@ static __always_inline enum track_result track_server(struct so_conn *c, const s
 		else if (c->state == SO_ST_FIN_WAIT_1)
 			c->state = SO_ST_CLOSING;
 		else if (c->state == SO_ST_FIN_WAIT_2)
-			c->state = SO_ST_TIME_WAIT;
+			enter_time_wait(c);
 	}
 	if (p->tcp->fin && !(c->flags & SO_CF_SERVER_FIN)) {
 		c->flags |= SO_CF_SERVER_FIN;
@@ -117,8 +132,14 @@ static __always_inline enum track_result track_server(struct so_conn *c, const s
 /* Remove an entry whose connection ended, counting how. */
 static __always_inline void track_exit(struct so_flow_key *k, enum so_counter why)
 {
-	if (bpf_map_delete_elem(&conns, k) == 0)
+	struct so_conn *c = bpf_map_lookup_elem(&conns, k);
+	bool time_wait = c && c->state == SO_ST_TIME_WAIT;
+
+	if (bpf_map_delete_elem(&conns, k) == 0) {
 		count(why);
+		if (time_wait)
+			time_wait_add(-1);
+	}
 }
 
 static __always_inline void track_apply(struct so_flow_key *k, enum track_result r)

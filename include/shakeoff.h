@@ -404,6 +404,9 @@ _Static_assert(sizeof(struct so_src_val) == 16, "so_src_val layout");
 struct so_sweeper {
 	struct bpf_timer timer;
 	__u32 armed;
-	__u32 pad;
+	/* Entries in time_wait, so that SYNs skip the table lookup while there
+	 * are none. Never below the truth; above it after LRU evictions of
+	 * time_wait entries, which the kernel does not report. */
+	__u32 time_wait;
 };
 _Static_assert(sizeof(struct so_sweeper) == 24, "so_sweeper layout");

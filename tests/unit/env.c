@@ -330,9 +330,23 @@ bool check_xdp(const struct xdp_result *r, __u32 verdict, __u64 mask)
 
 /* --- the connection table and the budget, set up and read directly ------ */
 
+/* Put an entry as the data path would: one in time_wait also raises the
+ * sweeper's time_wait gauge (it may stay above the truth, never below),
+ * without which SYNs skip the table. */
 int conn_put(const struct so_flow_key *k, const struct so_conn *c)
 {
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.conns), k, c, BPF_ANY) ? -errno : 0;
+	struct so_sweeper s;
+	__u32 zero = 0;
+	int fd = bpf_map__fd(skel->maps.sweeper);
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.conns), k, c, BPF_ANY))
+		return -errno;
+	if (c->state != SO_ST_TIME_WAIT)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &zero, &s))
+		return -errno;
+	s.time_wait++;
+	return bpf_map_update_elem(fd, &zero, &s, BPF_ANY) ? -errno : 0;
 }
 
 bool conn_get(const struct so_flow_key *k, struct so_conn *c)

@@ -266,11 +266,11 @@ static const struct seq_case seq_cases[] = {
 	{ "syn_received_rst_from_client", T_SYN_RCVD, 0, 0, {
 		{ CL(F_RST, 1, 0, 0),  E(GONE, 0, 0, 0, 0, PT | C(CLOSED_RESET)) },
 	} },
-	/* a SYN for a tracked 4-tuple is the kernel's (its socket must see it):
-	 * passed, the entry untouched */
+	/* a SYN for an established 4-tuple (a client that lost its socket) is
+	 * answered with a cookie like any other; the entry is left as it was */
 	{ "syn_for_tracked_tuple", T_EST, 0, 0, {
 		{ CL(PA, 1, 1, 10),    E(EST, 0, 0, 0, 0, PT) },
-		{ CL(F_SYN, 0, 0, 0),  E(EST, 0, 0, 0, 0, C(SYN_SEEN) | PT), 0, true },
+		{ CL(F_SYN, 0, 0, 0),  E(EST, 0, 0, 0, 0, C(SYN_SEEN) | C(SYNACK_SENT)), XDP_TX, true },
 		{ CL(F_ACK, 11, 1, 0), E(EST, 0, 0, 0, 0, PT) },
 	} },
 	/* ... and in time_wait, the client reuses its port (RFC 6191): the kernel
