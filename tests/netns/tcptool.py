@@ -304,6 +304,8 @@ def peer(role, s, ctl, steps):
       eof        receive until EOF
       rst        receive until the peer's RST (ECONNRESET); EOF is an error
       shut       shutdown(SHUT_WR): our FIN, the other direction stays open
+      cork       TCP_CORK on: what is sent next waits for a full segment, or
+                 for the FIN of a close, which then rides on it
       close      close()
       abort      close() with SO_LINGER {1, 0}: an RST
       cp:NAME    write CTLDIR/NAME.at, then wait for CTLDIR/NAME.go
@@ -349,6 +351,8 @@ def peer(role, s, ctl, steps):
                     pass
             elif op == "shut":
                 s.shutdown(socket.SHUT_WR)
+            elif op == "cork":
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             elif op == "close":
                 s.close()
             elif op == "abort":
@@ -519,6 +523,7 @@ def raw_socket(iface):
     """An AF_PACKET socket on iface that sees every frame; the kernel strips
     the outer VLAN tag on receive, so it comes back as auxdata."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE: room for bursts
     s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
     s.bind((iface, 0))
     return s
@@ -546,7 +551,8 @@ def build_syn(p, sport):
     f = with_tags(Ether(src=p.get("smac", p["mac"]), dst=p["dmac"]), p.get("tags", [])) / l3_header(p)
     opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None),
             ("WScale", 7)]
-    tcp = TCP(sport=sport, dport=p["dport"], flags="S", seq=1000 + sport, options=opts)
+    tcp = TCP(sport=sport, dport=p["dport"], flags="S", seq=1000 + sport,
+              options=[] if p.get("noopts") else opts)
     return bytes(f / tcp)
 
 
@@ -638,13 +644,14 @@ def rawsyn(iface, spec):
       ext    IPv6 extension headers in order: "hop", "dst", "rt", "frag"
              (a first fragment)
       smac   another source MAC
+      noopts true: a SYN without TCP options (by default MSS, SACK, TS, WS)
       count  SYNs from sport, sport+1, ...
       wait   seconds to catch answers (default 0.5)
       ack    "tagged": answer the first SYN-ACK with an ACK in the same tags,
              "plain": without tags (the ACK carries the probe's extension
              headers either way)
-    Prints a JSON list, one object per probe: name, sent, answers (SYN-ACKs
-    to its ports), frames (any TCP frame to its ports), first (the first
+    Prints a JSON list, one object per probe: name, sent, syn_len (of the
+    first SYN frame), answers (SYN-ACKs to its ports), frames (any TCP frame to its ports), first (the first
     answer, see describe)."""
     import json
     import select
@@ -678,8 +685,8 @@ def rawsyn(iface, spec):
                     first = d
                     if p.get("ack"):
                         s.send(build_ack(p, d, p.get("tags", []) if p["ack"] == "tagged" else []))
-        results.append({"name": p["name"], "sent": len(frames), "answers": answers,
-                        "frames": seen, "first": first})
+        results.append({"name": p["name"], "sent": len(frames), "syn_len": len(frames[0]),
+                        "answers": answers, "frames": seen, "first": first})
     print(json.dumps(results))
     return 0
 

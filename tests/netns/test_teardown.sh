@@ -9,12 +9,15 @@
 #                  close_wait on the way, then gone (closed_graceful)
 #   server_close   the server closes first: fin_wait_2, then time_wait as
 #                  long as --time-wait says, then gone (closed_graceful)
+#   fin_on_data    the server's FIN rides on its last data segment (TCP_CORK):
+#                  fin_wait_2, time_wait, gone
 #   half_close     the client shuts its write side, the server sends 8 MB
 #                  (close_wait, conn_half_closed 1), then closes
 #   server_half    the server shuts its write side, the client sends 8 MB
 #                  (fin_wait_2), then closes: time_wait, then gone
 #   client_abort   SO_LINGER {1,0} and close on the client: RST, gone
 #   server_abort   the same on the server (closed_reset)
+#   silent         a handshake and no segment after it: established
 #   idle           silent past --idle-timeout: gone (expired_idle), and the
 #                  connection still works (passed_socket)
 #   table          connections parked in established, close_wait and
@@ -84,11 +87,13 @@ state() {
 # expect NAME SLOT STATE: within 3 s, both conns and ss show STATE (a quiet
 # moment: a transition may still be on the wire when a checkpoint is
 # reached); then conns must equal ss, and both must be STATE.
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 expect() {
-	local name=$1 slot=$2 want=$3 got i
-	for ((i = 0; i < 30; i++)); do
+	local name=$1 slot=$2 want=$3 got end
+	end=$(($(now_ms) + 3000))
+	while :; do
 		got=$(state "$slot")
-		[ "$got" = "$want $want" ] && break
+		[ "$got" = "$want $want" ] || [ "$(now_ms)" -gt $end ] && break
 		sleep 0.1
 	done
 	check_eq "$name.conns_equals_ss" "${got#* }" "${got% *}"
@@ -120,8 +125,9 @@ done_ok() {
 # last idle_ms seen while it was there (how long it lingered after its last
 # packet).
 gone() {
-	local i v last=0
-	for ((i = 0; i < $2 * 10; i++)); do
+	local v last=0 end
+	end=$(($(now_ms) + $2 * 1000))
+	while [ "$(now_ms)" -le $end ]; do
 		v=$(entry "$1" idle_ms)
 		[ "$v" = none ] && { echo $last; return 0; }
 		last=$v
@@ -129,6 +135,15 @@ gone() {
 	done
 	echo $last
 	return 1
+}
+
+# table_empty SECONDS: wait until the table is empty.
+table_empty() {
+	local end=$(($(now_ms) + $1 * 1000))
+	while [ "$(shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null)" != "[]" ]; do
+		[ "$(now_ms)" -gt $end ] && return 1
+		sleep 0.2
+	done
 }
 
 # half_closed_others SLOT: the half-closed rows (close_wait, fin_wait_1,
@@ -148,7 +163,12 @@ for fam in 4 6; do
 	s0=$(stats)
 	peers $n "$H" "send:64K,recv:64K,cp:est,shut,cp:half,eof,close" \
 		"recv:64K,send:64K,eof,wait:srvclose,close" || fail $n.start "peers did not start"
-	at $n est && expect $n.est $n established
+	if at $n est; then
+		expect $n.est $n established
+		# Both directions counted: 64 KiB each way have passed.
+		check_num $n.est.bytes_in -ge 65536 "$(entry $n bytes_in)"
+		check_num $n.est.bytes_out -ge 65536 "$(entry $n bytes_out)"
+	fi
 	go $n est
 	if at $n half; then
 		expect $n.half $n close_wait
@@ -186,6 +206,25 @@ for fam in 4 6; do
 	check_eq $n.after.conns none "$(entry $n state)"
 	# The kernel keeps its TIME-WAIT 60 s; the table lets go after --time-wait.
 	check_eq $n.after.ss_still_time_wait time_wait "$(ss_state "$SNS" "$(sport $n)" "$(cport $n)")"
+	check_eq $n.counters \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+
+	# --- the server's FIN on its last data segment ----------------------------------
+	# As a server with TCP_CORK (nginx's tcp_nopush) sends it: response and
+	# FIN in one segment.
+	n=fin_on_data_v$fam
+	s0=$(stats)
+	peers $n "$H" "send:1K,recv:1K,eof,cp:fw2,close" "recv:1K,cork,send:1K,close" ||
+		fail $n.start "peers did not start"
+	if at $n fw2; then
+		expect $n.fw2 $n fin_wait_2
+		check_eq $n.fw2.closed_by server "$(entry $n closed_by)"
+	fi
+	go $n fw2
+	done_ok $n $n
+	expect $n.tw $n time_wait
+	gone $n $((TW + 4)) >/dev/null || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
 	check_eq $n.counters \
 		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
 		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
@@ -252,6 +291,18 @@ for fam in 4 6; do
 	done
 done
 
+# --- a handshake and nothing else ------------------------------------------------
+# The client connects and waits for the server to speak, which it does not:
+# the server's socket is ESTABLISHED all the same.
+for fam in 4 6; do
+	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
+	n=silent_v$fam
+	peers $n "$H" "cp:silent,close" "eof,close" || fail $n.start "peers did not start"
+	at $n silent && expect $n $n established
+	go $n silent
+	done_ok $n $n
+done
+
 # --- the table at a glance: conns and bpftool -----------------------------------
 
 peers tab_est "$S4" "send:1K,recv:1K,cp:park,close" "recv:1K,send:1K,eof,close"
@@ -276,20 +327,14 @@ for s in tab_est tab_cw tab_fw; do done_ok table.$s $s; done
 # --- idle expiry ---------------------------------------------------------------------
 
 # Every connection so far is closed: within --time-wait, the table is empty.
-for ((i = 0; i < (TW + 3) * 10; i++)); do
-	[ "$(shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null)" = "[]" ] && break
-	sleep 0.1
-done
+table_empty $((TW + 2))
 check_eq closed_so_far.conns_empty "" "$(shakeoff_in "$SNS" conns "$SIF" 2>&1 | sed 1d | tr -s ' ' | tr '\n' ';')"
 for fam in 4 6; do
 	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
 	n=idle_v$fam
 	check_run $n.set_idle_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout 2
 	# Entries left behind (if any) expire now, before the scenario counts.
-	for ((i = 0; i < 50; i++)); do
-		[ "$(shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null)" = "[]" ] && break
-		sleep 0.1
-	done
+	table_empty 4
 	s0=$(stats)
 	peers $n "$H" "send:64K,recv:64K,cp:idle,send:256K,recv:256K,shut,eof,close" \
 		"recv:64K,send:64K,recv:256K,send:256K,eof,close" || fail $n.start "peers did not start"
@@ -312,10 +357,7 @@ for fam in 4 6; do
 done
 
 # Every connection of this test is closed and out of the table.
-for ((i = 0; i < 50; i++)); do
-	[ "$(shakeoff_in "$SNS" conns "$SIF" -j 2>/dev/null)" = "[]" ] && break
-	sleep 0.1
-done
+table_empty 5
 check_eq end.conns_empty "[]" "$(shakeoff_in "$SNS" conns "$SIF" -j 2>&1)"
 end=$(stats)
 check_eq end.active "conn_active=0 evicted=0" "$(stats_pick "$end" conn_active evicted)"
