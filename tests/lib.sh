@@ -641,3 +641,45 @@ print("--")
 print("\n".join(sorted(b)))
 '
 }
+
+# --- long connections that keep exchanging data (tcptool stream) -------------------
+
+# stream_start NS HOST PORT: one connection echoing random messages
+# without pause; returns once it is established. STREAM_CTL (its control
+# directory) and STREAM_PID name it for the functions below.
+_STREAMN=0
+stream_start() {
+	_STREAMN=$((_STREAMN + 1))
+	STREAM_CTL=$TMPD/stream.$_STREAMN
+	mkdir -p "$STREAM_CTL"
+	ns_bg "$1" "$PY" "$TCPTOOL" stream "$2" "$3" "$STREAM_CTL"
+	STREAM_PID=$BG_PID
+	echo "$BG_LOG" >"$STREAM_CTL/log"
+	wait_file "$STREAM_CTL/ready" 10 "$STREAM_PID"
+}
+
+# stream_rounds CTL: messages echoed so far (0 before the first count).
+stream_rounds() { cat "$1/rounds" 2>/dev/null || echo 0; }
+
+# stream_moving NAME CTL [SECONDS]: the stream echoes more messages within
+# SECONDS (default 5): the connection is alive now.
+stream_moving() {
+	local r0 i
+	r0=$(stream_rounds "$2")
+	for ((i = 0; i < ${3:-5} * 10; i++)); do
+		[ "$(stream_rounds "$2")" -gt "$r0" ] && { ok "$1"; return 0; }
+		sleep 0.1
+	done
+	fail "$1" "no message echoed in ${3:-5} s (still $r0): $(_oneline "$(cat "$(cat "$2/log")")")"
+	return 1
+}
+
+# stream_stop NAME CTL PID: end the stream; it must exit 0, every message
+# having come back intact.
+stream_stop() {
+	local rc
+	touch "$2/stop"
+	wait "$3"
+	rc=$?
+	if [ $rc = 0 ]; then ok "$1"; else fail "$1" "exited $rc: $(_oneline "$(cat "$(cat "$2/log")")")"; fi
+}
