@@ -509,7 +509,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	flow_key(&k, p, false);
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (c) {
-		bool confirmed = c->state != SO_ST_SYN_RECEIVED;
+		bool confirmed = !(c->flags & SO_CF_UNCONFIRMED);
 
 		track_apply(&k, track_client(c, p));
 		/* Not confirmed yet (the accept queue may have been full): a
@@ -655,7 +655,7 @@ static __always_inline void conn_insert(const struct pkt *p)
 
 	flow_key(&k, p, false);
 	old = bpf_map_lookup_elem(&conns, &k);
-	if (old && old->state == SO_ST_SYN_RECEIVED) {
+	if (old && (old->flags & SO_CF_UNCONFIRMED)) {
 		old->t_last = bpf_ktime_get_ns();
 		count(SO_C_CONN_RETRIED);
 		return;
@@ -664,7 +664,8 @@ static __always_inline void conn_insert(const struct pkt *p)
 	 * connection is gone. */
 	if (old)
 		track_exit(&k, SO_C_CONN_REPLACED);
-	c.state = SO_ST_SYN_RECEIVED;
+	c.state = SO_ST_ESTABLISHED;
+	c.flags = SO_CF_UNCONFIRMED;
 	c.t_established = c.t_last = bpf_ktime_get_ns();
 	c.pkts_in = 1;
 	c.bytes_in = p->tcp_len - p->doff_len;
@@ -680,8 +681,8 @@ static __always_inline void conn_confirm(const struct pkt *p)
 
 	flow_key(&k, p, false);
 	c = bpf_map_lookup_elem(&conns, &k);
-	if (c && c->state == SO_ST_SYN_RECEIVED)
-		c->state = SO_ST_ESTABLISHED;
+	if (c)
+		c->flags &= ~SO_CF_UNCONFIRMED;
 }
 
 /* Give the listener a request socket built from the cookie's options. */

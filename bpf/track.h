@@ -101,8 +101,7 @@ static __always_inline enum track_result track_server(struct so_conn *c, const s
 	c->pkts_out++;
 	c->bytes_out += p->tcp_len - p->doff_len;
 	c->t_last = bpf_ktime_get_ns();
-	if (c->state == SO_ST_SYN_RECEIVED)
-		c->state = SO_ST_ESTABLISHED;
+	c->flags &= ~SO_CF_UNCONFIRMED; /* the server's socket exists */
 	if ((c->flags & (SO_CF_CLIENT_FIN | SO_CF_CLIENT_FIN_ACKED)) == SO_CF_CLIENT_FIN &&
 	    acks_fin(p, c->fin_seq_client)) {
 		c->flags |= SO_CF_CLIENT_FIN_ACKED;

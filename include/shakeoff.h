@@ -285,7 +285,7 @@ _Static_assert(sizeof(struct so_flow_key) == 40, "so_flow_key layout");
 /* Server-side TCP states as seen on the wire, named as RFC 9293 names them;
  * one list for the enum and the names the CLI prints. */
 #define SO_CONN_STATES(X)                                                            \
-	X(SYN_RECEIVED, syn_received) /* socket assigned, server not heard yet */   \
+	X(SYN_RECEIVED, syn_received) /* unused: an assigned socket is established */ \
 	X(ESTABLISHED, established)                                                  \
 	X(CLOSE_WAIT, close_wait)     /* client's FIN acked by the server */         \
 	X(LAST_ACK, last_ack)         /* ... and the server sent its FIN */          \
@@ -313,6 +313,12 @@ enum so_closer {
 #define SO_CF_CLIENT_FIN_ACKED 0x02 /* ... and acknowledged by the server */
 #define SO_CF_SERVER_FIN 0x04
 #define SO_CF_SERVER_FIN_ACKED 0x08
+/* The request socket was assigned and the kernel makes the child from that
+ * very ACK, so the entry starts established; but with a full accept queue
+ * the kernel drops the child and the client sends again. Until the socket
+ * shows (the server sends, or a cookie ACK finds it), the client's ACKs are
+ * cookie-checked again so that such a retry reaches the kfunc. */
+#define SO_CF_UNCONFIRMED 0x10
 
 struct so_conn {
 	__u8 state;     /* enum so_conn_state */

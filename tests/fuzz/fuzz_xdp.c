@@ -472,7 +472,9 @@ static void check_entry(const struct so_flow_key *k)
 		return;
 	INVARIANT(c.state < SO_ST_CLOSED, "entry in state %u", c.state);
 	INVARIANT(c.closed_by <= SO_CLOSER_SERVER, "entry closed_by %u", c.closed_by);
-	INVARIANT(c.flags <= 0xf, "entry flags 0x%x", c.flags);
+	INVARIANT(!(c.flags & ~(SO_CF_CLIENT_FIN | SO_CF_CLIENT_FIN_ACKED | SO_CF_SERVER_FIN |
+			     SO_CF_SERVER_FIN_ACKED | SO_CF_UNCONFIRMED)),
+		  "entry flags 0x%x", c.flags);
 	INVARIANT(!(c.flags & SO_CF_CLIENT_FIN_ACKED) || (c.flags & SO_CF_CLIENT_FIN),
 		  "client FIN acked, never seen");
 	INVARIANT(!(c.flags & SO_CF_SERVER_FIN_ACKED) || (c.flags & SO_CF_SERVER_FIN),
@@ -547,6 +549,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct so_conn c = { .state = (data[0] >> 3) % SO_ST_CLOSED };
 
 		state = c.state;
+		if (state == SO_ST_SYN_RECEIVED) { /* assigned, not yet confirmed */
+			c.state = SO_ST_ESTABLISHED;
+			c.flags = SO_CF_UNCONFIRMED;
+		}
 		flow_key(&in, false, &kc);
 		flow_key(&in, true, &ks);
 		if (conn_put(&kc, &c) == 0 && conn_put(&ks, &c) == 0)

@@ -35,7 +35,9 @@
 #define DEFAULT_CBASE 0x10000000u /* client ISN: its first data byte is +1 */
 #define DEFAULT_SBASE 0x80000000u /* server ISN */
 
-/* The server socket's state after a step; T_GONE: no entry. */
+/* The server socket's state after a step; T_GONE: no entry. T_SYN_RCVD is
+ * an entry whose socket was assigned but not yet seen: established with
+ * SO_CF_UNCONFIRMED (model_set() spells it out). */
 enum {
 	T_SYN_RCVD = SO_ST_SYN_RECEIVED,
 	T_EST = SO_ST_ESTABLISHED,
@@ -364,6 +366,13 @@ static void step_spec(const struct track_run *t, const struct step *s, struct pk
 	p->payload_len = s->len;
 }
 
+/* The entry a T_* state and the SO_CF_* flags of a row stand for. */
+static void model_set(struct so_conn *m, __u8 state, __u8 cflags)
+{
+	m->state = state == T_SYN_RCVD ? SO_ST_ESTABLISHED : state;
+	m->flags = cflags | (state == T_SYN_RCVD ? SO_CF_UNCONFIRMED : 0);
+}
+
 /* The model of the entry after a step that did not remove it. */
 static void model_step(struct track_run *t, const struct step *s)
 {
@@ -378,8 +387,7 @@ static void model_step(struct track_run *t, const struct step *s)
 		m->pkts_out++;
 		m->bytes_out += s->len;
 	}
-	m->state = s->state;
-	m->flags = s->cflags;
+	model_set(m, s->state, s->cflags);
 	m->closed_by = s->closed_by == 'c' ? SO_CLOSER_CLIENT
 		       : s->closed_by == 's' ? SO_CLOSER_SERVER
 					     : SO_CLOSER_NONE;
@@ -486,7 +494,7 @@ static void run_seq_case(const struct seq_case *c, int family)
 	flow_key_of(family, &t.key);
 	if (c->initial != T_GONE) {
 		t.t_established = mono_ns();
-		t.model.state = c->initial;
+		model_set(&t.model, c->initial, 0);
 		t.model.t_established = t.model.t_last = t.t_established;
 		t.t_last = t.t_established;
 		if (conn_put(&t.key, &t.model)) {
@@ -516,10 +524,11 @@ static void cookie_ack_case(int family, __u8 initial)
 				.opts = O_LINUX, .mss = 1460, .wscale = 7 }, a;
 	struct synack_seen seen;
 	struct so_flow_key k;
-	struct so_conn c = { .state = initial }, got;
+	struct so_conn c = {}, got;
 	struct frame f;
 	bool confirmed = initial != T_SYN_RCVD;
 
+	model_set(&c, initial, 0);
 	conns_clear();
 	if (pkt_build(&syn, &f) || run_xdp(&f, 0, &r))
 		return;
@@ -546,7 +555,8 @@ static void cookie_ack_case(int family, __u8 initial)
 		check_u64(r.meta_len, sizeof(struct so_meta), "metadata bytes (cookie valid)");
 	}
 	if (check_true(conn_get(&k, &got), "the entry is still there")) {
-		check_u64(got.state, initial, "state (unchanged by an ACK)");
+		check_u64(got.state, c.state, "state (unchanged by an ACK)");
+		check_hex(got.flags, c.flags, "flags (unchanged by an ACK)");
 		check_u64(got.pkts_in, 1, "pkts_in");
 	}
 	if (case_failed())
