@@ -85,7 +85,7 @@ $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit $(TEST_SRC) $(USER_LDLIBS) -o $@
 
-test: $(O)/shakeoff $(O)/test_unit
+test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood
 	$(Q)tests/run.sh
 
 # fuzz: tests/fuzz/fuzz_xdp.c over the unit tests' environment, with clang's
