@@ -25,6 +25,10 @@
                                          in turn by the client (FIN), the
                                          server (FIN), the client (RST) and the
                                          server (RST); prints the tally
+  tcptool.py many HOST PORT N            N connections open at once: each
+                                         echoes a message, then (all open)
+                                         another, then closes; exit 0 if every
+                                         byte came back
   tcptool.py stream HOST PORT CTLDIR     one connection echoing random
                                          messages until CTLDIR/stop appears;
                                          CTLDIR/rounds counts them
@@ -467,6 +471,31 @@ def churn(host, port, n, conc):
     return 1 if errors else 0
 
 
+def many(host, port, n):
+    """n connections open at the same time, each checked before and after
+    all of them are open."""
+    conns = []
+    try:
+        for _ in range(n):
+            s = connect(host, port)
+            s.sendall(b"ECHO\n")
+            exchange(s, 1, 1000)
+            conns.append(s)
+        for s in conns:
+            exchange(s, 2, 3000)
+        for s in conns:
+            s.shutdown(socket.SHUT_WR)
+        for s in conns:
+            if s.recv(1):
+                raise ValueError("data after EOF")
+            s.close()
+    except (OSError, EOFError, ValueError) as e:
+        print("with %d of %d connections open: %s" % (len(conns), n, e))
+        return 1
+    print("%d connections open at once, every message back" % n)
+    return 0
+
+
 def stream(host, port, ctl):
     """Echo random messages on one connection until CTLDIR/stop; every
     message must come back intact, and no round may take longer than the
@@ -734,6 +763,8 @@ def main(argv):
         return peer_main(argv[2:])
     elif len(argv) == 6 and argv[1] == "churn":
         return churn(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+    elif len(argv) == 5 and argv[1] == "many":
+        return many(argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 5 and argv[1] == "stream":
         return stream(argv[2], int(argv[3]), argv[4])
     elif len(argv) == 6 and argv[1] == "xferopt":
