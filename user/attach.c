@@ -95,6 +95,7 @@ enum { LINK_TC_EGRESS, LINK_TC_INGRESS, LINK_XDP, LINK_COUNT };
 /* What has been done so far, for the undo. */
 struct attach_state {
 	struct shakeoff *skel;
+	struct bpf_program *xdp; /* xdp_shakeoff, or its skb-mode variant */
 	int link_fd[LINK_COUNT];
 	bool tmp_made;
 };
@@ -201,6 +202,14 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 		return -1;
 	}
 	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max);
+	/* Generic (skb) XDP loses the frame's metadata for a multi-buffer
+	 * program, and the cookie ACK then reaches TC without its options:
+	 * there the variant without xdp.frags is loaded instead. */
+	st->xdp = p->cfg.xdp_mode == SO_XDP_SKB ? st->skel->progs.xdp_shakeoff_skb
+						 : st->skel->progs.xdp_shakeoff;
+	if (!err)
+		err = bpf_program__set_autoload(st->skel->progs.xdp_shakeoff, false) ?:
+		      bpf_program__set_autoload(st->xdp, true);
 	if (!err)
 		err = shakeoff__load(st->skel);
 	if (err) {
@@ -270,7 +279,7 @@ static int pin_objects(struct attach_plan *p, struct attach_state *st)
 {
 	const struct shakeoff *s = st->skel;
 	const struct { const char *name; const struct bpf_program *prog; } progs[] = {
-		{ PIN_PROG_XDP, s->progs.xdp_shakeoff },
+		{ PIN_PROG_XDP, st->xdp },
 		{ PIN_PROG_TC_INGRESS, s->progs.tc_ingress },
 		{ PIN_PROG_TC_EGRESS, s->progs.tc_egress },
 	};
@@ -309,7 +318,7 @@ static int create_link(const struct attach_plan *p, struct attach_state *st, int
 	int fd;
 
 	if (link == LINK_XDP)
-		fd = bpf_link_create(bpf_program__fd(s->progs.xdp_shakeoff), p->cfg.ifindex,
+		fd = bpf_link_create(bpf_program__fd(st->xdp), p->cfg.ifindex,
 				     BPF_XDP, &xdp_opts);
 	else if (link == LINK_TC_INGRESS)
 		fd = bpf_link_create(bpf_program__fd(s->progs.tc_ingress), p->cfg.ifindex,
