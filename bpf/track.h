@@ -159,7 +159,11 @@ struct sweep_ctx {
 
 static long sweep_one(void *map, struct so_flow_key *k, struct so_conn *c, struct sweep_ctx *sc)
 {
-	__u64 idle = sc->now - c->t_last;
+	/* Signed: a packet on another CPU may have stamped t_last after the
+	 * sweeper read its clock; unsigned, that entry looked 584 years idle
+	 * and busy connections were expired (test_teardown_busy). */
+	__s64 since = (__s64)(sc->now - c->t_last);
+	__u64 idle = since > 0 ? since : 0;
 
 	if (c->state == SO_ST_TIME_WAIT && idle >= sc->time_wait_ns)
 		track_exit(k, SO_C_CLOSED_GRACEFUL);
