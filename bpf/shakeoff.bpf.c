@@ -660,8 +660,13 @@ static __always_inline void count_kfunc_error(int err)
 }
 
 /* A request socket was assigned: a new connection, or another try at one
- * whose first socket the kernel did not complete (its accept queue was
- * full, so the client sent its ACK or data again). */
+ * whose first socket the kernel has not completed: its accept queue was
+ * full, so the client sent its ACK or data again; or the third ACK and the
+ * first data segment came in on two receive queues and met TC on two CPUs
+ * at once, microseconds apart (seen on a two-queue veth: ~0.5% of a
+ * churn's connections). The kernel resolves the second: the child it
+ * builds finds the first in the established hash and hands the segment to
+ * it (tcp_v4_syn_recv_sock, "found_dup_sk", the syncookie case). */
 static __always_inline void conn_insert(const struct pkt *p)
 {
 	struct so_flow_key k = {};
@@ -683,7 +688,13 @@ static __always_inline void conn_insert(const struct pkt *p)
 	c.t_established = c.t_last = bpf_ktime_get_ns();
 	c.pkts_in = 1;
 	c.bytes_in = p->tcp_len - p->doff_len;
-	bpf_map_update_elem(&conns, &k, &c, BPF_ANY);
+	/* NOEXIST: the other CPU of the race above may have inserted it since
+	 * the lookup. Any other failure leaves the connection untracked; the
+	 * CLI then counts it as evicted. */
+	if (bpf_map_update_elem(&conns, &k, &c, BPF_NOEXIST) == -17 /* EEXIST */) {
+		count(SO_C_CONN_RETRIED);
+		return;
+	}
 	count(SO_C_CONN_CREATED);
 	sweeper_arm();
 }

@@ -57,7 +57,7 @@
 	/* TC ingress: turning a valid cookie into a socket */                          \
 	X(CONN_CREATED, conn_created, T, "connections created (first kfunc success per 4-tuple)") \
 	X(CONN_RETRIED, conn_retried, T,                                                 \
-	  "kfunc again for a connection the kernel did not complete (accept queue full)") \
+	  "kfunc again for a connection not yet complete (accept queue full, or two CPUs)") \
 	X(CONN_CREATE_FAILED, conn_create_failed, T, "kfunc failures (sum of the next)") \
 	X(CONN_ERR_EINVAL, conn_err_einval, T, "kfunc -EINVAL (sysctl or MSS refused)")  \
 	X(CONN_ERR_ENETUNREACH, conn_err_enetunreach, T, "kfunc -ENETUNREACH")           \

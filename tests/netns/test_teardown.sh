@@ -36,7 +36,7 @@ PBASE=9100
 setup_pair td || bail setup "could not build the namespaces and the veth pair"
 attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --time-wait $TW --idle-timeout $IDLE
 stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
-COUNTERS="conn_created closed_graceful closed_reset expired_idle conn_replaced conn_retried fin_in fin_out"
+COUNTERS="conn_created closed_graceful closed_reset expired_idle conn_replaced fin_in fin_out"
 
 # --- one scripted connection ---------------------------------------------------
 
@@ -182,7 +182,7 @@ for fam in 4 6; do
 	done_ok $n $n
 	expect $n.after $n none
 	check_eq $n.counters \
-		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
 		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
 
 	# --- server-initiated close ------------------------------------------------
@@ -207,7 +207,7 @@ for fam in 4 6; do
 	# The kernel keeps its TIME-WAIT 60 s; the table lets go after --time-wait.
 	check_eq $n.after.ss_still_time_wait time_wait "$(ss_state "$SNS" "$(sport $n)" "$(cport $n)")"
 	check_eq $n.counters \
-		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
 		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
 
 	# --- the server's FIN on its last data segment ----------------------------------
@@ -226,7 +226,7 @@ for fam in 4 6; do
 	expect $n.tw $n time_wait
 	gone $n $((TW + 4)) >/dev/null || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
 	check_eq $n.counters \
-		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
 		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
 
 	# --- half-close: the client stops sending, the server sends 8 MB ------------
@@ -248,7 +248,7 @@ for fam in 4 6; do
 	expect $n.after $n none
 	check_eq $n.after.conn_half_closed "conn_half_closed=$(half_closed_others $n)" "$(stats_pick "$(stats)" conn_half_closed)"
 	check_eq $n.counters \
-		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
 		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
 
 	# --- half-close the other way: the server stops, the client sends 8 MB ------
@@ -269,7 +269,7 @@ for fam in 4 6; do
 	gone $n $((TW + 4)) >/dev/null || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
 	check_eq $n.after.conns none "$(entry $n state)"
 	check_eq $n.counters \
-		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=1 fin_out=1" \
+		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
 		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
 
 	# --- abortive close, client and server ---------------------------------------
@@ -286,7 +286,7 @@ for fam in 4 6; do
 		done_ok $n $n
 		expect $n.after $n none
 		check_eq $n.counters \
-			"conn_created=1 closed_graceful=0 closed_reset=1 expired_idle=0 conn_replaced=0 conn_retried=0 fin_in=0 fin_out=0" \
+			"conn_created=1 closed_graceful=0 closed_reset=1 expired_idle=0 conn_replaced=0 fin_in=0 fin_out=0" \
 			"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
 	done
 done

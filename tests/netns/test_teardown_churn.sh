@@ -5,8 +5,9 @@
 # the client with an RST (SO_LINGER 0) and the server with an RST. Once the
 # time_wait linger is over, nothing may be left: the table is empty (conns
 # and bpftool), conn_active 0, evicted 0, every connection was created once
-# (conn_created = the connections opened, conn_retried 0: the listener's
-# backlog of 1024 never fills), and each left the table by the exit its
+# (conn_created = the connections opened; a second kfunc call for a
+# connection whose ACK and data met TC on two CPUs is conn_retried, not a
+# second creation), and each left the table by the exit its
 # close calls for: closed_graceful = the FIN closes, closed_reset = the RST
 # closes, expired_idle 0, conn_replaced 0.
 . "$(dirname "$0")/../lib.sh"
@@ -52,7 +53,8 @@ check_eq bpftool_empty 0 "$(bpftool map dump pinned "$PIN/conns" -j 2>&1 | "$PY"
 
 st=$(shakeoff_in "$SNS" stats "$SIF" -j 2>&1)
 check_eq quiet "conn_active=0 conn_half_closed=0 evicted=0" "$(stats_pick "$st" conn_active conn_half_closed evicted)"
-check_eq created "conn_created=$((2 * N)) conn_retried=0" "$(stats_pick "$st" conn_created conn_retried)"
+check_eq created "conn_created=$((2 * N))" "$(stats_pick "$st" conn_created)"
+say "$(stats_pick "$st" conn_retried conn_exists)"
 check_eq identity "$(stats_pick "$st" conn_created | cut -d= -f2)" \
 	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(sum(s[k] for k in
 	("closed_graceful", "closed_reset", "expired_idle", "conn_replaced", "evicted", "conn_active")))' "$st")"
