@@ -43,10 +43,12 @@ static __always_inline bool list_match(const struct so_config *cfg, const struct
 
 /*
  * --arm auto: count this CPU's SYNs to protected ports in windows of
- * SO_ARM_WINDOW_NS and decide at each window's end. Armed above the
- * threshold; disarmed once the rate stayed below half of it for
- * SO_ARM_HOLD_NS (hysteresis, so a flood at the threshold does not flap).
- * Per CPU and lock-free: each CPU judges its own share of the threshold.
+ * SO_ARM_WINDOW_NS and judge at each window's end. Armed above the
+ * threshold; while armed, a rate above half of it keeps it so; below that
+ * it disarms SO_ARM_HOLD_NS after the last window that kept it armed
+ * (hysteresis, so a flood at the threshold does not flap), see
+ * so_arm_active(). Per CPU and lock-free: each CPU judges its own share of
+ * the threshold.
  */
 static __always_inline bool arm_auto_syn(const struct so_config *cfg)
 {
@@ -58,18 +60,18 @@ static __always_inline bool arm_auto_syn(const struct so_config *cfg)
 	a->syns++;
 	elapsed = now - a->window_start;
 	if (elapsed < SO_ARM_WINDOW_NS)
-		return a->armed;
+		return so_arm_active(a, now);
 	rate = a->syns * 1000000000ULL / elapsed;
-	if (rate > cfg->arm_threshold_pcpu) {
+	if (rate > cfg->arm_threshold_pcpu ||
+	    (so_arm_active(a, now) && rate >= cfg->arm_threshold_pcpu / 2)) {
 		a->armed = 1;
 		a->last_above = now;
-	} else if (a->armed && rate < cfg->arm_threshold_pcpu / 2 &&
-		   now - a->last_above >= SO_ARM_HOLD_NS) {
+	} else if (!so_arm_active(a, now)) {
 		a->armed = 0;
 	}
 	a->window_start = now;
 	a->syns = 0;
-	return a->armed;
+	return so_arm_active(a, now);
 }
 
 /* Is this CPU answering SYNs now (auto mode); always true otherwise. */
@@ -80,7 +82,7 @@ static __always_inline bool armed_now(const struct so_config *cfg)
 	if (cfg->arm != SO_ARM_AUTO)
 		return true;
 	a = singleton(&armstate);
-	return !a || a->armed;
+	return !a || so_arm_active(a, bpf_ktime_get_ns());
 }
 
 enum top_what {

@@ -375,14 +375,25 @@ _Static_assert(sizeof(struct so_lpm_val) == 8, "so_lpm_val layout");
 
 struct so_arm_state {
 	__u64 window_start; /* bpf_ktime_get_ns() */
-	__u64 last_above;   /* last window whose rate was above the threshold */
+	__u64 last_above;   /* end of the last window that kept this CPU armed:
+			     * above the threshold, or above half of it while
+			     * armed (CLOCK_MONOTONIC ns) */
 	__u32 syns;         /* SYNs to protected ports in this window */
-	__u32 armed;        /* answering in XDP now */
+	__u32 armed;        /* armed at the last window's end */
 };
 _Static_assert(sizeof(struct so_arm_state) == 24, "so_arm_state layout");
 
 #define SO_ARM_WINDOW_NS 100000000ULL /* 100 ms */
 #define SO_ARM_HOLD_NS 1000000000ULL  /* stay armed at least 1 s below threshold/2 */
+
+/* Is this CPU answering SYNs at time now (CLOCK_MONOTONIC ns)? Armed until
+ * a hold time after the last window that kept it armed, whether or not a
+ * SYN has come since to close a window: a CPU the flood has left must not
+ * stay armed for want of traffic. Shared by the XDP program and the CLI. */
+static inline int so_arm_active(const struct so_arm_state *a, __u64 now)
+{
+	return a->armed && (__s64)(now - a->last_above) < (__s64)SO_ARM_HOLD_NS;
+}
 
 /* --- busiest sources (map "sources", LRU per-CPU hash) ------------------- */
 

@@ -117,8 +117,15 @@ static int read_arming(const struct source *src, struct sample *s)
 	}
 	s->arm = cfg.arm;
 	s->armed = cfg.arm == SO_ARM_ALWAYS;
-	for (int cpu = 0; cfg.arm == SO_ARM_AUTO && cpu < src->ncpus; cpu++)
-		s->armed |= src->arm[cpu].armed != 0;
+	if (cfg.arm == SO_ARM_AUTO) {
+		struct timespec ts;
+		__u64 now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+		now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		for (int cpu = 0; cpu < src->ncpus; cpu++)
+			s->armed |= so_arm_active(&src->arm[cpu], now) != 0;
+	}
 	return 0;
 }
 
