@@ -166,10 +166,13 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	p->ifname = a->ifname;
 	if (a->multiprog)
 		return plan_multiprog();
+	/* the interface first: tune_apply() reads its MTU */
+	if (plan_iface(a, p))
+		return RC_FAIL;
 	rc = tune_apply(&a->tune, a->ifname, true, &p->cfg);
 	if (rc)
 		return rc;
-	if (plan_iface(a, p) || features_check() || plan_secret(a, p) || plan_dirs(a, p))
+	if (features_check() || plan_secret(a, p) || plan_dirs(a, p))
 		return RC_FAIL;
 	p->cfg.xdp_mode = a->mode;
 	p->cfg.tx_mode = a->tx == TX_REDIRECT || (a->tx == TX_AUTO && tunables_is_veth(a->ifname))
