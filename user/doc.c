@@ -72,8 +72,11 @@ static const struct section after[] = {
 	  "`/sys/fs/bpf/shakeoff/ns-INODE/IFACE/` holds the pins of an attachment (INODE: the "
 	  "network namespace's inode): the maps under their own names (config, ports, secret, "
 	  "stats, conns, allow4, allow6, deny4, deny6, armstate, sources, ...), the programs and "
-	  "the links. `/etc/shakeoff/IFACE.conf` holds the service's options. `/run/shakeoff/` "
-	  "holds the lock files of running tops." },
+	  "the links. They hold the attachment even once its interface is gone; the next "
+	  "`attach`, `detach`, `status`, `stats` or `rekey`, in any namespace, removes such an "
+	  "orphan (one whose XDP link has no interface any more: the interface was deleted, or "
+	  "its namespace) and says so. `/etc/shakeoff/IFACE.conf` holds the service's options. "
+	  "`/run/shakeoff/` holds the lock files of running tops." },
 	{ "EXIT STATUS",
 	  "0 on success; 1 when the system refused (the error names what and why, in one "
 	  "sentence); 2 when the command line was wrong, before anything was touched." },

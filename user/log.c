@@ -41,6 +41,17 @@ void pr_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+void pr_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("shakeoff: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 void pr_debug(const char *fmt, ...)
 {
 	va_list ap;

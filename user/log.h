@@ -13,4 +13,6 @@ void log_setup(int verbosity);
 void log_context(const char *where);
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something the user should know that is not an error; stderr too. */
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -197,6 +197,63 @@ int pins_teardown(const char *dir)
 	return err ? err : err2;
 }
 
+/* An attachment's XDP link reports ifindex 0 once its interface is
+ * unregistered (the kernel clears the link's device and keeps the link). */
+static bool orphaned(const char *dir)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pins_open(dir, PIN_LINK_XDP);
+	bool gone;
+
+	if (fd < 0)
+		return false;
+	gone = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_LINK_TYPE_XDP &&
+	       info.xdp.ifindex == 0;
+	close(fd);
+	return gone;
+}
+
+/* The orphans in one PIN_ROOT/ns-* directory; removes it if it empties. */
+static void reclaim_in(const char *ns)
+{
+	char path[PATH_MAX], ifname[64];
+	struct dirent *e;
+	DIR *d = opendir(ns);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || !decode_ifname(e->d_name, ifname, sizeof(ifname)) ||
+		    path_fmt(sizeof(path), snprintf(path, sizeof(path), "%s/%s", ns, e->d_name)) ||
+		    !orphaned(path))
+			continue;
+		pins_teardown(path);
+		pr_info("removed %s: the interface %s it was attached to is gone (deleted, or its "
+			"network namespace)", path, ifname);
+	}
+	closedir(d);
+	rmdir(ns); /* fails, as it should, unless empty */
+}
+
+void pins_reclaim_orphans(void)
+{
+	char ns[PATH_MAX];
+	struct dirent *e;
+	DIR *root = opendir(PIN_ROOT);
+
+	if (!root)
+		return;
+	while ((e = readdir(root))) {
+		if (e->d_type != DT_DIR || strncmp(e->d_name, "ns-", 3) ||
+		    path_fmt(sizeof(ns), snprintf(ns, sizeof(ns), "%s/%s", PIN_ROOT, e->d_name)))
+			continue;
+		reclaim_in(ns);
+	}
+	closedir(root);
+	rmdir(PIN_ROOT);
+}
+
 void pins_clean_stale(void)
 {
 	char ns[PATH_MAX], path[PATH_MAX];
@@ -205,6 +262,7 @@ void pins_clean_stale(void)
 	bool removed = false;
 	DIR *d;
 
+	pins_reclaim_orphans();
 	if (pins_ns_dir(ns, sizeof(ns)) || !(d = opendir(ns)))
 		return;
 	while ((e = readdir(d))) {

@@ -12,7 +12,9 @@
  * into place, so the final directory is always complete; a detach renames it
  * back to a tmp name before it tears it down. A tmp directory whose process
  * is gone (a killed attach or detach) is stale and removed by the next
- * attach, detach, status or rekey in that namespace.
+ * attach, detach, status, stats or rekey in that namespace. An attachment
+ * whose interface is gone (deleted, or with its namespace) is an orphan,
+ * removed by the next of these commands in any namespace.
  *
  * bpffs refuses any name with a dot in it (reserved for the kernel's own
  * files), so <IFACE> is the interface name with '.' written as "%2e" and
@@ -50,8 +52,16 @@ int pins_make_ns_dir(void);
 /* Remove PIN_ROOT/ns-<inode> and PIN_ROOT if they are empty. */
 void pins_remove_empty_dirs(void);
 
-/* Tear down the tmp directories of processes that are gone. */
+/* Tear down the tmp directories of processes that are gone, in our
+ * namespace, and the orphans of every namespace (pins_reclaim_orphans). */
 void pins_clean_stale(void);
+
+/* Tear down every attachment, in any PIN_ROOT/ns-* directory, whose XDP
+ * link no longer has an interface: the interface was deleted, or its whole
+ * namespace was. Nothing else would ever free it (its pins hold the
+ * programs and maps), and no command can reach a namespace that is gone.
+ * Says what it removed. */
+void pins_reclaim_orphans(void);
 
 /* Detach the links pinned in dir, unlink every pin, remove dir. Returns 0
  * or the first negative errno; always goes on as far as it can. */
