@@ -317,7 +317,10 @@ enum so_closer {
  * very ACK, so the entry starts established; but with a full accept queue
  * the kernel drops the child and the client sends again. Until the socket
  * shows (the server sends, or a cookie ACK finds it), the client's ACKs are
- * cookie-checked again so that such a retry reaches the kfunc. */
+ * cookie-checked again so that such a retry reaches the kfunc.
+ * XXX: if the kernel drops the ACK after TC (a VLAN tag with no VLAN
+ * device for it, a firewall rule), no socket ever shows and the entry
+ * stays, unconfirmed, until the idle timeout (conns -j: socket_seen). */
 #define SO_CF_UNCONFIRMED 0x10
 
 struct so_conn {

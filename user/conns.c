@@ -173,6 +173,9 @@ static void print_json_row(struct json *j, const struct row *r, unsigned long lo
 		json_kv_str(j, "closed_by", closer);
 	else
 		json_kv_null(j, "closed_by");
+	/* false until the server's socket has shown itself (a segment from
+	 * it, or found by a later cookie ACK): see SO_CF_UNCONFIRMED */
+	json_kv_bool(j, "socket_seen", !(c->flags & SO_CF_UNCONFIRMED));
 	json_kv_uint(j, "age_ms", since_ms(now, c->t_established));
 	json_kv_uint(j, "idle_ms", since_ms(now, c->t_last));
 	json_fin_seq(j, "fin_seq_client", c->flags & SO_CF_CLIENT_FIN, c->fin_seq_client);
@@ -269,7 +272,8 @@ const struct cmd cmd_conns = {
 		       "socket sees it (RFC 9293 names), its age, who sent the first FIN, and\n"
 		       "packets and bytes in (client to server) and out. Sorted by server port,\n"
 		       "client address and client port. With -j: an array of objects with the\n"
-		       "keys saddr, daddr, sport, dport, family, state, closed_by, age_ms, idle_ms,\n"
+		       "keys saddr, daddr, sport, dport, family, state, closed_by, socket_seen\n"
+		       "(whether the server's socket has shown itself yet), age_ms, idle_ms,\n"
 		       "fin_seq_client, fin_seq_server, pkts_in, pkts_out, bytes_in, bytes_out.",
 	.opts = conns_opts,
 	.args = &conns_args,
