@@ -41,48 +41,83 @@ static __always_inline bool list_match(const struct so_config *cfg, const struct
 	return true;
 }
 
+/* Sum the rates of every CPU's latest window, where still fresh. */
+struct arm_sum {
+	__u64 now;
+	__u64 total;
+};
+
+static long arm_add_cpu(__u32 cpu, struct arm_sum *sum)
+{
+	__u32 zero = 0;
+	struct so_arm_state *a = bpf_map_lookup_percpu_elem(&armstate, &zero, cpu);
+
+	if (!a)
+		return 1; /* past the last possible CPU */
+	if ((__s64)(sum->now - a->window_end) < (__s64)SO_ARM_FRESH_NS)
+		sum->total += a->rate;
+	return 0;
+}
+
+/* At the end of a window: judge the total rate for all CPUs. Armed above
+ * the threshold; while armed, a total above half of it keeps it so; below
+ * that it disarms SO_ARM_HOLD_NS after the last judgement that kept it
+ * armed (hysteresis, so a flood at the threshold does not flap). The sum,
+ * not each CPU's share, is judged: a flood need not spread evenly over the
+ * receive queues. Plain stores: two CPUs judging at once reach the same
+ * verdict from nearly the same sums. */
+static __always_inline void arm_judge(const struct so_config *cfg, struct so_armed *g,
+				      __u64 now)
+{
+	struct arm_sum sum = { .now = now };
+	bool active = so_arm_active(g, now);
+
+	bpf_loop(SO_ARM_MAX_CPUS, arm_add_cpu, &sum, 0);
+	g->syn_rate = sum.total > 0xffffffff ? 0xffffffff : sum.total;
+	if (sum.total > cfg->arm_threshold || (active && sum.total >= cfg->arm_threshold / 2)) {
+		g->last_above = now;
+		if (!g->armed)
+			g->armed = 1;
+	} else if (!active && g->armed) {
+		g->armed = 0;
+	}
+}
+
 /*
  * --arm auto: count this CPU's SYNs to protected ports in windows of
- * SO_ARM_WINDOW_NS and judge at each window's end. Armed above the
- * threshold; while armed, a rate above half of it keeps it so; below that
- * it disarms SO_ARM_HOLD_NS after the last window that kept it armed
- * (hysteresis, so a flood at the threshold does not flap), see
- * so_arm_active(). Per CPU and lock-free: each CPU judges its own share of
- * the threshold.
+ * SO_ARM_WINDOW_NS; at each window's end, judge (arm_judge). Between
+ * judgements a SYN costs a per-CPU increment and a read of the shared
+ * decision, which is written only when it changes or is renewed.
  */
 static __always_inline bool arm_auto_syn(const struct so_config *cfg)
 {
 	struct so_arm_state *a = singleton(&armstate);
-	__u64 now = bpf_ktime_get_ns(), elapsed, rate;
+	struct so_armed *g = singleton(&armed);
+	__u64 now = bpf_ktime_get_ns(), elapsed;
 
-	if (!a)
+	if (!a || !g)
 		return true;
 	a->syns++;
 	elapsed = now - a->window_start;
-	if (elapsed < SO_ARM_WINDOW_NS)
-		return so_arm_active(a, now);
-	rate = a->syns * 1000000000ULL / elapsed;
-	if (rate > cfg->arm_threshold_pcpu ||
-	    (so_arm_active(a, now) && rate >= cfg->arm_threshold_pcpu / 2)) {
-		a->armed = 1;
-		a->last_above = now;
-	} else if (!so_arm_active(a, now)) {
-		a->armed = 0;
+	if (elapsed >= SO_ARM_WINDOW_NS) {
+		a->rate = a->syns * 1000000000ULL / elapsed;
+		a->window_end = now;
+		a->window_start = now;
+		a->syns = 0;
+		arm_judge(cfg, g, now);
 	}
-	a->window_start = now;
-	a->syns = 0;
-	return so_arm_active(a, now);
+	return so_arm_active(g, now);
 }
 
-/* Is this CPU answering SYNs now (auto mode); always true otherwise. */
+/* Are SYNs answered in XDP now (auto mode); always true otherwise. */
 static __always_inline bool armed_now(const struct so_config *cfg)
 {
-	struct so_arm_state *a;
+	struct so_armed *g;
 
 	if (cfg->arm != SO_ARM_AUTO)
 		return true;
-	a = singleton(&armstate);
-	return !a || so_arm_active(a, bpf_ktime_get_ns());
+	g = singleton(&armed);
+	return !g || so_arm_active(g, bpf_ktime_get_ns());
 }
 
 enum top_what {

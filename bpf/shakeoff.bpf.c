@@ -82,8 +82,9 @@ LPM_MAP(allow6, struct so_lpm6);
 LPM_MAP(deny4, struct so_lpm4);
 LPM_MAP(deny6, struct so_lpm6);
 
-/* --arm auto: the SYN rate per CPU and whether this CPU answers SYNs. */
+/* --arm auto: the SYN rate per CPU, and the decision all CPUs share. */
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, armstate, struct so_arm_state);
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, armed, struct so_armed);
 
 /* Busiest sources of SYNs and invalid ACKs, while shakeoff top runs. */
 struct {

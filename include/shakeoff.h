@@ -140,8 +140,7 @@ struct so_config {
 	__u8 top;     /* 1: count SYNs and invalid ACKs per source ("sources") */
 	__u8 pad;
 	__u32 arm_threshold;      /* --arm auto: SYNs per second (all CPUs) that arm */
-	__u32 arm_threshold_pcpu; /* the same per CPU */
-	__u32 pad2;
+	__u32 pad2[2];
 };
 _Static_assert(sizeof(struct so_config) == 64, "so_config layout");
 
@@ -374,26 +373,39 @@ _Static_assert(sizeof(struct so_lpm_val) == 8, "so_lpm_val layout");
 
 #define SO_LIST_MAX 16384 /* entries per trie */
 
-/* --- arming state (map "armstate", per CPU) ------------------------------ */
+/* --- arming state (maps "armstate", per CPU, and "armed") --------------- */
 
+/* Each CPU counts its SYNs to protected ports in windows; at a window's end
+ * it adds up the rates of every CPU's latest window and judges for all. */
 struct so_arm_state {
 	__u64 window_start; /* bpf_ktime_get_ns() */
-	__u64 last_above;   /* end of the last window that kept this CPU armed:
-			     * above the threshold, or above half of it while
-			     * armed (CLOCK_MONOTONIC ns) */
+	__u64 window_end;   /* end of the last window judged: its rate is fresh
+			     * for SO_ARM_FRESH_NS after that */
 	__u32 syns;         /* SYNs to protected ports in this window */
-	__u32 armed;        /* armed at the last window's end */
+	__u32 rate;         /* SYN/s of the last window judged */
 };
 _Static_assert(sizeof(struct so_arm_state) == 24, "so_arm_state layout");
 
-#define SO_ARM_WINDOW_NS 100000000ULL /* 100 ms */
-#define SO_ARM_HOLD_NS 1000000000ULL  /* stay armed at least 1 s below threshold/2 */
+/* The decision, shared by all CPUs (map "armed", one entry). */
+struct so_armed {
+	__u64 last_above; /* last judgement that kept it armed: the total rate
+			   * above the threshold, or above half of it while
+			   * armed (CLOCK_MONOTONIC ns) */
+	__u32 armed;      /* armed at that judgement */
+	__u32 syn_rate;   /* SYN/s, all CPUs, at the last judgement */
+};
+_Static_assert(sizeof(struct so_armed) == 16, "so_armed layout");
 
-/* Is this CPU answering SYNs at time now (CLOCK_MONOTONIC ns)? Armed until
- * a hold time after the last window that kept it armed, whether or not a
- * SYN has come since to close a window: a CPU the flood has left must not
- * stay armed for want of traffic. Shared by the XDP program and the CLI. */
-static inline int so_arm_active(const struct so_arm_state *a, __u64 now)
+#define SO_ARM_WINDOW_NS 100000000ULL /* 100 ms */
+#define SO_ARM_FRESH_NS (2 * SO_ARM_WINDOW_NS)
+#define SO_ARM_HOLD_NS 1000000000ULL  /* stay armed at least 1 s below threshold/2 */
+#define SO_ARM_MAX_CPUS 4096
+
+/* Are SYNs answered in XDP at time now (CLOCK_MONOTONIC ns)? Until a hold
+ * time after the last judgement that kept it armed, whether or not a SYN
+ * has come since to make another: once a flood stops, nothing arrives to
+ * judge by. Shared by the XDP program and the CLI. */
+static inline int so_arm_active(const struct so_armed *a, __u64 now)
 {
 	return a->armed && (__s64)(now - a->last_above) < (__s64)SO_ARM_HOLD_NS;
 }

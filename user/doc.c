@@ -71,7 +71,7 @@ static const struct section after[] = {
 	{ "FILES",
 	  "`/sys/fs/bpf/shakeoff/ns-INODE/IFACE/` holds the pins of an attachment (INODE: the "
 	  "network namespace's inode): the maps under their own names (config, ports, secret, "
-	  "stats, conns, allow4, allow6, deny4, deny6, armstate, sources, ...), the programs and "
+	  "stats, conns, allow4, allow6, deny4, deny6, armed, sources, ...), the programs and "
 	  "the links. They hold the attachment even once its interface is gone; the next "
 	  "`attach`, `detach`, `status`, `stats` or `rekey`, in any namespace, removes such an "
 	  "orphan (one whose XDP link has no interface any more: the interface was deleted, or "

@@ -31,8 +31,8 @@ const char *const counter_help[SO_C_MAX] = {
 
 static int open_maps(const char *dir, struct source *src)
 {
-	static const char *const names[] = { "stats", "conns", "config", "armstate" };
-	int *fds[] = { &src->stats_fd, &src->conns_fd, &src->config_fd, &src->armstate_fd };
+	static const char *const names[] = { "stats", "conns", "config", "armed" };
+	int *fds[] = { &src->stats_fd, &src->conns_fd, &src->config_fd, &src->armed_fd };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		*fds[i] = pins_open(dir, names[i]);
@@ -56,8 +56,7 @@ int source_open(const char *ifname, struct source *src)
 		return -1;
 	}
 	src->percpu = calloc(src->ncpus, sizeof(*src->percpu));
-	src->arm = calloc(src->ncpus, sizeof(*src->arm)); /* 24 bytes: a multiple of 8 */
-	if (!src->percpu || !src->arm) {
+	if (!src->percpu) {
 		pr_err("out of memory");
 		return -1;
 	}
@@ -66,13 +65,12 @@ int source_open(const char *ifname, struct source *src)
 
 void source_close(struct source *src)
 {
-	int fds[] = { src->stats_fd, src->conns_fd, src->config_fd, src->armstate_fd };
+	int fds[] = { src->stats_fd, src->conns_fd, src->config_fd, src->armed_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	free(src->percpu);
-	free(src->arm);
 }
 
 static int count_conn(const void *key, const void *value, void *ctx)
@@ -104,14 +102,15 @@ static int read_counters(const struct source *src, struct sample *s)
 	return 0;
 }
 
-/* always: armed; monitor: never; auto: while any CPU is. */
+/* always: armed; monitor: never; auto: as the shared decision says. */
 static int read_arming(const struct source *src, struct sample *s)
 {
 	struct so_config cfg;
+	struct so_armed g;
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(src->config_fd, &zero, &cfg) ||
-	    bpf_map_lookup_elem(src->armstate_fd, &zero, src->arm)) {
+	    bpf_map_lookup_elem(src->armed_fd, &zero, &g)) {
 		pr_err("cannot read the arming state: %s", strerror(errno));
 		return -1;
 	}
@@ -123,8 +122,7 @@ static int read_arming(const struct source *src, struct sample *s)
 
 		clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
 		now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-		for (int cpu = 0; cpu < src->ncpus; cpu++)
-			s->armed |= so_arm_active(&src->arm[cpu], now) != 0;
+		s->armed = so_arm_active(&g, now);
 	}
 	return 0;
 }

@@ -26,13 +26,12 @@ struct sample {
 
 /* The pinned maps of one attachment, and buffers for per-CPU values. */
 struct source {
-	int stats_fd, conns_fd, config_fd, armstate_fd;
+	int stats_fd, conns_fd, config_fd, armed_fd;
 	int ncpus;
 	struct so_stats *percpu; /* the stats map's value, one per possible CPU */
-	struct so_arm_state *arm;
 };
 
-#define SOURCE_INIT { .stats_fd = -1, .conns_fd = -1, .config_fd = -1, .armstate_fd = -1 }
+#define SOURCE_INIT { .stats_fd = -1, .conns_fd = -1, .config_fd = -1, .armed_fd = -1 }
 
 /* 0, or -1 after one sentence. */
 int source_open(const char *ifname, struct source *src);

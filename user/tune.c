@@ -60,8 +60,6 @@ static int plan_arm(const struct tune_args *t, bool attach, struct so_config *cf
 	}
 	cfg->arm = arm;
 	cfg->arm_threshold = threshold;
-	/* each CPU judges its own share, rounded up */
-	cfg->arm_threshold_pcpu = (threshold + online_cpus() - 1) / online_cpus();
 	return 0;
 }
 

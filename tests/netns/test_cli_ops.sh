@@ -129,9 +129,8 @@ check_eq arm.threshold_needs_auto 2 "$?"
 check_run arm.set_auto shakeoff_in "$SNS" set "$SIF" --arm auto --threshold 1000
 check_eq arm.status_auto auto "$(so_status "$SNS" "$SIF" arm)"
 check_eq arm.status_threshold 1000 "$(so_status "$SNS" "$SIF" threshold)"
-pcpu=$(bpftool map dump pinned "$PIN/config" -j | json_get 0.formatted.value.arm_threshold_pcpu)
-ncpu=$(nproc)
-check_eq arm.threshold_per_cpu $(((1000 + ncpu - 1) / ncpu)) "$pcpu"
+check_eq arm.threshold_in_map 1000 \
+	"$(bpftool map dump pinned "$PIN/config" -j | json_get 0.formatted.value.arm_threshold)"
 check_run arm.set_monitor shakeoff_in "$SNS" set "$SIF" --arm monitor
 check_eq arm.status_monitor monitor "$(so_status "$SNS" "$SIF" arm)"
 check_eq arm.not_armed_in_monitor false "$(stat_of armed)"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -386,6 +387,44 @@ int budget_reset(void)
 
 	memset(b, 0, sizeof(b));
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.budget), &zero, b, BPF_ANY) ? -errno : 0;
+}
+
+int arm_reset(void)
+{
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_arm_state a[n];
+	struct so_armed g = {};
+	__u32 zero = 0;
+
+	memset(a, 0, sizeof(a));
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.armstate), &zero, a, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.armed), &zero, &g, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int arm_read(struct so_armed *g)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.armed), &zero, g) ? -errno : 0;
+}
+
+__u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 int xdp_prog_fd(void)

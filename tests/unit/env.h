@@ -96,6 +96,16 @@ void conns_clear(void);
 /* The --synack-rate budget of every CPU back to full (tat 0). */
 int budget_reset(void);
 
+/* --arm auto's state: every CPU's window and the shared decision back to
+ * zero (never armed); the decision as the data path left it. */
+int arm_reset(void);
+int arm_read(struct so_armed *g);
+
+/* CLOCK_MONOTONIC (bpf_ktime_get_ns()'s clock) in ns. */
+__u64 mono_ns(void);
+/* Run on this CPU only from now on (BPF_PROG_RUN runs on the caller's). */
+int pin_to(int cpu);
+
 /* Program fds, for loops that call BPF_PROG_RUN themselves. */
 int xdp_prog_fd(void);
 int tc_prog_fd(bool ingress);

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	test_tc();
 	test_track();
 	test_hostile();
+	test_arm();
 	test_tally();
 	env_teardown();
 	return 0;

@@ -270,23 +270,6 @@ static void run_encap_ack_case(const struct encap_ack_case *c)
 #define RATE 100                          /* SYN-ACKs per second per CPU */
 #define RATE_INTERVAL (1000000000u / RATE) /* synack_interval_ns */
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* n SYNs from distinct ports, as fast as BPF_PROG_RUN goes (no counter reads
  * in between); returns how many came back XDP_TX, and in *first_drop the
  * index of the first that did not (n if none). */

@@ -304,14 +304,6 @@ struct track_run {
 	__u64 t_last;         /* as the entry held it after the last step */
 };
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static const char *caddr(int family)
 {
 	return family == 6 ? "2001:2::1" : "198.18.0.1";
