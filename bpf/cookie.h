@@ -134,11 +134,6 @@ struct cookie_opts {
 	__u8 ts;      /* timestamp mode */
 };
 
-static __always_inline __u32 tai_ms_now(void)
-{
-	return (__u32)(bpf_ktime_get_tai_ns() / 1000000);
-}
-
 static __always_inline __u32 ts_cookie_tsval(const struct cookie_opts *co, __u32 now_ms)
 {
 	return (now_ms & SO_TS_TIME_MASK) | (__u32)co->sack << SO_TS_SACK_SHIFT |
@@ -158,12 +153,13 @@ static __always_inline __u64 nots_cookie_aux(__u64 period, __u8 mss_idx)
 /**
  * cookie_make - the ISN (and TSval, in timestamp mode) of a SYN-ACK
  * @co: options to carry; co->ts selects the mode
+ * @tai_ns: CLOCK_TAI now (clock.h)
  * @tsval: out, the TSval to send (timestamp mode only)
  */
 static __always_inline __u32 cookie_make(const __u64 key[2], const struct cookie_flow *f,
-					 const struct cookie_opts *co, __u32 *tsval)
+					 const struct cookie_opts *co, __u64 tai_ns,
+					 __u32 *tsval)
 {
-	__u64 tai_ns = bpf_ktime_get_tai_ns();
 	__u64 period;
 
 	if (co->ts) {
@@ -198,13 +194,13 @@ static __always_inline bool cookie_try(const __u64 key[2], const struct cookie_f
  * @sec: the secret (current key, and the previous one during its grace)
  * @cookie: ACK's ack_seq - 1
  * @o: the ACK's options (timestamp mode if o->has_ts)
+ * @tai_ns: CLOCK_TAI now (clock.h)
  */
 static __always_inline enum cookie_verdict cookie_check(const struct so_secret *sec,
 							const struct cookie_flow *f, __u32 cookie,
 							const struct tcp_opts *o,
-							struct cookie_opts *co)
+							struct cookie_opts *co, __u64 tai_ns)
 {
-	__u64 tai_ns = bpf_ktime_get_tai_ns();
 	__u32 cur = sec->gen & 1;
 	__u64 aux;
 

@@ -24,6 +24,7 @@
 #include "csum.h"
 #include "tcpopt.h"
 #include "cookie.h"
+#include "clock.h"
 #include "synack.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -85,6 +86,9 @@ LPM_MAP(deny6, struct so_lpm6);
 /* --arm auto: the SYN rate per CPU, and the decision all CPUs share. */
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, armstate, struct so_arm_state);
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, armed, struct so_armed);
+
+/* The cookies' clock: TAI's offset from the coarse clock, per CPU. */
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, clock, struct so_clock);
 
 /* Busiest sources of SYNs and invalid ACKs, while shakeoff top runs. */
 struct {
@@ -229,12 +233,12 @@ static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 	if (p->family != SO_AF_INET)
 		return true; /* IPv6 has no header checksum */
 	if (p->ip4->ihl == 5)
-		return csum_fold64(csum_add_buf(p->ip4, sizeof(struct iphdr), 0)) == 0;
+		return csum_fold64(csum_words(p->ip4, sizeof(struct iphdr) / 4)) == 0;
 	len = p->ip4->ihl * 4;
 	if (len < sizeof(struct iphdr) || len > sizeof(buf) ||
 	    bpf_xdp_load_bytes(ctx, p->l3_off, buf, len))
 		return false;
-	return csum_fold64(csum_add_buf(buf, sizeof(buf), 0)) == 0;
+	return csum_fold64(csum_words(buf, sizeof(buf) / 4)) == 0;
 }
 
 /* A SYN carries at most a 60-byte header and, with TCP Fast Open, a segment
@@ -266,7 +270,9 @@ static long csum_step(__u32 unused, struct csum_walk *w)
 		w->sum = 0; /* never a valid sum: fails the check */
 		return 1;
 	}
-	w->sum = csum_add_buf(w->buf, sizeof(w->buf), w->sum);
+	/* the helper, not csum_words(): its unrolled sum would spill past the
+	 * 512-byte stack of the call chain; this path is for rare long SYNs */
+	w->sum += (__u32)bpf_csum_diff(0, 0, (void *)w->buf, sizeof(w->buf), 0);
 	w->off += n;
 	w->left -= n;
 	return 0;
@@ -285,7 +291,7 @@ static __always_inline bool tcp_csum_ok(struct xdp_md *ctx, const struct pkt *p,
 		w.sum = pseudo_sum6(p->ip6->saddr.in6_u.u6_addr32, p->ip6->daddr.in6_u.u6_addr32,
 				    p->tcp_len);
 	if (p->tcp_len <= TCPOPT_BUF)
-		return csum_fold64(csum_add_buf(copy->b, TCPOPT_BUF, w.sum)) == 0;
+		return csum_fold64(csum_words(copy->b, TCPOPT_BUF / 4) + w.sum) == 0;
 	bpf_loop(SYN_MAX_LEN / CSUM_CHUNK, csum_step, &w, 0);
 	return w.left == 0 && csum_fold64(w.sum) == 0;
 }
@@ -397,6 +403,7 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	struct cookie_opts co = {};
 	struct cookie_flow f = {};
 	struct synack_params sp = {};
+	union synack_buf buf;
 	struct so_secret *sec = singleton(&secret);
 	int err;
 
@@ -404,7 +411,8 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	choose_options(o, cfg, p->family, &co);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
-	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &sp.tsval);
+	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, clock_tai(singleton(&clock)),
+			     &sp.tsval);
 	sp.tsecr = o->tsval;
 	sp.ts = co.ts;
 	sp.sack = co.sack;
@@ -418,9 +426,9 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 		return verdict(SO_C_SYNACK_SENT, SO_TX);
 
 	if (p->family == SO_AF_INET)
-		err = synack_build4(ctx, p, &sp);
+		err = synack_build4(ctx, p, &sp, &buf.v4);
 	else
-		err = synack_build6(ctx, p, &sp);
+		err = synack_build6(ctx, p, &sp, &buf.v6);
 	if (err)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_SYNACK_SENT, SO_TX);
@@ -489,7 +497,8 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 		return SO_CONTINUE;
 	tcpopt_parse(&w);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq) - 1);
-	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co) != COOKIE_VALID)
+	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co,
+			 clock_tai(singleton(&clock))) != COOKIE_VALID)
 		return SO_CONTINUE;
 	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);

@@ -33,6 +33,13 @@ struct synack6 {
 	struct synack_tcp tcp;
 };
 
+/* One buffer for either: two would each take stack of the SYN path, which
+ * shares the 512 bytes with the program's entry and a bpf_loop step. */
+union synack_buf {
+	struct synack4 v4;
+	struct synack6 v6;
+};
+
 /* What goes into the SYN-ACK besides the swapped addresses. */
 struct synack_params {
 	__u32 isn;
@@ -100,40 +107,44 @@ static __always_inline int synack_emit(struct xdp_md *ctx, __u32 l3_off, void *h
 	return bpf_xdp_store_bytes(ctx, l3_off, hdrs, len) ? -1 : 0;
 }
 
+/* The SYN-ACK of an IPv4 SYN, built in *r (zeroed here) and written out. */
 static __always_inline int synack_build4(struct xdp_md *ctx, const struct pkt *p,
-					 const struct synack_params *sp)
+					 const struct synack_params *sp, struct synack4 *r)
 {
-	struct synack4 r = {};
-	__u32 tcp_len = synack_fill_tcp(&r.tcp, p->tcp, sp);
+	__u32 tcp_len;
 
-	r.ip.version = 4;
-	r.ip.ihl = 5;
-	r.ip.tot_len = bpf_htons(sizeof(r.ip) + tcp_len);
-	r.ip.frag_off = bpf_htons(IP_DF);
-	r.ip.ttl = sp->ttl;
-	r.ip.protocol = IPPROTO_TCP;
-	r.ip.saddr = p->ip4->daddr;
-	r.ip.daddr = p->ip4->saddr;
-	r.ip.check = csum_fold64(csum_add_buf(&r.ip, sizeof(r.ip), 0));
-	r.tcp.th.check = csum_fold64(csum_add_buf(&r.tcp, tcp_len,
-					pseudo_sum4(r.ip.saddr, r.ip.daddr, tcp_len)));
-	return synack_emit(ctx, p->l3_off, &r, sizeof(r.ip) + tcp_len);
+	__builtin_memset(r, 0, sizeof(*r));
+	tcp_len = synack_fill_tcp(&r->tcp, p->tcp, sp);
+	r->ip.version = 4;
+	r->ip.ihl = 5;
+	r->ip.tot_len = bpf_htons(sizeof(r->ip) + tcp_len);
+	r->ip.frag_off = bpf_htons(IP_DF);
+	r->ip.ttl = sp->ttl;
+	r->ip.protocol = IPPROTO_TCP;
+	r->ip.saddr = p->ip4->daddr;
+	r->ip.daddr = p->ip4->saddr;
+	r->ip.check = csum_fold64(csum_words(&r->ip, sizeof(r->ip) / 4));
+	/* all of r->tcp: the option words not sent are zero and add nothing */
+	r->tcp.th.check = csum_fold64(csum_words(&r->tcp, sizeof(r->tcp) / 4) +
+				      pseudo_sum4(r->ip.saddr, r->ip.daddr, tcp_len));
+	return synack_emit(ctx, p->l3_off, r, sizeof(r->ip) + tcp_len);
 }
 
 static __always_inline int synack_build6(struct xdp_md *ctx, const struct pkt *p,
-					 const struct synack_params *sp)
+					 const struct synack_params *sp, struct synack6 *r)
 {
-	struct synack6 r = {};
-	__u32 tcp_len = synack_fill_tcp(&r.tcp, p->tcp, sp);
+	__u32 tcp_len;
 
-	*(__be32 *)&r.ip = bpf_htonl(0x60000000); /* version 6, class 0, flow 0 */
-	r.ip.payload_len = bpf_htons(tcp_len);
-	r.ip.nexthdr = IPPROTO_TCP;
-	r.ip.hop_limit = sp->ttl;
-	__builtin_memcpy(&r.ip.saddr, &p->ip6->daddr, sizeof(r.ip.saddr));
-	__builtin_memcpy(&r.ip.daddr, &p->ip6->saddr, sizeof(r.ip.daddr));
-	r.tcp.th.check = csum_fold64(csum_add_buf(&r.tcp, tcp_len,
-					pseudo_sum6(r.ip.saddr.in6_u.u6_addr32,
-						    r.ip.daddr.in6_u.u6_addr32, tcp_len)));
-	return synack_emit(ctx, p->l3_off, &r, sizeof(r.ip) + tcp_len);
+	__builtin_memset(r, 0, sizeof(*r));
+	tcp_len = synack_fill_tcp(&r->tcp, p->tcp, sp);
+	*(__be32 *)&r->ip = bpf_htonl(0x60000000); /* version 6, class 0, flow 0 */
+	r->ip.payload_len = bpf_htons(tcp_len);
+	r->ip.nexthdr = IPPROTO_TCP;
+	r->ip.hop_limit = sp->ttl;
+	__builtin_memcpy(&r->ip.saddr, &p->ip6->daddr, sizeof(r->ip.saddr));
+	__builtin_memcpy(&r->ip.daddr, &p->ip6->saddr, sizeof(r->ip.daddr));
+	r->tcp.th.check = csum_fold64(csum_words(&r->tcp, sizeof(r->tcp) / 4) +
+				      pseudo_sum6(r->ip.saddr.in6_u.u6_addr32,
+						  r->ip.daddr.in6_u.u6_addr32, tcp_len));
+	return synack_emit(ctx, p->l3_off, r, sizeof(r->ip) + tcp_len);
 }

@@ -410,6 +410,14 @@ static inline int so_arm_active(const struct so_armed *a, __u64 now)
 	return a->armed && (__s64)(now - a->last_above) < (__s64)SO_ARM_HOLD_NS;
 }
 
+/* --- the cookies' clock (map "clock", per CPU; see bpf/clock.h) ---------- */
+
+struct so_clock {
+	__u64 mono_at;    /* coarse CLOCK_MONOTONIC ns when tai_offset was taken */
+	__u64 tai_offset; /* CLOCK_TAI - CLOCK_MONOTONIC then, ns */
+};
+_Static_assert(sizeof(struct so_clock) == 16, "so_clock layout");
+
 /* --- busiest sources (map "sources", LRU per-CPU hash) ------------------- */
 
 /* Filled only while so_config.top is set (shakeoff top sets it). */

@@ -55,7 +55,8 @@ struct xdp_result {
 	__u8 out[4096];
 	__u32 out_len;      /* metadata + frame */
 	__u32 meta_len;     /* ctx_out.data: bytes of metadata before the frame */
-	__u64 tai0, tai1;   /* CLOCK_TAI ns just before and just after */
+	__u64 tai0, tai1;   /* CLOCK_TAI ns just before (less the lag the program's
+			     * coarse clock may have, bpf/clock.h) and just after */
 	__s64 delta[SO_C_MAX];
 };
 
