@@ -62,6 +62,7 @@ struct pkt_off {
 	__u32 l4_off;
 	__u32 tcp_len;
 	__u32 doff_len;
+	__u32 frame_len; /* bpf_xdp_get_buff_len() is a helper call: once */
 	__u8 family;
 	__u8 vlans;
 	__u8 pad[2];
@@ -244,6 +245,7 @@ static __always_inline void pkt_to_off(const struct pkt *p, struct pkt_off *o)
 	o->l4_off = p->l4_off;
 	o->tcp_len = p->tcp_len;
 	o->doff_len = p->doff_len;
+	o->frame_len = p->frame_len;
 	o->family = p->family;
 	o->vlans = p->vlans;
 }
@@ -257,13 +259,13 @@ static __always_inline void pkt_to_off(const struct pkt *p, struct pkt_off *o)
  * path (VLAN depth x IPv4 options x IPv6 extension headers).
  */
 static __always_inline int pkt_from_off(struct pkt *p, void *data, void *data_end,
-					__u32 frame_len, const struct pkt_off *o)
+					const struct pkt_off *o)
 {
 	__u32 l3 = o->l3_off, l4 = o->l4_off;
 
 	p->data = data;
 	p->data_end = data_end;
-	p->frame_len = frame_len;
+	p->frame_len = o->frame_len;
 	p->eth = data;
 	if ((void *)(p->eth + 1) > data_end || l3 > PKT_L4_OFF_MAX || l4 > PKT_L4_OFF_MAX)
 		return -1;

@@ -557,8 +557,7 @@ __noinline int xdp_syn(struct xdp_md *ctx, struct pkt_off *o)
 
 	if (!o || !cfg)
 		return SO_PASS;
-	if (pkt_from_off(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
-			 bpf_xdp_get_buff_len(ctx), o))
+	if (pkt_from_off(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end, o))
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
 	return handle_syn(ctx, &p, cfg);
 }
@@ -570,8 +569,7 @@ __noinline int xdp_segment(struct xdp_md *ctx, struct pkt_off *o)
 
 	if (!o || !cfg)
 		return SO_PASS;
-	if (pkt_from_off(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
-			 bpf_xdp_get_buff_len(ctx), o))
+	if (pkt_from_off(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end, o))
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
 	return handle_segment(ctx, &p, cfg);
 }

@@ -86,15 +86,40 @@ static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct 
 	return sizeof(t->th) + optlen;
 }
 
-/* Resize the frame to the reply, swap MACs, write the reply headers. */
-static __always_inline int synack_emit(struct xdp_md *ctx, __u32 l3_off, void *hdrs, __u32 len)
+/* Write the reply headers over the SYN's. The common reply, every option
+ * of a Linux SYN answered, fills its whole buffer; when the frame holds it
+ * in its linear part it is stored directly, else with the helper (any
+ * other size, or a multi-buffer frame). */
+static __always_inline int synack_store(struct xdp_md *ctx, __u32 l3_off, const void *hdrs,
+					__u32 len, const __u32 full)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	void *dst = data + l3_off;
+
+	if (len == full && l3_off <= PKT_L4_OFF_MAX && dst + full <= data_end) {
+		if (full == sizeof(struct synack4))
+			__builtin_memcpy(dst, hdrs, sizeof(struct synack4));
+		else
+			__builtin_memcpy(dst, hdrs, sizeof(struct synack6));
+		return 0;
+	}
+	return bpf_xdp_store_bytes(ctx, l3_off, (void *)hdrs, len) ? -1 : 0;
+}
+
+/* Resize the frame to the reply, swap MACs, write the reply headers. The
+ * helpers cost: resizing and storing were ~90 ns of a SYN's ~230 in the
+ * program (make bench), so a SYN-ACK as long as its SYN (a Linux SYN's)
+ * is not resized, and the common one is stored without a helper. */
+static __always_inline int synack_emit(struct xdp_md *ctx, const struct pkt *p, const void *hdrs,
+				       __u32 len, const __u32 full)
 {
 	void *data, *data_end;
 	struct ethhdr *eth;
 	__u8 mac[ETH_ALEN];
-	int delta = (int)(l3_off + len) - (int)bpf_xdp_get_buff_len(ctx);
+	int delta = (int)(p->l3_off + len) - (int)p->frame_len;
 
-	if (bpf_xdp_adjust_tail(ctx, delta))
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
 		return -1;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
@@ -104,7 +129,7 @@ static __always_inline int synack_emit(struct xdp_md *ctx, __u32 l3_off, void *h
 	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
-	return bpf_xdp_store_bytes(ctx, l3_off, hdrs, len) ? -1 : 0;
+	return synack_store(ctx, p->l3_off, hdrs, len, full);
 }
 
 /* The SYN-ACK of an IPv4 SYN, built in *r (zeroed here) and written out. */
@@ -127,7 +152,7 @@ static __always_inline int synack_build4(struct xdp_md *ctx, const struct pkt *p
 	/* all of r->tcp: the option words not sent are zero and add nothing */
 	r->tcp.th.check = csum_fold64(csum_words(&r->tcp, sizeof(r->tcp) / 4) +
 				      pseudo_sum4(r->ip.saddr, r->ip.daddr, tcp_len));
-	return synack_emit(ctx, p->l3_off, r, sizeof(r->ip) + tcp_len);
+	return synack_emit(ctx, p, r, sizeof(r->ip) + tcp_len, sizeof(*r));
 }
 
 static __always_inline int synack_build6(struct xdp_md *ctx, const struct pkt *p,
@@ -146,5 +171,5 @@ static __always_inline int synack_build6(struct xdp_md *ctx, const struct pkt *p
 	r->tcp.th.check = csum_fold64(csum_words(&r->tcp, sizeof(r->tcp) / 4) +
 				      pseudo_sum6(r->ip.saddr.in6_u.u6_addr32,
 						  r->ip.daddr.in6_u.u6_addr32, tcp_len));
-	return synack_emit(ctx, p->l3_off, r, sizeof(r->ip) + tcp_len);
+	return synack_emit(ctx, p, r, sizeof(r->ip) + tcp_len, sizeof(*r));
 }

@@ -128,6 +128,18 @@ static __always_inline int tcpopt_load(struct xdp_md *ctx, const struct pkt *p,
 	if (n < sizeof(struct tcphdr) || n > TCPOPT_BUF)
 		return -1;
 	w->len = p->doff_len - sizeof(struct tcphdr);
+	/* The header of a Linux SYN (MSS, SACK-permitted, timestamps, window
+	 * scale: 40 bytes) or of its third ACK (32) without payload, in the
+	 * linear part: copied without the helper, which costs a call and
+	 * its checks for every SYN of a flood. */
+	if (n == p->doff_len && n == 40 && (void *)p->tcp + 40 <= p->data_end) {
+		__builtin_memcpy(w->b, p->tcp, 40);
+		return 0;
+	}
+	if (n == p->doff_len && n == 32 && (void *)p->tcp + 32 <= p->data_end) {
+		__builtin_memcpy(w->b, p->tcp, 32);
+		return 0;
+	}
 	return bpf_xdp_load_bytes(ctx, p->l4_off, w->b, n) ? -1 : 0;
 }
 
