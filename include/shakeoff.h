@@ -192,14 +192,15 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
  *   IPv4: w0 = saddr | daddr << 32           (addresses as stored in the packet)
  *   IPv6: w0..w3 = saddr[0..1], daddr[0..1]  (each 16-byte address as two words)
  *   then  w  = sport | dport << 16 | seq << 32  (ports as stored, seq host order)
- *   then  w  = aux
- * i.e. standard SipHash of the 24 (IPv4) or 48 (IPv6) bytes.
+ *   then  the 7 low bytes of aux (aux < 2^56)
+ * i.e. standard SipHash of the 23 (IPv4) or 47 (IPv6) bytes: aux shares the
+ * last block with the length byte, one compression fewer than a whole word.
  *
  * With timestamps (the client offered TS and the namespace allows it), the
  * SYN-ACK's TSval carries the time of issue and the options, and the whole
  * ISN is MAC:
  *   TSval = (tai_ms & SO_TS_TIME_MASK) | sack << 7 | wscale << 3 | mss_idx
- *   ISN   = mac[31:0],  aux = TSval | 1 << 63        (tai_ms = CLOCK_TAI in ms, u32)
+ *   ISN   = mac[31:0],  aux = TSval | 1 << 55        (tai_ms = CLOCK_TAI in ms, u32)
  * The ACK's TSecr gives them back. The cookie is valid while
  * tai_ms - (TSecr & SO_TS_TIME_MASK), as s32, lies in
  * [-SO_COOKIE_SKEW_MS, SO_COOKIE_TS_MAX_AGE_MS]. CLOCK_TAI, not the monotonic
@@ -209,12 +210,13 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
  * offered, like the kernel's own cookies: 32 bits cannot hold both a strong
  * MAC and 9 bits of options):
  *   ISN = mac[27:0] << 4 | mss_idx << 1 | (period & 1)  (period = TAI ns >> 36, ~68.7 s)
- *   aux = period | mss_idx << 32
+ *   aux = (period mod 2^32) | mss_idx << 32
  * The ACK is accepted in the period of issue and the next one: 68.7-137 s.
  *
  * During a rekey's grace period, a cookie that fails under the current key is
  * tried under the previous one.
  */
+#define SO_AUX_TS_MODE (1ULL << 55) /* in aux: timestamp mode */
 #define SO_TS_MSS_SHIFT 0
 #define SO_TS_WS_SHIFT 3
 #define SO_TS_SACK_SHIFT 7

@@ -74,10 +74,10 @@ void ref_key_bytes(const __u64 key[2], __u8 out[16])
 }
 
 /* The message of include/shakeoff.h: addresses, ports, ISN (little-endian,
- * as the low half of a little-endian word), aux. */
+ * as the low half of a little-endian word), the 7 low bytes of aux. */
 __u64 ref_cookie_mac(const __u64 key[2], const struct ref_flow *f, __u64 aux)
 {
-	__u8 k[16], m[48];
+	__u8 k[16], m[48], a[8];
 	size_t n = 0, alen = f->family == 6 ? 16 : 4;
 
 	ref_key_bytes(key, k);
@@ -86,7 +86,8 @@ __u64 ref_cookie_mac(const __u64 key[2], const struct ref_flow *f, __u64 aux)
 	memcpy(m + n, f->sport, 2), n += 2;
 	memcpy(m + n, f->dport, 2), n += 2;
 	put_le32(m + n, f->client_isn), n += 4;
-	put_le64(m + n, aux), n += 8;
+	put_le64(a, aux);
+	memcpy(m + n, a, 7), n += 7;
 	return ref_siphash(k, m, n);
 }
 
@@ -98,12 +99,12 @@ __u32 ref_ts_tsval(__u32 tai_ms, __u8 mss_idx, __u8 wscale, __u8 sack)
 
 __u32 ref_ts_isn(const __u64 key[2], const struct ref_flow *f, __u32 tsval)
 {
-	return (__u32)ref_cookie_mac(key, f, (__u64)tsval | 1ULL << 63);
+	return (__u32)ref_cookie_mac(key, f, (__u64)tsval | 1ULL << 55);
 }
 
 __u32 ref_nots_isn(const __u64 key[2], const struct ref_flow *f, __u64 period, __u8 mss_idx)
 {
-	__u64 mac = ref_cookie_mac(key, f, period | (__u64)mss_idx << 32);
+	__u64 mac = ref_cookie_mac(key, f, (period & 0xffffffff) | (__u64)mss_idx << 32);
 
 	return (__u32)(mac & 0x0fffffff) << SO_NOTS_MAC_SHIFT | (__u32)mss_idx << 1 |
 	       (__u32)(period & 1);
