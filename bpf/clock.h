@@ -11,11 +11,12 @@
  * So each CPU takes the offset again with the precise clocks once a
  * second and otherwise adds it to the coarse clock.
  *
- * The result is never ahead of CLOCK_TAI and behind it by at most a tick
- * (4 ms at HZ=250) plus the two reads' distance; a step of the clock
- * reaches every CPU within a second. The cookies' time fields count
- * 1.024 s (timestamp mode) and 68.7 s units, and accept SO_COOKIE_SKEW_MS
- * of skew: neither notices.
+ * The result is never ahead of CLOCK_TAI and behind it by the coarse
+ * clock's lag: a tick (4 ms at HZ=250), more when a tick comes late (5.8 ms
+ * seen in this VM); a step of the clock reaches every CPU within a second.
+ * The cookies' time fields count 1.024 s (timestamp mode) and 68.7 s units,
+ * and accept SO_COOKIE_SKEW_MS of skew: neither notices. (The connection
+ * table keeps the precise clock: its times are shown to the millisecond.)
  */
 #pragma once
 

@@ -102,6 +102,9 @@ int budget_reset(void);
 int arm_reset(void);
 int arm_read(struct so_armed *g);
 
+/* How far behind the precise clock the cookies' TAI may be (bpf/clock.h). */
+__u64 coarse_slack_ns(void);
+
 /* CLOCK_MONOTONIC (bpf_ktime_get_ns()'s clock) in ns. */
 __u64 mono_ns(void);
 /* Run on this CPU only from now on (BPF_PROG_RUN runs on the caller's). */
