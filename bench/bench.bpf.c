@@ -13,6 +13,8 @@
  *                checksum for the three words that change; no option work,
  *                no cookie. The speed of light for any XDP responder.
  *   xdp_empty    returns XDP_PASS: the fixed cost of one BPF_PROG_RUN.
+ *   xdp_pass_frags  returns XDP_PASS, multi-buffer frames allowed: what any
+ *                XDP program costs a veth (bulk.sh's floor).
  *
  * IPv4 without IP options only: that is all the generator sends.
  */
@@ -153,6 +155,15 @@ int xdp_reflect(struct xdp_md *ctx)
 
 SEC("xdp")
 int xdp_empty(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+/* bulk.sh's floor: any native XDP program on a veth makes it copy each
+ * frame into page-pool memory before the program runs; this one does
+ * nothing else, with multi-buffer frames allowed as shakeoff's are. */
+SEC("xdp.frags")
+int xdp_pass_frags(struct xdp_md *ctx)
 {
 	return XDP_PASS;
 }

@@ -3,7 +3,7 @@
  * benchctl.c - the benchmark's BPF chores, each printing one JSON object.
  *
  *   benchctl attach IFACE PROG   load PROG of bench.bpf.o (xdp_count, xdp_drop,
- *                                xdp_reflect), attach it in native mode
+ *                                xdp_reflect, xdp_pass_frags), attach it in native mode
  *   benchctl detach IFACE        detach a bench program (never anyone else's)
  *   benchctl read IFACE          the XDP program on IFACE: its name, run stats
  *                                and, for a bench program, the per-CPU sums of
@@ -54,7 +54,7 @@ static int ifindex_of(const char *ifname)
 static bool is_bench_prog(const char *name)
 {
 	return !strcmp(name, "xdp_count") || !strcmp(name, "xdp_drop") ||
-	       !strcmp(name, "xdp_reflect");
+	       !strcmp(name, "xdp_reflect") || !strcmp(name, "xdp_pass_frags");
 }
 
 static int cmd_attach(const char *ifname, const char *prog)
@@ -68,7 +68,8 @@ static int cmd_attach(const char *ifname, const char *prog)
 	if (!ifindex)
 		return 1;
 	if (!is_bench_prog(prog)) {
-		fprintf(stderr, "benchctl: no program %s (xdp_count, xdp_drop, xdp_reflect)\n", prog);
+		fprintf(stderr, "benchctl: no program %s (xdp_count, xdp_drop, xdp_reflect, "
+			"xdp_pass_frags)\n", prog);
 		return 2;
 	}
 	skel = bench__open();
