@@ -207,10 +207,10 @@ static __always_inline bool source_ok(const struct pkt *p)
 /* --synack-rate: GCRA (ITU-T I.371) per CPU, bursts of one second's budget. */
 static __always_inline bool budget_ok(const struct so_config *cfg)
 {
+	__u64 interval = cfg->synack_interval_ns, now, tolerance;
 	struct so_budget *b;
-	__u64 now;
 
-	if (!cfg->synack_interval_ns)
+	if (!interval)
 		return true;
 	b = singleton(&budget);
 	if (!b)
@@ -218,10 +218,12 @@ static __always_inline bool budget_ok(const struct so_config *cfg)
 	now = bpf_ktime_get_ns();
 	if (b->tat < now)
 		b->tat = now;
-	/* a burst of one second's budget: tolerance (burst - 1) * interval */
-	if (b->tat - now > 1000000000ULL - cfg->synack_interval_ns)
+	/* a burst of one second's budget: tolerance (burst - 1) * interval;
+	 * with less than one SYN-ACK a second per CPU, no burst at all */
+	tolerance = interval < 1000000000ULL ? 1000000000ULL - interval : 0;
+	if (b->tat - now > tolerance)
 		return false;
-	b->tat += cfg->synack_interval_ns;
+	b->tat += interval;
 	return true;
 }
 

@@ -133,14 +133,16 @@ struct so_config {
 	__u32 time_wait_s;    /* linger of time_wait entries */
 	__u64 attached_ns;    /* CLOCK_REALTIME of attach, informational */
 	__u32 idle_timeout_s; /* entries idle this long expire */
-	__u32 synack_rate;        /* SYN-ACK budget per second, all CPUs; 0 = none */
-	__u32 synack_interval_ns; /* the same per CPU: one SYN-ACK per this many ns */
+	__u32 synack_rate;    /* SYN-ACK budget per second, all CPUs; 0 = none */
 	__u8 arm;     /* enum so_arm */
 	__u8 lists;   /* SO_LIST_*: the allow/deny tries that have entries */
 	__u8 top;     /* 1: count SYNs and invalid ACKs per source ("sources") */
 	__u8 pad;
 	__u32 arm_threshold;      /* --arm auto: SYNs per second (all CPUs) that arm */
-	__u32 pad2[2];
+	__u64 synack_interval_ns; /* the budget per CPU: one SYN-ACK per this many ns
+				   * (more than a second when the rate is below the
+				   * number of CPUs) */
+	__u64 pad2;
 };
 _Static_assert(sizeof(struct so_config) == 64, "so_config layout");
 

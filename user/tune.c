@@ -38,7 +38,7 @@ static void plan_synack_rate(unsigned long rate, struct so_config *cfg)
 		return;
 	interval = (online_cpus() * 1000000000ull + rate - 1) / rate;
 	cfg->synack_rate = rate;
-	cfg->synack_interval_ns = interval > UINT32_MAX ? UINT32_MAX : interval;
+	cfg->synack_interval_ns = interval;
 }
 
 /* The mode and threshold this command ends with, checked together. */

@@ -311,11 +311,11 @@ static int syn_burst(int n, int *first_drop, bool *tx_after_drop, __u64 *ns)
 	return tx;
 }
 
-static bool budget_config(__u32 interval)
+static bool budget_config(__u64 interval)
 {
 	struct so_config cfg = default_cfg;
 
-	cfg.synack_rate = interval ? RATE * libbpf_num_possible_cpus() : 0;
+	cfg.synack_rate = interval ? (__u32)(libbpf_num_possible_cpus() * 1000000000ULL / interval) : 0;
 	cfg.synack_interval_ns = interval;
 	if (set_config(&cfg) || budget_reset()) {
 		case_fail("cannot write the config or budget map: %s", strerror(errno));
@@ -405,6 +405,28 @@ static void budget_per_cpu(void)
 		check_u64(tx, RATE, "SYN-ACKs on the other CPU (its own full budget)");
 }
 
+/* Less than one SYN-ACK a second per CPU (--synack-rate 1 on two CPUs: an
+ * interval of 2 s): one, then nothing, however long the burst; the
+ * tolerance must not wrap around into "unlimited". */
+static void budget_below_one_per_cpu(void)
+{
+	int first_drop, tx;
+	bool late_tx;
+	__u64 ns;
+
+	if (!budget_config(2000000000ULL))
+		return;
+	tx = syn_burst(50, &first_drop, &late_tx, &ns);
+	if (tx < 0)
+		return;
+	if (ns >= 2000000000ULL) {
+		case_skip("the burst took %llu ns, longer than one interval", (unsigned long long)ns);
+		return;
+	}
+	check_u64(tx, 1, "SYN-ACKs of a burst at one per 2 s per CPU");
+	check_u64(first_drop, 1, "index of the first SYN over the budget");
+}
+
 /* synack_interval_ns 0: no budget at all. */
 static void budget_unlimited(void)
 {
@@ -429,6 +451,7 @@ static void test_budget(void)
 		{ "synack_rate_refills", budget_refill },
 		{ "synack_rate_per_cpu", budget_per_cpu },
 		{ "synack_rate_0_unlimited", budget_unlimited },
+		{ "synack_rate_below_one_per_cpu", budget_below_one_per_cpu },
 	};
 	cpu_set_t old;
 	int cpu = sched_getcpu();
