@@ -98,6 +98,10 @@ struct {
 	__type(value, struct so_src_val);
 } sources SEC(".maps");
 
+/* When a SYN to a protected port was last handed to the kernel, which may
+ * have answered it with a cookie of its own (kernel_cookie_ok). */
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, handover, struct so_handover);
+
 /* The connection table's sweeper timer. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, sweeper, struct so_sweeper);
 
@@ -367,6 +371,18 @@ static __always_inline bool syn_of_tracked(const struct pkt *p)
 	return true;
 }
 
+/* Hand a SYN to the kernel, noting when for kernel_cookie_ok(): at most
+ * once a second, as every CPU writes the same line. */
+static __always_inline enum so_result hand_over(enum so_counter c)
+{
+	struct so_handover *h = singleton(&handover);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (h && (__s64)(now - h->last_syn_ns) > 1000000000LL)
+		h->last_syn_ns = now;
+	return verdict(c, SO_PASS);
+}
+
 /* Everything a SYN must pass before it costs a cookie, cheapest first.
  * w gets the TCP header copy the checksum and the options are read from. */
 static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struct pkt *p,
@@ -377,15 +393,15 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 	if (list_match(cfg, p, LIST_DENY))
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	if (list_match(cfg, p, LIST_ALLOW))
-		return verdict(SO_C_PASSED_ALLOWED, SO_PASS);
+		return hand_over(SO_C_PASSED_ALLOWED);
 	if (cfg->arm == SO_ARM_AUTO && !arm_auto_syn(cfg))
-		return verdict(SO_C_PASSED_UNARMED, SO_PASS);
+		return hand_over(SO_C_PASSED_UNARMED);
 	if (p->tcp->fin || p->tcp->rst)
 		return verdict(SO_C_DROP_SYN_FLAGS, SO_DROP);
 	if (!source_ok(p))
 		return verdict(SO_C_DROP_BAD_SOURCE, SO_DROP);
 	if (syn_of_tracked(p))
-		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+		return hand_over(SO_C_PASSED_TIME_WAIT);
 	if (p->tcp_len > SYN_MAX_LEN)
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
 	if (!ip_csum_ok(ctx, p))
@@ -507,6 +523,53 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
 }
 
+/* The kernel's own SYN cookies last two minutes (MAX_SYNCOOKIE_AGE). */
+#define KERNEL_COOKIE_NS (130 * 1000000000ULL)
+
+/* Does the ACK return one of the kernel's own cookies? Only a SYN shakeoff
+ * handed to the kernel (an allowed source, --arm auto while idle, a 4-tuple
+ * in time_wait) can have got one, when the listener's SYN queue was full or
+ * tcp_syncookies is 2; so the check, a SipHash in the kernel, is made only
+ * within a kernel cookie's lifetime of such a SYN, and forged ACK floods
+ * do not pay for it otherwise. */
+static __always_inline bool kernel_cookie_ok(const struct pkt *p)
+{
+	struct so_handover *h = singleton(&handover);
+
+	if (!h || h->last_syn_ns == 0 || bpf_ktime_get_ns() - h->last_syn_ns > KERNEL_COOKIE_NS)
+		return false;
+	if (p->family == SO_AF_INET)
+		return bpf_tcp_raw_check_syncookie_ipv4(p->ip4, p->tcp) == 0;
+	return bpf_tcp_raw_check_syncookie_ipv6(p->ip6, p->tcp) == 0;
+}
+
+/* A segment of no connection in the table. A socket's (one that existed
+ * before attach, one the kernel made, one whose entry left the table) goes
+ * to the kernel without a cookie check, so established traffic never pays
+ * for one; else it must return a cookie, ours or the kernel's. */
+static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const struct pkt *p,
+						       const struct so_config *cfg, bool is_ack)
+{
+	enum so_result r;
+
+	if (socket_exists(ctx, p))
+		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
+	if (is_ack) {
+		r = handle_ack(ctx, p, cfg);
+		if (r != SO_CONTINUE)
+			return r;
+	}
+	/* Idle in auto mode, the kernel answered the SYNs: let it judge too. */
+	if (!armed_now(cfg))
+		return verdict(SO_C_PASSED_UNARMED, SO_PASS);
+	if (!is_ack)
+		return verdict(SO_C_DROP_NO_SOCKET, SO_DROP);
+	if (kernel_cookie_ok(p))
+		return verdict(SO_C_PASSED_KERNEL_COOKIE, SO_PASS);
+	top_count(cfg, p, TOP_BAD_ACK);
+	return verdict(SO_C_ACK_COOKIE_INVALID, SO_DROP);
+}
+
 /* Any segment but a SYN, to a protected port. */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
 						     const struct so_config *cfg)
@@ -520,31 +583,17 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	flow_key(&k, p, false);
 	c = bpf_map_lookup_elem(&conns, &k);
-	if (c) {
-		bool confirmed = !(c->flags & SO_CF_UNCONFIRMED);
-
+	if (!c)
+		return handle_untracked(ctx, p, cfg, is_ack);
+	if (!(c->flags & SO_CF_UNCONFIRMED) || !is_ack) {
 		track_apply(&k, track_client(c, p));
-		/* Not confirmed yet (the accept queue may have been full): a
-		 * cookie ACK goes through TC again. */
-		if (confirmed || !is_ack)
-			return verdict(SO_C_PASSED_TRACKED, SO_PASS);
-	}
-	if (is_ack) {
-		r = handle_ack(ctx, p, cfg);
-		if (r != SO_CONTINUE)
-			return r;
-	}
-	if (c)
 		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
-	if (socket_exists(ctx, p))
-		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
-	/* Idle in auto mode, the kernel answered the SYNs: let it judge too. */
-	if (!armed_now(cfg))
-		return verdict(SO_C_PASSED_UNARMED, SO_PASS);
-	if (!is_ack)
-		return verdict(SO_C_DROP_NO_SOCKET, SO_DROP);
-	top_count(cfg, p, TOP_BAD_ACK);
-	return verdict(SO_C_ACK_COOKIE_INVALID, SO_DROP);
+	}
+	/* Not confirmed yet (the accept queue may have been full): a cookie
+	 * ACK goes through TC again. */
+	track_apply(&k, track_client(c, p));
+	r = handle_ack(ctx, p, cfg);
+	return r != SO_CONTINUE ? r : verdict(SO_C_PASSED_TRACKED, SO_PASS);
 }
 
 /*

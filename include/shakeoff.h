@@ -52,6 +52,10 @@
 	X(DROP_DENIED, drop_denied, V, "packets to protected ports from the deny list")     \
 	X(PASSED_ALLOWED, passed_allowed, V, "SYNs from the allow list, passed to the kernel") \
 	X(PASSED_UNARMED, passed_unarmed, V, "packets passed to the kernel while --arm auto is idle") \
+	X(PASSED_TIME_WAIT, passed_time_wait, V,                                         \
+	  "SYNs for a 4-tuple in time_wait, handed to the kernel (RFC 6191)")            \
+	X(PASSED_KERNEL_COOKIE, passed_kernel_cookie, V,                                 \
+	  "ACKs with a valid cookie of the kernel's own (a SYN it answered), passed")    \
 	X(PASSED_MONITOR, passed_monitor, E,                                             \
 	  "--arm monitor: packets passed that would have been answered or dropped")   \
 	/* TC ingress: turning a valid cookie into a socket */                          \
@@ -413,6 +417,14 @@ static inline int so_arm_active(const struct so_armed *a, __u64 now)
 {
 	return a->armed && (__s64)(now - a->last_above) < (__s64)SO_ARM_HOLD_NS;
 }
+
+/* --- SYNs handed to the kernel (map "handover", one entry) --------------- */
+
+struct so_handover {
+	__u64 last_syn_ns; /* bpf_ktime_get_ns() of the last one, within a second */
+	__u64 pad;
+};
+_Static_assert(sizeof(struct so_handover) == 16, "so_handover layout");
 
 /* --- the cookies' clock (map "clock", per CPU; see bpf/clock.h) ---------- */
 

@@ -38,7 +38,7 @@
  *     without metadata leaves the frame unchanged;
  *   - tracked and confirmed, any non-SYN segment to a protected port passes
  *     as passed_tracked; a SYN of a 4-tuple in time_wait passes to the
- *     kernel and ends the entry; the table never grows; entries stay
+ *     kernel (passed_time_wait) and ends the entry; the table never grows; entries stay
  *     well-formed;
  *   - tc_ingress and tc_egress return TC_ACT_OK; tc_ingress (no metadata can
  *     be given to it) changes no counter; tc_egress changes no verdict counter.
@@ -636,7 +636,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * reuses the port and the entry's connection is over; in any
 		 * other state it is answered like every SYN, the entry kept */
 		if (state == SO_ST_TIME_WAIT)
-			INVARIANT(o.retval == XDP_PASS && v == SO_C_PASSED_TRACKED,
+			INVARIANT(o.retval == XDP_PASS && v == SO_C_PASSED_TIME_WAIT,
 				  "a SYN of a 4-tuple in time_wait got %s", counter_name(v));
 		INVARIANT(conn_get(&kc, &c) == (state != SO_ST_TIME_WAIT) &&
 				  d[SO_C_CLOSED_GRACEFUL] == (state == SO_ST_TIME_WAIT),

@@ -22,7 +22,8 @@ so_objects() {
 import json, sys
 names = {"prog": ("xdp_shakeoff", "tc_ingress", "tc_egress"),
          "map": ("config", "ports", "secret", "stats", "conns", "allow4", "allow6", "deny4",
-                 "deny6", "armstate", "armed", "clock", "sources", "sweeper", "budget")}[sys.argv[1]]
+                 "deny6", "armstate", "armed", "clock", "handover", "sources", "sweeper",
+                 "budget")}[sys.argv[1]]
 print(" ".join(str(o["id"]) for o in json.load(sys.stdin) if o.get("name") in names))' "$1"
 }
 

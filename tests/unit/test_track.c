@@ -282,7 +282,7 @@ static const struct seq_case seq_cases[] = {
 		{ SV(FA, 1, 1, 0),     E(FIN_WAIT_1, SF, 's', 0, 1, C(FIN_OUT)) },
 		{ CL(FA, 1, 2, 0),     E(FIN_WAIT_2, SF | SA | CF, 's', 1, 1, PT | C(FIN_IN)) },
 		{ SV(F_ACK, 2, 2, 0),  E(TIME_WAIT, SF | SA | CF | CA, 's', 1, 1, 0) },
-		{ CL(F_SYN, 0x10000, 0, 0), E(GONE, 0, 0, 0, 0, C(SYN_SEEN) | PT | C(CLOSED_GRACEFUL)) },
+		{ CL(F_SYN, 0x10000, 0, 0), E(GONE, 0, 0, 0, 0, C(SYN_SEEN) | C(PASSED_TIME_WAIT) | C(CLOSED_GRACEFUL)) },
 	} },
 	/* no handshake seen, no socket: nothing is inserted, nothing passes */
 	{ "fin_before_handshake", T_GONE, 0, 0, {
