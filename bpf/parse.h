@@ -52,7 +52,8 @@ struct pkt {
 	__u32 doff_len;      /* TCP header with options, bytes */
 	__u8 family;         /* enum so_family */
 	__u8 vlans;          /* VLAN tags in the frame */
-	__u8 pad[2];
+	__u8 fragment;       /* a first fragment: the TCP header is whole, the payload not */
+	__u8 pad;
 };
 
 /* The scalar part of a struct pkt: what crosses into a global function,
@@ -65,7 +66,8 @@ struct pkt_off {
 	__u32 frame_len; /* bpf_xdp_get_buff_len() is a helper call: once */
 	__u8 family;
 	__u8 vlans;
-	__u8 pad[2];
+	__u8 fragment;
+	__u8 pad;
 };
 
 #define PKT_L4_OFF_MAX 4096 /* no frame shakeoff sees is larger than a page */
@@ -248,6 +250,7 @@ static __always_inline void pkt_to_off(const struct pkt *p, struct pkt_off *o)
 	o->frame_len = p->frame_len;
 	o->family = p->family;
 	o->vlans = p->vlans;
+	o->fragment = p->fragment;
 }
 
 /**
@@ -286,5 +289,6 @@ static __always_inline int pkt_from_off(struct pkt *p, void *data, void *data_en
 	p->tcp_len = o->tcp_len;
 	p->doff_len = o->doff_len;
 	p->vlans = o->vlans;
+	p->fragment = o->fragment;
 	return 0;
 }

@@ -570,6 +570,21 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 	return verdict(SO_C_ACK_COOKIE_INVALID, SO_DROP);
 }
 
+/* The first fragment of a segment: its TCP header is whole, its payload is
+ * not, and the kernel reassembles only after TC. So it is neither tracked
+ * (a FIN's sequence number needs the whole segment) nor taken for a cookie
+ * ACK; a fragment of a tracked or existing connection passes, any other
+ * is dropped (a first fragment of a SYN never gets here). */
+static __always_inline enum so_result handle_fragment(struct xdp_md *ctx, const struct pkt *p,
+						      bool tracked)
+{
+	if (tracked)
+		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	if (socket_exists(ctx, p))
+		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
+	return verdict(SO_C_DROP_FRAGMENT, SO_DROP);
+}
+
 /* Any segment but a SYN, to a protected port. */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
 						     const struct so_config *cfg)
@@ -583,6 +598,8 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	flow_key(&k, p, false);
 	c = bpf_map_lookup_elem(&conns, &k);
+	if (p->fragment)
+		return handle_fragment(ctx, p, c != NULL);
 	if (!c)
 		return handle_untracked(ctx, p, cfg, is_ack);
 	if (!(c->flags & SO_CF_UNCONFIRMED) || !is_ack) {
@@ -664,9 +681,15 @@ static __always_inline int xdp_main(struct xdp_md *ctx)
 	case PARSE_NOT_TCP:
 		return to_xdp(ctx, verdict(SO_C_PASSED, SO_PASS), cfg);
 	case PARSE_FRAGMENT:
-		r = port_protected(p.tcp->dest) ? verdict(SO_C_DROP_FRAGMENT, SO_DROP)
-						: verdict(SO_C_PASSED, SO_PASS);
-		return to_xdp(ctx, r, cfg);
+		/* never a SYN we answer; other segments' fragments: see
+		 * handle_fragment() */
+		if (!port_protected(p.tcp->dest))
+			return to_xdp(ctx, verdict(SO_C_PASSED, SO_PASS), cfg);
+		if (p.tcp->syn)
+			return to_xdp(ctx, verdict(SO_C_DROP_FRAGMENT, SO_DROP), cfg);
+		p.fragment = 1;
+		pkt_to_off(&p, &off);
+		return to_xdp(ctx, xdp_segment(ctx, &off), cfg);
 	case PARSE_TOO_DEEP:
 		return to_xdp(ctx, verdict(SO_C_DROP_TOO_DEEP, SO_DROP), cfg);
 	default:

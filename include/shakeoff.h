@@ -41,7 +41,8 @@
 	X(DROP_IP_CSUM, drop_bad_ip_csum, V, "SYNs with a bad IPv4 header checksum")     \
 	X(DROP_TCP_CSUM, drop_bad_tcp_csum, V, "SYNs with a bad TCP checksum")           \
 	X(DROP_SYN_FLAGS, drop_syn_flags, V, "SYNs with FIN or RST also set")            \
-	X(DROP_FRAGMENT, drop_fragment, V, "first fragments to a protected port")        \
+	X(DROP_FRAGMENT, drop_fragment, V,                                               \
+	  "first fragments to a protected port of a SYN, or of no known connection")     \
 	X(DROP_NO_SOCKET, drop_no_socket, V, "non-ACK segments that belong to no socket") \
 	X(DROP_NO_ROOM, drop_no_room, V, "no head- or tailroom for the SYN-ACK or metadata") \
 	X(DROP_TOO_DEEP, drop_too_deep, V,                                               \

@@ -73,6 +73,11 @@ static const struct drop_case drop_cases[] = {
 	{ "frag4_first_unprotected", V4(.frag = IP_MF, .dport = 81),       PASSED },
 	{ "frag4_later_protected",   V4(.frag = IP_MF | 100),              PASSED },
 	{ "frag4_last_protected",    V4(.frag = 100),                      PASSED },
+	/* a first fragment of a segment of no connection (no socket either) */
+	{ "frag4_first_ack_no_conn", V4(.flags = F_ACK, .ack = 1, .frag = IP_MF, .payload_len = 64),
+	  XDP_DROP, C(DROP_FRAGMENT) },
+	{ "frag4_first_fin_no_conn", V4(.flags = F_ACK | F_FIN, .ack = 1, .frag = IP_MF),
+	  XDP_DROP, C(DROP_FRAGMENT) },
 	/* not shakeoff's: passed untouched */
 	{ "syn4_unprotected_81",     V4(LINUX(1460, 7), .dport = 81),      PASSED },
 	{ "syn4_unprotected_7999",   V4(LINUX(1460, 7), .dport = 7999),    PASSED },

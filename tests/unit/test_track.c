@@ -556,6 +556,42 @@ static void cookie_ack_case(int family, __u8 initial)
 	conns_clear();
 }
 
+/* A first fragment of a tracked connection's segment passes as tracked but
+ * moves nothing: its payload is not all there, so its FIN (and length)
+ * cannot be judged; the kernel reassembles it. */
+static void fragment_case(int family)
+{
+	static struct xdp_result r;
+	struct pkt_spec s = { .family = family, .sport = CLIENT_PORT, .dport = SERVER_PORT,
+			      .seq = 1000, .ack = 2000, .flags = F_ACK | F_FIN, .payload_len = 64 };
+	struct so_flow_key k;
+	struct so_conn c = {}, got;
+	struct frame f;
+
+	if (family == 6) {
+		s.n_ext = 1;
+		s.ext[0] = (struct ext_spec){ .type = IPPROTO_FRAGMENT, .frag = 1 };
+	} else {
+		s.frag = 0x2000; /* MF, offset 0 */
+	}
+	model_set(&c, T_EST, 0);
+	conns_clear();
+	flow_key_of(family, &k);
+	c.t_established = c.t_last = mono_ns();
+	if (conn_put(&k, &c)) {
+		case_fail("cannot write the entry into conns");
+		return;
+	}
+	if (pkt_build(&s, &f) || run_xdp(&f, 0, &r))
+		return;
+	check_xdp(&r, XDP_PASS, C(PASSED_TRACKED));
+	if (check_true(conn_get(&k, &got), "the entry is still there"))
+		check_bytes(&got, &c, sizeof(c), "the entry (unchanged: no FIN taken from a fragment)");
+	if (case_failed())
+		dump("fragment", f.b, f.len);
+	conns_clear();
+}
+
 void test_track(void)
 {
 	static char names[2][sizeof(seq_cases) / sizeof(seq_cases[0])][96];
@@ -585,6 +621,11 @@ void test_track(void)
 			if (!case_begin(cnames[fam][i]))
 				continue;
 			cookie_ack_case(family, cookie_cases[i].initial);
+			case_end();
+		}
+		if (case_begin(family == 4 ? "track4_first_fragment_passes_untracked"
+					   : "track6_first_fragment_passes_untracked")) {
+			fragment_case(family);
 			case_end();
 		}
 	}
