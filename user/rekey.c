@@ -5,9 +5,13 @@
  * Two map updates, in this order: the new key goes into the inactive slot
  * (the programs do not read it yet), then the generation moves on and the
  * old key stays valid for a grace period, so handshakes in flight survive.
+ * There are two slots, so a second rekey within that grace period would
+ * drop the key before last while its cookies may still be in flight: it is
+ * refused, unless --force says that is meant (a key thought compromised).
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +34,7 @@
 struct rekey_args {
 	const char *ifname;
 	const char *secret_file;
+	bool force;
 };
 
 static const struct opt rekey_opts[] = {
@@ -38,6 +43,10 @@ static const struct opt rekey_opts[] = {
 	{ .name = "secret-file", .short_name = 's', .metavar = "FILE",
 	  .help = "new key: 16 raw bytes or 32 hex digits (default: random)",
 	  .type = OPT_STRING, .offset = offsetof(struct rekey_args, secret_file) },
+	{ .name = "force", .short_name = 'f',
+	  .help = "rekey even while the previous key is in its grace period (its cookies "
+		  "then fail at once)",
+	  .type = OPT_FLAG, .offset = offsetof(struct rekey_args, force) },
 	OPT_END
 };
 
@@ -52,9 +61,10 @@ static int write_secret(int fd, const char *ifname, const struct so_secret *s)
 	return 0;
 }
 
-static int rekey(int fd, const char *ifname, const __u64 key[2], __u32 *gen)
+static int rekey(int fd, const char *ifname, const __u64 key[2], bool force, __u32 *gen)
 {
 	struct so_secret s;
+	__u64 now = clock_ns(CLOCK_TAI);
 	__u32 zero = 0;
 	int err = -1;
 
@@ -62,10 +72,17 @@ static int rekey(int fd, const char *ifname, const __u64 key[2], __u32 *gen)
 		pr_err("cannot rekey %s: cannot read the secret map: %s", ifname, strerror(errno));
 		return -1;
 	}
+	if (!force && s.grace_until_tai_ns > now) {
+		pr_err("not rekeying %s: the previous key is still accepted for %llu s, and its "
+		       "handshakes in flight would fail; try again then, or use --force",
+		       ifname, (unsigned long long)(s.grace_until_tai_ns - now + 999999999) / 1000000000);
+		explicit_bzero(&s, sizeof(s));
+		return -1;
+	}
 	memcpy(s.key[(s.gen + 1) & 1], key, sizeof(s.key[0]));
 	if (write_secret(fd, ifname, &s) == 0) { /* the inactive slot: unused until gen moves */
 		s.gen++;
-		s.grace_until_tai_ns = clock_ns(CLOCK_TAI) + GRACE_NS;
+		s.grace_until_tai_ns = now + GRACE_NS;
 		err = write_secret(fd, ifname, &s);
 	}
 	*gen = s.gen;
@@ -89,7 +106,7 @@ static int run_rekey(void *args)
 		pr_err("cannot rekey %s: cannot open %s/secret: %s", a->ifname, dir, strerror(-fd));
 		return RC_FAIL;
 	}
-	err = rekey(fd, a->ifname, key, &gen);
+	err = rekey(fd, a->ifname, key, a->force, &gen);
 	explicit_bzero(key, sizeof(key));
 	close(fd);
 	if (err)
@@ -104,7 +121,8 @@ const struct cmd cmd_rekey = {
 	.name = "rekey",
 	.summary = "replace the cookie secret without breaking handshakes in flight",
 	.description = "Install a new cookie key (random, or from --secret-file) for IFACE's\n"
-		       "attachment. Cookies made under the previous key stay valid for 140 s.",
+		       "attachment. Cookies made under the previous key stay valid for 140 s;\n"
+		       "another rekey within that time is refused unless --force is given.",
 	.opts = rekey_opts,
 	.args = &rekey_args,
 	.needs_root = true,

@@ -8,7 +8,8 @@
 #              are made by the kernel
 #   re-attach  the streams go on (their segments pass by socket lookup), the
 #              flood is answered in XDP again, new connections work
-#   rekey      twice: secret_gen +2, the streams go on, new connections work
+#   rekey      twice (the second --force: within the first one's grace period):
+#              secret_gen +2, the streams go on, new connections work
 # At the end the streams stop cleanly, every byte having come back.
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -68,7 +69,7 @@ check_num reattach.conn_created -eq 2 "$(stat_of conn_created)"
 gen0=$(so_status "$SNS" "$SIF" secret_gen)
 check_run rekey.first shakeoff_in "$SNS" rekey "$SIF"
 stream_moving rekey.stream_v4 "$ST4"
-check_run rekey.second shakeoff_in "$SNS" rekey "$SIF"
+check_run rekey.second shakeoff_in "$SNS" rekey "$SIF" --force
 check_eq rekey.secret_gen $((gen0 + 2)) "$(so_status "$SNS" "$SIF" secret_gen)"
 stream_moving rekey.stream_v4_again "$ST4"
 stream_moving rekey.stream_v6 "$ST6"

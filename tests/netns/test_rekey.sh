@@ -5,10 +5,13 @@
 #     (cookie under the old key) while its third ACK and data are dropped;
 #     then rekey, then lift the rule: the client's retransmission carries
 #     the old key's cookie, which must still be taken. The same with two
-#     rekeys in between: the key is gone, the ACK must be refused (this
-#     shows the check above really depends on the key).
+#     rekeys in between (the second with --force, as a plain one is refused
+#     while the previous key is in its grace period): the key is gone, the
+#     ACK must be refused (this shows the check above really depends on the
+#     key).
 #  2. Under load: ab runs over IPv4 and IPv6 while `shakeoff rekey` replaces
-#     the secret twice (random, then from a file); every request succeeds.
+#     the secret twice (random, then from a file, both forced: seconds apart,
+#     no handshake of ab's is in flight that long); every request succeeds.
 # status -j must show secret_gen going up by one per rekey.
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -86,7 +89,10 @@ for host in $S4 $S6; do
 	xfer=$BG_PID xfer_log=$BG_LOG
 	client_established || fail "in_flight_$fam.client_established" "no SYN-ACK within 5 s"
 	rekey_rc=0
-	shakeoff_in "$SNS" rekey "$SIF" >"$TMPD/rekey.out" 2>&1 || rekey_rc=$?
+	# v6 comes within v4's rekey's grace period: --force (the key it drops,
+	# the one before last, made no cookie of this handshake's)
+	shakeoff_in "$SNS" rekey "$SIF" $([ $fam = v6 ] && echo --force) >"$TMPD/rekey.out" 2>&1 ||
+		rekey_rc=$?
 	check_eq "in_flight_$fam.rekey_exit" 0 "$rekey_rc"
 	gen=$((gen + 1))
 	check_num "in_flight_$fam.acks_held_back" -ge 1 "$(nft_rule_count "$CNS" "inet so_hold output" hold)"
@@ -111,9 +117,14 @@ ns_bg "$CNS" ab -q -n $N -c $C -s 30 "http://[$S6]:$P/"
 AB6=$BG_PID AB6_LOG=$BG_LOG
 
 wait_created 800
-rekey_now rekey_random
+rekey_now rekey_random --force
 wait_created 2400
-rekey_now rekey_file --secret-file "$TMPD/secret2"
+# Within the first rekey's grace period: refused, nothing changes.
+shakeoff_in "$SNS" rekey "$SIF" >/dev/null 2>"$TMPD/err"
+check_eq rekey_again.refused 1 "$?"
+check_grep rekey_again.says_why "previous key is still accepted for [0-9]+ s.*--force" "$(cat "$TMPD/err")"
+check_num rekey_again.secret_gen_unchanged -eq $((gen0 + 1)) "$(so_status "$SNS" "$SIF" secret_gen)"
+rekey_now rekey_file --secret-file "$TMPD/secret2" --force
 wait "$AB4"
 wait "$AB6"
 check_ab ab_v4 "$AB4_LOG" $N
@@ -133,7 +144,8 @@ invalid0=$(so_stat "$SNS" "$SIF" ack_cookie_invalid)
 ns_bg "$CNS" "$PY" "$TCPTOOL" xfer "$S4" $T 1000
 xfer=$BG_PID
 client_established || fail two_rekeys.client_established "no SYN-ACK within 5 s"
-shakeoff_in "$SNS" rekey "$SIF" >/dev/null 2>&1 && shakeoff_in "$SNS" rekey "$SIF" >/dev/null 2>&1
+shakeoff_in "$SNS" rekey "$SIF" --force >/dev/null 2>&1 &&
+	shakeoff_in "$SNS" rekey "$SIF" --force >/dev/null 2>&1
 client_ns_exec nft delete table inet so_hold
 invalid=0
 for _i in $(seq 100); do # the client retransmits within a few seconds
