@@ -4,9 +4,12 @@
  *
  * Changes a running attachment in place: the ports map and the config map,
  * each with one update of its whole value (the config read, changed and
- * written back under the attachment's lock), so every packet sees either
- * the old settings or the new ones. Programs, links, counters and the
- * connection table stay as they are.
+ * written back under the attachment's lock). An array map's update is a
+ * plain copy, so a packet that meets it may see some fields old and some
+ * new; every such mix is one the data path handles (each field is checked
+ * or clamped on its own). Every set also re-reads the namespace's TCP
+ * sysctls, so that options switched off since attach are no longer
+ * offered. Programs, links, counters and the connection table stay.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "live.h"
 #include "log.h"
 #include "ports.h"
+#include "tunables.h"
 #include "tune.h"
 
 struct set_args {
@@ -50,17 +54,6 @@ static const struct opt set_opts[] = {
 	OPT_END
 };
 
-static bool anything_given(const struct tune_args *t)
-{
-	const struct opt_uint *u[] = { &t->mss4, &t->mss6, &t->wscale, &t->ttl, &t->synack_rate,
-				       &t->threshold, &t->time_wait, &t->idle_timeout };
-
-	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
-		if (u[i]->set)
-			return true;
-	return t->arm >= 0 || tune_has_ports(t);
-}
-
 static void print_set(const struct live *l, const struct so_config *c, const struct so_ports *p)
 {
 	char *ports = ports_format(p), arm[64];
@@ -86,6 +79,13 @@ static int update(const struct live *l, const struct tune_args *t)
 	rc = tune_apply(t, l->ifname, false, &cfg);
 	if (rc)
 		return rc; /* nothing written */
+	if (tunables_options(&cfg))
+		return RC_FAIL;
+	if (cfg.options != old.options)
+		pr_info("%s: the namespace's TCP options changed since attach; offering now: "
+			"%s%s%s", l->ifname, cfg.options & SO_OPT_TIMESTAMPS ? "timestamps " : "",
+			cfg.options & SO_OPT_SACK ? "sack " : "",
+			cfg.options & SO_OPT_WSCALE ? "window-scaling" : "");
 	if (tune_has_ports(t)) {
 		ports = t->ports;
 		if (live_write(l, "ports", &ports))
@@ -103,10 +103,6 @@ static int run_set(void *args)
 	struct live l;
 	int rc;
 
-	if (!anything_given(&a->tune)) {
-		pr_err("nothing to change: give at least one option; see 'shakeoff set --help'");
-		return RC_USAGE;
-	}
 	rc = live_lock(a->ifname, &l) ? RC_FAIL : update(&l, &a->tune);
 	live_unlock(&l);
 	return rc;
@@ -119,9 +115,12 @@ const struct cmd cmd_set = {
 	.summary = "change ports, MSS, TTL, budget or arming mode without re-attaching",
 	.description = "Change the settings of IFACE's attachment while it runs: the options\n"
 		       "have the names and meaning they have for attach, and only those given\n"
-		       "change. Each map is written with one update, so no packet sees half a\n"
-		       "change; programs, counters and the connection table stay. The XDP mode,\n"
-		       "the SYN-ACK path, the table size and the secret are fixed at attach.",
+		       "change; with none, set only re-reads the namespace's TCP sysctls\n"
+		       "(timestamps, SACK, window scaling: options switched off since attach are\n"
+		       "no longer offered), which every set does. Each map is written with one\n"
+		       "update; a packet that meets it may see some fields old and some new,\n"
+		       "all safe. Programs, counters and the connection table stay. The XDP\n"
+		       "mode, the SYN-ACK path, the table size and the secret are fixed at attach.",
 	.opts = set_opts,
 	.args = &set_args,
 	.needs_root = true,

@@ -107,6 +107,11 @@ static int plan_wscale_ttl(const struct tunables_req *req, struct so_config *cfg
 	return 0;
 }
 
+int tunables_options(struct so_config *cfg)
+{
+	return check_syncookies() || read_options(cfg) ? -1 : 0;
+}
+
 int tunables_plan(const struct tunables_req *req, struct so_config *cfg)
 {
 	if (check_syncookies() || read_options(cfg) || plan_mss(req, cfg) ||

@@ -29,5 +29,9 @@ struct tunables_req {
  */
 int tunables_plan(const struct tunables_req *req, struct so_config *cfg);
 
+/* Only the sysctl part of tunables_plan(): check tcp_syncookies, fill
+ * cfg->options. 0, or -1 after saying why. */
+int tunables_options(struct so_config *cfg);
+
 /* Is the interface a veth (ethtool driver name)? */
 bool tunables_is_veth(const char *ifname);
