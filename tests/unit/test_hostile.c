@@ -529,7 +529,11 @@ static bool ref_accepts(const struct forged_tpl *t, __u64 tai)
 	return ref_nots_isn(cur_key(), &fl, period, (cookie >> 1) & SO_MSS_IDX_MASK) == cookie;
 }
 
-static void forged_randomize(struct forged_tpl *t)
+/* tai_ms: the TSecr's time part is that of a cookie issued now, so that
+ * every timestamp-mode ACK passes the age check and costs the full MAC
+ * (a random time part would be refused as too old before it, and the MAC
+ * would hardly be tried); its option bits stay random. */
+static void forged_randomize(struct forged_tpl *t, __u32 tai_ms)
 {
 	__u8 *ip = t->f.b + t->f.l3, *tcp = t->f.b + t->f.l4;
 	__u64 a = rnd(), b = rnd(), c = rnd();
@@ -552,7 +556,8 @@ static void forged_randomize(struct forged_tpl *t)
 		__u64 d = rnd();
 
 		put32(tcp + 24, d);
-		put32(tcp + 28, d >> 32); /* TSecr: the cookie's time and options */
+		/* TSecr: the cookie's time (fresh) and options (random) */
+		put32(tcp + 28, (tai_ms & SO_TS_TIME_MASK) | ((__u32)(d >> 32) & SO_TS_OPT_MASK));
 	}
 	frame_fix_csums(&t->f, t->family);
 }
@@ -576,7 +581,7 @@ static void forged_acks(void)
 	static struct forged_tpl tpl[4];
 	__u64 before[SO_C_MAX], after[SO_C_MAX], t0, tai;
 	long long bad = 0, chance = 0, first_bad = -1;
-	__u32 first_bad_ret = 0, first_bad_meta = 0;
+	__u32 first_bad_ret = 0, first_bad_meta = 0, tai_ms = 0;
 
 	if (corpus_dir) {
 		case_skip("not while writing a corpus");
@@ -599,7 +604,9 @@ static void forged_acks(void)
 			    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
 		bool valid;
 
-		forged_randomize(t);
+		if ((i & 1023) == 0)
+			tai_ms = (__u32)(tai_ns() / 1000000); /* fresh enough: 1024 ACKs */
+		forged_randomize(t, tai_ms);
 		o.data_size_in = t->f.len;
 		ctx.data_end = t->f.len;
 		tai = tai_ns();
