@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # test_options.sh - TCP options decoded from the cookie are in force on the
 # server's socket (ss -tino in the server namespace), and only those the
-# client offered: a default client gets ts, sack and wscale; a client with
-# tcp_timestamps=0 still connects (MSS-only cookie) and gets no ts; a client
-# with tcp_sack=0 or tcp_window_scaling=0 gets no sack or no wscale.
+# client offered: a default client gets ts, sack and wscale, with the
+# values of both ends (the client's window scale as it sent it, ours as
+# --wscale 9 set it: distinct from the client's 10, so a swap shows) and
+# the client's MSS; a client with tcp_timestamps=0 still connects
+# (MSS-only cookie) and gets no ts; a client with tcp_sack=0 or
+# tcp_window_scaling=0 gets no sack or no wscale; a client that offers an
+# MSS between the table's entries gets the entry below it, never more.
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd ethtool ss
@@ -14,7 +18,7 @@ TS=$SS_TS SACK=$SS_SACK WS=$SS_WSCALE
 
 setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
-attach_or_bail "$SNS" "$SIF" --ports $P
+attach_or_bail "$SNS" "$SIF" --ports $P --wscale 9
 
 # held_info NAME HOST: hold a connection open, read its options (INFO), close it.
 # The caller checks INFO.
@@ -25,6 +29,7 @@ held_info() {
 		return 1
 	fi
 	INFO=$(sock_info "$SNS" $P)
+	CINFO=$(ip netns exec "$CNS" ss -Htino state established "( dport = :$P )")
 	vsay "$INFO"
 	if hold_close; then ok "$name.data"; else fail "$name.data" "$(_oneline "$(cat "$HOLD_LOG")")"; fi
 }
@@ -37,6 +42,12 @@ for fam in v4 v6; do
 	check_grep "default_$fam.ts" "$TS" "$INFO"
 	check_grep "default_$fam.sack" "$SACK" "$INFO"
 	check_grep "default_$fam.wscale" "$WS" "$INFO"
+	# server: wscale:SND,RCV = the client's, ours; the client sees them swapped
+	cws=$(grep -oE 'wscale:[0-9]+,[0-9]+' <<<"$CINFO" | cut -d, -f2)
+	check_eq "default_$fam.wscale_values" "wscale:$cws,9" "$(grep -oE 'wscale:[0-9]+,[0-9]+' <<<"$INFO")"
+	check_eq "default_$fam.client_sees_ours" "wscale:9,$cws" "$(grep -oE 'wscale:[0-9]+,[0-9]+' <<<"$CINFO")"
+	check_eq "default_$fam.mss_is_the_clients" "$(grep -oE ' mss:[0-9]+' <<<"$CINFO")" \
+		"$(grep -oE ' mss:[0-9]+' <<<"$INFO")"
 done
 before=$(so_stat "$SNS" "$SIF" conn_created)
 check_num default.conn_created -ge 2 "$before"
@@ -68,6 +79,22 @@ if held_info no_wscale "$S6"; then
 	check_nogrep no_wscale.wscale "$WS" "$INFO"
 fi
 client_ns_exec sysctl -qw net.ipv4.tcp_window_scaling=1
+
+# 4. A client MSS between two table entries (advmss on the client's
+#    route): the server sends with the entry below (less the 12 bytes of
+#    the timestamp option), never the client's own or more.
+#    IPv4 table: ... 1200 1300 1360 ...; IPv6: ... 1280 1340 ...
+client_ns_exec ip route replace 198.18.0.0/24 dev "$CIF" advmss 1330 &&
+	client_ns_exec ip -6 route replace 2001:2::/64 dev "$CIF" metric 256 proto kernel advmss 1330 ||
+	bail route "could not set advmss on the client's routes"
+for fam in v4 v6; do
+	host=$S4 want=1300
+	[ $fam = v6 ] && host=$S6 want=1280
+	held_info "mss_$fam" "$host" || continue
+	check_eq "mss_$fam.client_offers" "advmss:$((1330 - 12))" "$(grep -oE 'advmss:[0-9]+' <<<"$CINFO")"
+	check_eq "mss_$fam.server_sends_table_entry_below" "mss:$((want - 12))" \
+		"$(grep -oE ' mss:[0-9]+' <<<"$INFO" | tr -d ' ')"
+done
 
 check_num stats.conn_create_failed -eq 0 "$(so_stat "$SNS" "$SIF" conn_create_failed)"
 check_num stats.ack_cookie_invalid -eq 0 "$(so_stat "$SNS" "$SIF" ack_cookie_invalid)"
