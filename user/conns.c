@@ -178,6 +178,10 @@ static void print_json_row(struct json *j, const struct row *r, unsigned long lo
 	json_kv_bool(j, "socket_seen", !(c->flags & SO_CF_UNCONFIRMED));
 	json_kv_uint(j, "age_ms", since_ms(now, c->t_established));
 	json_kv_uint(j, "idle_ms", since_ms(now, c->t_last));
+	if (c->closed_by != SO_CLOSER_NONE)
+		json_kv_uint(j, "first_fin_ms", since_ms(now, c->t_first_fin));
+	else
+		json_kv_null(j, "first_fin_ms");
 	json_fin_seq(j, "fin_seq_client", c->flags & SO_CF_CLIENT_FIN, c->fin_seq_client);
 	json_fin_seq(j, "fin_seq_server", c->flags & SO_CF_SERVER_FIN, c->fin_seq_server);
 	json_kv_uint(j, "pkts_in", c->pkts_in);
@@ -274,7 +278,9 @@ const struct cmd cmd_conns = {
 		       "client address and client port. With -j: an array of objects with the\n"
 		       "keys saddr, daddr, sport, dport, family, state, closed_by, socket_seen\n"
 		       "(whether the server's socket has shown itself yet), age_ms, idle_ms,\n"
-		       "fin_seq_client, fin_seq_server, pkts_in, pkts_out, bytes_in, bytes_out.",
+		       "first_fin_ms (since the first FIN, or null), fin_seq_client,\n"
+		       "fin_seq_server, pkts_in, pkts_out, bytes_in, bytes_out. Packets are\n"
+		       "counted as the stack sees them: a GRO aggregate or a GSO send is one.",
 	.opts = conns_opts,
 	.args = &conns_args,
 	.needs_root = true,

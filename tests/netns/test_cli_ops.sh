@@ -55,7 +55,7 @@ for l in sys.stdin:
 check_eq conns.rows_equal_ss "$socks" "$rows"
 check_eq conns.count 2 "$(wc -l <<<"$rows")"
 keys=$("$PY" -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)[0])))' <<<"$conns" 2>&1)
-check_eq conns.json_keys "age_ms bytes_in bytes_out closed_by daddr dport family fin_seq_client fin_seq_server idle_ms pkts_in pkts_out saddr socket_seen sport state" "$keys"
+check_eq conns.json_keys "age_ms bytes_in bytes_out closed_by daddr dport family fin_seq_client fin_seq_server first_fin_ms idle_ms pkts_in pkts_out saddr socket_seen sport state" "$keys"
 check_eq conns.families "4 6" "$("$PY" -c 'import json,sys; print(*[c["family"] for c in json.load(sys.stdin)])' <<<"$conns" 2>&1)"
 check_eq conns.closed_by_null "None None" "$("$PY" -c 'import json,sys; print(*[c["closed_by"] for c in json.load(sys.stdin)])' <<<"$conns" 2>&1)"
 check_num conns.pkts_in -ge 2 "$(json_get 0.pkts_in <<<"$conns")"

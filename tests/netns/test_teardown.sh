@@ -168,11 +168,14 @@ for fam in 4 6; do
 		# Both directions counted: 64 KiB each way have passed.
 		check_num $n.est.bytes_in -ge 65536 "$(entry $n bytes_in)"
 		check_num $n.est.bytes_out -ge 65536 "$(entry $n bytes_out)"
+		check_eq $n.est.first_fin_ms null "$(entry $n first_fin_ms)"
 	fi
 	go $n est
 	if at $n half; then
 		expect $n.half $n close_wait
 		check_eq $n.half.closed_by client "$(entry $n closed_by)"
+		# the FIN came after the handshake, and no later than now
+		check_num $n.half.first_fin_ms -lt "$(entry $n age_ms)" "$(entry $n first_fin_ms)"
 		check_grep $n.half.fin_seq_client '^[0-9]+$' "$(entry $n fin_seq_client)"
 		check_eq $n.half.fin_seq_server null "$(entry $n fin_seq_server)"
 		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(stats)" conn_half_closed)"
