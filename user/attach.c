@@ -71,8 +71,8 @@ static const struct opt attach_opts[] = {
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
 	{ .name = "multiprog",
-	  .help = "share the interface with other XDP programs through libxdp's dispatcher "
-		  "(needs freplace programs; see the manual)",
+	  .help = "share the interface with other XDP programs through libxdp's dispatcher: "
+		  "not done yet, refused with the reason (see the manual)",
 	  .type = OPT_FLAG, .offset = ARG(multiprog) },
 	{ .name = "config", .short_name = 'c',
 	  .help = "read more options from FILE, one per line (\"ports 80,443\"); the command "

@@ -64,10 +64,12 @@ static const struct section after[] = {
 	  "(`ifname`); `shakeoff_conn_active` and `shakeoff_conn_half_closed` are gauges, "
 	  "`shakeoff_armed` is 1 while SYNs are answered in XDP." },
 	{ "SHARING THE INTERFACE",
-	  "`attach` refuses an interface that has another XDP program. `--multiprog` would join "
-	  "libxdp's dispatcher instead; the dispatcher runs each program as an freplace "
-	  "(BPF_PROG_TYPE_EXT) program, and where the kernel refuses those, as on kernels "
-	  "locked down against tracing programs, attach says so and stops." },
+	  "`attach` refuses an interface that has another XDP program, and leaves that program "
+	  "alone. Sharing the interface through libxdp's dispatcher (`--multiprog`) is not done "
+	  "yet: the dispatcher runs each program as an freplace (BPF_PROG_TYPE_EXT) program, "
+	  "which the kernel this was built on cannot load, so the dispatcher could not be "
+	  "tried. `--multiprog` refuses in one sentence that says which of the two stands in "
+	  "the way." },
 	{ "FILES",
 	  "`/sys/fs/bpf/shakeoff/ns-INODE/IFACE/` holds the pins of an attachment (INODE: the "
 	  "network namespace's inode): the maps under their own names (config, ports, secret, "
