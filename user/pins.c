@@ -197,21 +197,26 @@ int pins_teardown(const char *dir)
 	return err ? err : err2;
 }
 
-/* An attachment's XDP link reports ifindex 0 once its interface is
- * unregistered (the kernel clears the link's device and keeps the link). */
-static bool orphaned(const char *dir)
+int pins_xdp_ifindex(const char *dir)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
-	int fd = pins_open(dir, PIN_LINK_XDP);
-	bool gone;
+	int fd = pins_open(dir, PIN_LINK_XDP), ret;
 
 	if (fd < 0)
-		return false;
-	gone = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_LINK_TYPE_XDP &&
-	       info.xdp.ifindex == 0;
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		ret = -errno;
+	else
+		ret = info.type == BPF_LINK_TYPE_XDP ? (int)info.xdp.ifindex : -EINVAL;
 	close(fd);
-	return gone;
+	return ret;
+}
+
+/* An orphan's XDP link is there but attached to nothing. */
+static bool orphaned(const char *dir)
+{
+	return pins_xdp_ifindex(dir) == 0;
 }
 
 /* The orphans in one PIN_ROOT/ns-* directory; removes it if it empties. */

@@ -67,6 +67,11 @@ void pins_reclaim_orphans(void);
  * or the first negative errno; always goes on as far as it can. */
 int pins_teardown(const char *dir);
 
+/* The ifindex the pinned XDP link of dir is attached to: 0 once its
+ * interface is unregistered (the kernel clears the link's device and keeps
+ * the link), or a negative errno without a readable link. */
+int pins_xdp_ifindex(const char *dir);
+
 /* bpf_obj_get(dir/name): a file descriptor, or a negative errno. */
 int pins_open(const char *dir, const char *name);
 

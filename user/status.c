@@ -63,20 +63,6 @@ static int read_pinned(const char *dir, const char *map, void *value)
 	return err;
 }
 
-/* A detached XDP link (its interface deleted, say) reports ifindex 0. */
-static bool xdp_link_attached(const char *dir)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	int fd = pins_open(dir, PIN_LINK_XDP);
-	bool attached;
-
-	if (fd < 0)
-		return false;
-	attached = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.xdp.ifindex != 0;
-	close(fd);
-	return attached;
-}
 
 static int attachment_read(const char *ifname, struct attachment *at)
 {
@@ -87,7 +73,7 @@ static int attachment_read(const char *ifname, struct attachment *at)
 	if (read_pinned(at->dir, "config", &at->cfg) || read_pinned(at->dir, "ports", &at->ports) ||
 	    read_pinned(at->dir, "secret", &at->secret))
 		return -1;
-	at->attached = xdp_link_attached(at->dir);
+	at->attached = pins_xdp_ifindex(at->dir) > 0;
 	return 0;
 }
 

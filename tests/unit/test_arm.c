@@ -99,20 +99,28 @@ static void arm_idle(int a, int b)
 	syn_on(a, XDP_PASS, UNARMED, "second SYN");
 }
 
+/* A flood of 300 SYNs on CPU a at a threshold of 1000/s: the window's
+ * first SYN passes, the one that closes it is answered (>= 301 SYNs in at
+ * least 110 ms and at most a second: > 1000/s). False if it could not run. */
+static bool flood_one_cpu(int a)
+{
+	if (!arm_config(1000))
+		return false;
+	syn_on(a, XDP_PASS, UNARMED, "window opens");
+	pin_to(a);
+	if (syns(300) < 0)
+		return false;
+	usleep(WINDOW_US + 10000);
+	syn_on(a, XDP_TX, ANSWERED, "window closes above the threshold");
+	return true;
+}
+
 /* A flood on one CPU arms every CPU: the other one answers too, from its
  * first SYN on (each CPU judging its own share would pass it). */
 static void arm_flood_arms_all(int a, int b)
 {
-	if (!arm_config(1000))
-		return;
-	syn_on(a, XDP_PASS, UNARMED, "window opens");
-	pin_to(a);
-	if (syns(300) < 0)
-		return;
-	usleep(WINDOW_US + 10000);
-	/* >= 301 SYNs in at least 110 ms and at most a second: > 1000/s */
-	syn_on(a, XDP_TX, ANSWERED, "window closes above the threshold");
-	syn_on(b, XDP_TX, ANSWERED, "the other CPU, no SYN of its own before");
+	if (flood_one_cpu(a))
+		syn_on(b, XDP_TX, ANSWERED, "the other CPU, no SYN of its own before");
 }
 
 /* The decision lapses a hold time after the flood without any SYN to make
@@ -121,14 +129,8 @@ static void arm_lapses(int a, int b)
 {
 	struct so_armed g;
 
-	if (!arm_config(1000))
+	if (!flood_one_cpu(a))
 		return;
-	syn_on(a, XDP_PASS, UNARMED, "window opens");
-	pin_to(a);
-	if (syns(300) < 0)
-		return;
-	usleep(WINDOW_US + 10000);
-	syn_on(a, XDP_TX, ANSWERED, "armed");
 	if (arm_read(&g) || !check_true(so_arm_active(&g, mono_ns()), "armed after the flood"))
 		return;
 	usleep(SO_ARM_HOLD_NS / 1000 + 100000);
