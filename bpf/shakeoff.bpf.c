@@ -536,7 +536,8 @@ static __always_inline bool kernel_cookie_ok(const struct pkt *p)
 {
 	struct so_handover *h = singleton(&handover);
 
-	if (!h || h->last_syn_ns == 0 || bpf_ktime_get_ns() - h->last_syn_ns > KERNEL_COOKIE_NS)
+	if (!h || h->last_syn_ns == 0 ||
+	    (__s64)(bpf_ktime_get_ns() - h->last_syn_ns) > (__s64)KERNEL_COOKIE_NS)
 		return false;
 	if (p->family == SO_AF_INET)
 		return bpf_tcp_raw_check_syncookie_ipv4(p->ip4, p->tcp) == 0;
