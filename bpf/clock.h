@@ -29,10 +29,11 @@
 /* TAI now, from this CPU's cached offset c (NULL: the precise read). */
 static __always_inline __u64 clock_tai(struct so_clock *c)
 {
-	__u64 mono = bpf_ktime_get_coarse_ns();
+	__u64 mono;
 
 	if (!c)
 		return bpf_ktime_get_tai_ns();
+	mono = bpf_ktime_get_coarse_ns();
 	if (mono - c->mono_at >= CLOCK_REFRESH_NS) {
 		/* TAI first: the offset comes out low, never high */
 		__u64 tai = bpf_ktime_get_tai_ns();

@@ -592,7 +592,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 {
 	struct so_flow_key k = {};
 	struct so_conn *c;
-	bool is_ack = p->tcp->ack && !p->tcp->rst && !p->tcp->syn;
+	bool is_ack = p->tcp->ack && !p->tcp->rst && !p->tcp->syn, confirmed;
 	enum so_result r;
 
 	if (list_match(cfg, p, LIST_DENY))
@@ -603,13 +603,12 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 		return handle_fragment(ctx, p, c != NULL);
 	if (!c)
 		return handle_untracked(ctx, p, cfg, is_ack);
-	if (!(c->flags & SO_CF_UNCONFIRMED) || !is_ack) {
-		track_apply(&k, track_client(c, p));
+	confirmed = !(c->flags & SO_CF_UNCONFIRMED);
+	track_apply(&k, track_client(c, p));
+	if (confirmed || !is_ack)
 		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
-	}
 	/* Not confirmed yet (the accept queue may have been full): a cookie
 	 * ACK goes through TC again. */
-	track_apply(&k, track_client(c, p));
 	r = handle_ack(ctx, p, cfg);
 	return r != SO_CONTINUE ? r : verdict(SO_C_PASSED_TRACKED, SO_PASS);
 }

@@ -28,16 +28,22 @@ void log_context(const char *where)
 	log_where = where;
 }
 
+/* One message on stderr: "shakeoff: ", where (if given), the text. */
+static void say(const char *where, const char *fmt, va_list ap)
+{
+	fputs("shakeoff: ", stderr);
+	if (where)
+		fprintf(stderr, "%s: ", where);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void pr_err(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("shakeoff: ", stderr);
-	if (log_where)
-		fprintf(stderr, "%s: ", log_where);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(log_where, fmt, ap);
 	va_end(ap);
 }
 
@@ -46,9 +52,7 @@ void pr_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("shakeoff: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -59,8 +63,6 @@ void pr_debug(const char *fmt, ...)
 	if (log_verbosity == 0)
 		return;
 	va_start(ap, fmt);
-	fputs("shakeoff: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(NULL, fmt, ap);
 	va_end(ap);
 }

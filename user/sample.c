@@ -116,14 +116,8 @@ static int read_arming(const struct source *src, struct sample *s)
 	}
 	s->arm = cfg.arm;
 	s->armed = cfg.arm == SO_ARM_ALWAYS;
-	if (cfg.arm == SO_ARM_AUTO) {
-		struct timespec ts;
-		__u64 now;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
-		now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-		s->armed = so_arm_active(&g, now);
-	}
+	if (cfg.arm == SO_ARM_AUTO) /* CLOCK_MONOTONIC: bpf_ktime_get_ns()'s clock */
+		s->armed = so_arm_active(&g, clock_ns(CLOCK_MONOTONIC));
 	return 0;
 }
 
