@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_fault_full.sh - a connection table far too small: --conn-max 16
-# and 100 connections open at once (50 IPv4, 50 IPv6, each checked before
-# and after all are open), next to two long connections that echo messages
+# and two batches run side by side, 50 IPv4 and 50 IPv6 connections, each
+# batch with all its 50 open at once (each checked before and after), next to two long connections that echo messages
 # all along. A full table never blocks a connection: all 100 succeed, the
 # oldest entries are evicted (evicted > 0, conn_active <= 16), the segments
 # of evicted connections pass by socket lookup (passed_socket), the long
@@ -60,10 +60,13 @@ check_eq quiet.conns_count "$(stats_pick "$st" conn_active | cut -d= -f2)" \
 	"$(shakeoff_in "$SNS" conns "$SIF" -j | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>&1)"
 # evicted is inferred (created minus the table and every counted exit: the
 # kernel evicts silently), so the identity holds by construction; what must
-# hold of it is the physics: 102 connections were open at once in a table
-# of 16, so at least 86 entries were evicted, and no more than were made.
+# hold of it is the physics. Each batch had its 50 connections open at once
+# in a table of 16, so at least 34 of each batch's entries were evicted:
+# 68 in all, whether the two batches overlapped or not (when one finishes
+# before the other peaks, its last 16 close in the table and free it for the
+# other; seen in CI: 22 graceful closes, 80 evicted). No more than were made.
 evicted=$(stats_pick "$st" evicted | cut -d= -f2)
-check_num quiet.evicted_at_least_what_did_not_fit -ge $((102 - MAX)) "$evicted"
+check_num quiet.evicted_at_least_what_did_not_fit -ge $((2 * (50 - MAX))) "$evicted"
 check_num quiet.evicted_at_most_created -le 102 "$evicted"
 # Every connection is closed: the table is empty.
 check_eq quiet.table_empty "conn_active=0" "$(stats_pick "$st" conn_active)"
