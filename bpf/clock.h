@@ -26,20 +26,44 @@
 
 #define CLOCK_REFRESH_NS 1000000000ULL
 
-/* TAI now, from this CPU's cached offset c (NULL: the precise read). */
-static __always_inline __u64 clock_tai(struct so_clock *c)
+/* TAI now, and its ms (low 32 bits) for the timestamp cookies. */
+struct tai_now {
+	__u64 ns;
+	__u32 ms;
+};
+
+/* Take TAI's offset again, and the ms it is at then: one division a
+ * second, so that reads divide only what has passed since, which is below
+ * 2^32 ns (clock_tai refreshes after CLOCK_REFRESH_NS). */
+static __always_inline void clock_refresh(struct so_clock *c, __u64 mono)
 {
-	__u64 mono;
+	/* TAI first: the offset comes out low, never high */
+	__u64 tai = bpf_ktime_get_tai_ns(), at;
 
-	if (!c)
-		return bpf_ktime_get_tai_ns();
-	mono = bpf_ktime_get_coarse_ns();
-	if (mono - c->mono_at >= CLOCK_REFRESH_NS) {
-		/* TAI first: the offset comes out low, never high */
-		__u64 tai = bpf_ktime_get_tai_ns();
+	c->tai_offset = tai - bpf_ktime_get_ns();
+	c->mono_at = mono;
+	at = mono + c->tai_offset;
+	c->ms_at = at / 1000000;
+	c->ns_past_ms = at - c->ms_at * 1000000;
+}
 
-		c->tai_offset = tai - bpf_ktime_get_ns();
-		c->mono_at = mono;
+/* TAI now, from this CPU's cached offset c (NULL: the precise read). */
+static __always_inline void clock_tai(struct so_clock *c, struct tai_now *t)
+{
+	__u64 mono, since;
+
+	if (!c) {
+		t->ns = bpf_ktime_get_tai_ns();
+		t->ms = t->ns / 1000000;
+		return;
 	}
-	return mono + c->tai_offset;
+	mono = bpf_ktime_get_coarse_ns();
+	since = mono - c->mono_at;
+	if (since >= CLOCK_REFRESH_NS) {
+		clock_refresh(c, mono);
+		since = 0;
+	}
+	t->ns = mono + c->tai_offset;
+	/* ns_past_ms + since < 10^6 + 10^9: a 32-bit dividend */
+	t->ms = (__u32)c->ms_at + so_u32_div_1e6(c->ns_past_ms + (__u32)since);
 }

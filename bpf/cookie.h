@@ -19,6 +19,7 @@
 #include "kfuncs.h"
 #include "parse.h"
 #include "tcpopt.h"
+#include "clock.h"
 
 #define SIP_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
@@ -155,20 +156,20 @@ static __always_inline __u64 nots_cookie_aux(__u64 period, __u8 mss_idx)
 /**
  * cookie_make - the ISN (and TSval, in timestamp mode) of a SYN-ACK
  * @co: options to carry; co->ts selects the mode
- * @tai_ns: CLOCK_TAI now (clock.h)
+ * @now: CLOCK_TAI now (clock.h)
  * @tsval: out, the TSval to send (timestamp mode only)
  */
 static __always_inline __u32 cookie_make(const __u64 key[2], const struct cookie_flow *f,
-					 const struct cookie_opts *co, __u64 tai_ns,
+					 const struct cookie_opts *co, const struct tai_now *now,
 					 __u32 *tsval)
 {
 	__u64 period;
 
 	if (co->ts) {
-		*tsval = ts_cookie_tsval(co, (__u32)(tai_ns / 1000000));
+		*tsval = ts_cookie_tsval(co, now->ms);
 		return (__u32)cookie_mac(key, f, ts_cookie_aux(*tsval));
 	}
-	period = tai_ns >> SO_NOTS_PERIOD_SHIFT;
+	period = now->ns >> SO_NOTS_PERIOD_SHIFT;
 	return (__u32)(cookie_mac(key, f, nots_cookie_aux(period, co->mss_idx))
 		       << SO_NOTS_MAC_SHIFT) |
 	       (__u32)co->mss_idx << 1 | (__u32)(period & 1);
@@ -196,18 +197,19 @@ static __always_inline bool cookie_try(const __u64 key[2], const struct cookie_f
  * @sec: the secret (current key, and the previous one during its grace)
  * @cookie: ACK's ack_seq - 1
  * @o: the ACK's options (timestamp mode if o->has_ts)
- * @tai_ns: CLOCK_TAI now (clock.h)
+ * @now: CLOCK_TAI now (clock.h)
  */
 static __always_inline enum cookie_verdict cookie_check(const struct so_secret *sec,
 							const struct cookie_flow *f, __u32 cookie,
 							const struct tcp_opts *o,
-							struct cookie_opts *co, __u64 tai_ns)
+							struct cookie_opts *co,
+							const struct tai_now *now)
 {
 	__u32 cur = sec->gen & 1;
 	__u64 aux;
 
 	if (o->has_ts) {
-		__s32 age = (__s32)((__u32)(tai_ns / 1000000) - (o->tsecr & SO_TS_TIME_MASK));
+		__s32 age = (__s32)(now->ms - (o->tsecr & SO_TS_TIME_MASK));
 
 		if (age > SO_COOKIE_TS_MAX_AGE_MS || age < -SO_COOKIE_SKEW_MS)
 			return COOKIE_EXPIRED;
@@ -217,7 +219,7 @@ static __always_inline enum cookie_verdict cookie_check(const struct so_secret *
 		co->wscale = (o->tsecr >> SO_TS_WS_SHIFT) & 0xf;
 		co->sack = (o->tsecr >> SO_TS_SACK_SHIFT) & 1;
 	} else {
-		__u64 period = tai_ns >> SO_NOTS_PERIOD_SHIFT;
+		__u64 period = now->ns >> SO_NOTS_PERIOD_SHIFT;
 
 		if ((period & 1) != (cookie & 1))
 			period--;
@@ -229,7 +231,7 @@ static __always_inline enum cookie_verdict cookie_check(const struct so_secret *
 	}
 	if (cookie_try(sec->key[cur], f, cookie, aux, co->ts))
 		return COOKIE_VALID;
-	if (sec->grace_until_tai_ns > tai_ns &&
+	if (sec->grace_until_tai_ns > now->ns &&
 	    cookie_try(sec->key[cur ^ 1], f, cookie, aux, co->ts))
 		return COOKIE_VALID;
 	return COOKIE_BAD;

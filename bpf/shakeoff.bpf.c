@@ -423,14 +423,15 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	struct synack_params sp = {};
 	union synack_buf buf;
 	struct so_secret *sec = singleton(&secret);
+	struct tai_now now;
 	int err;
 
 	if (!sec)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	choose_options(o, cfg, p->family, &co);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
-	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, clock_tai(singleton(&clock)),
-			     &sp.tsval);
+	clock_tai(singleton(&clock), &now);
+	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &now, &sp.tsval);
 	sp.tsecr = o->tsval;
 	sp.ts = co.ts;
 	sp.sack = co.sack;
@@ -506,6 +507,7 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	struct tcpopt_walk w = {};
 	struct cookie_opts co = {};
 	struct cookie_flow f = {};
+	struct tai_now now;
 	struct so_secret *sec;
 
 	sec = singleton(&secret);
@@ -515,8 +517,9 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 		return SO_CONTINUE;
 	tcpopt_parse(&w);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq) - 1);
-	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co,
-			 clock_tai(singleton(&clock))) != COOKIE_VALID)
+	clock_tai(singleton(&clock), &now);
+	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co, &now) !=
+	    COOKIE_VALID)
 		return SO_CONTINUE;
 	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);

@@ -2,7 +2,8 @@
 /*
  * test_ref.c - the references the other groups trust: SipHash-2-4 against
  * the paper's test vector, the packet builder's checksums against a frame
- * whose checksums were computed by hand.
+ * whose checksums were computed by hand, and the division by 10^6 that the
+ * cookies' clock does without dividing.
  */
 #include <string.h>
 
@@ -46,6 +47,22 @@ static void ip_checksum_vector(void)
 		  "IPv4 header checksum summed by hand");
 }
 
+/* so_u32_div_1e6 (include/shakeoff.h) is exact for every 32-bit n: where a
+ * multiply-and-shift goes wrong it does so just below a multiple of the
+ * divisor, so every multiple and its predecessor are checked, and the top. */
+static void ms_division(void)
+{
+	for (__u64 k = 0; k * 1000000 <= 0xffffffffULL; k++) {
+		__u32 n = k * 1000000;
+
+		if (!check_u64(so_u32_div_1e6(n), k, "so_u32_div_1e6(k * 10^6)"))
+			return;
+		if (k && !check_u64(so_u32_div_1e6(n - 1), k - 1, "so_u32_div_1e6(k * 10^6 - 1)"))
+			return;
+	}
+	check_u64(so_u32_div_1e6(0xffffffffu), 0xffffffffu / 1000000, "so_u32_div_1e6(2^32 - 1)");
+}
+
 void test_ref(void)
 {
 	static const struct {
@@ -55,6 +72,7 @@ void test_ref(void)
 		{ "ref_siphash_paper_vector", siphash_vector },
 		{ "ref_siphash_key_words", siphash_key_words },
 		{ "ref_ip_checksum_vector", ip_checksum_vector },
+		{ "ref_ms_division_exact", ms_division },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
