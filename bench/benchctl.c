@@ -13,6 +13,9 @@
  *                                IFACE over SECS seconds of live traffic
  *   benchctl cost [-n N]         ns per packet with BPF_PROG_RUN, a fresh packet
  *                                each run (see cmd_cost)
+ *   benchctl lines IFACE         sample addresses (hex, one per line, as
+ *                                `perf script -F ip` prints them) on stdin, by
+ *                                source line of the XDP program on IFACE
  *
  * Run it in the interface's namespace (nsenter --net=...). Exit status: 0,
  * 1 (error), 2 (usage).
@@ -27,6 +30,7 @@
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "shakeoff.h"
@@ -253,6 +257,131 @@ static int cmd_runstat(const char *ifname, double secs)
 	return 0;
 }
 
+/* --- samples by source line ----------------------------------------------- */
+
+/* The program's line info as the JIT placed it: jited[i] is the address of
+ * the code of line[i] (bpftool prog dump jited would say the same, but
+ * Debian's bpftool has no disassembler, and perf cannot annotate JIT-ed
+ * BPF without libopcodes). */
+struct jit_lines {
+	__u32 n, rec;
+	struct bpf_line_info *line;
+	__u64 *jited;
+	unsigned long *hits;
+	struct btf *btf;
+};
+
+static int jit_lines_load(int fd, struct jit_lines *jl)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.nr_jited_line_info ||
+	    info.nr_jited_line_info != info.nr_line_info)
+		return -1;
+	jl->n = info.nr_line_info;
+	jl->rec = info.line_info_rec_size;
+	jl->line = calloc(jl->n, jl->rec);
+	jl->jited = calloc(jl->n, sizeof(__u64));
+	jl->hits = calloc(jl->n, sizeof(unsigned long));
+	jl->btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!jl->line || !jl->jited || !jl->hits || !jl->btf)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	info.nr_line_info = jl->n;
+	info.line_info_rec_size = jl->rec;
+	info.line_info = (unsigned long)jl->line;
+	info.nr_jited_line_info = jl->n;
+	info.jited_line_info_rec_size = sizeof(__u64);
+	info.jited_line_info = (unsigned long)jl->jited;
+	len = sizeof(info);
+	return bpf_obj_get_info_by_fd(fd, &info, &len);
+}
+
+/* The line whose code starts closest below ip, within a page. */
+static long jit_line_of(const struct jit_lines *jl, __u64 ip)
+{
+	__u64 best_d = 4096;
+	long best = -1;
+
+	for (__u32 i = 0; i < jl->n; i++)
+		if (jl->jited[i] <= ip && ip - jl->jited[i] < best_d) {
+			best_d = ip - jl->jited[i];
+			best = i;
+		}
+	return best;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			putchar(' ');
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int cmd_lines(const char *ifname)
+{
+	struct bpf_prog_info info;
+	struct jit_lines jl = {};
+	unsigned long long ip, total = 0, in_prog = 0;
+	__u32 maps[16];
+	int ifindex = ifindex_of(ifname), fd;
+	bool first = true;
+
+	if (!ifindex)
+		return 1;
+	fd = attached_prog(ifindex, &info, maps, 16);
+	if (fd < 0) {
+		fprintf(stderr, "benchctl: no XDP program on %s\n", ifname);
+		return 1;
+	}
+	if (jit_lines_load(fd, &jl)) {
+		fprintf(stderr, "benchctl: no JIT line info for %s: %s\n", info.name,
+			strerror(errno));
+		close(fd);
+		return 1;
+	}
+	while (scanf("%llx", &ip) == 1) {
+		long i = jit_line_of(&jl, ip);
+
+		total++;
+		if (i >= 0) {
+			jl.hits[i]++;
+			in_prog++;
+		}
+	}
+	printf("{\"prog\":\"%s\",\"samples\":%llu,\"in_prog\":%llu,\"lines\":[", info.name, total,
+	       in_prog);
+	for (__u32 i = 0; i < jl.n; i++) {
+		struct bpf_line_info *l = (void *)((char *)jl.line + (size_t)i * jl.rec);
+		const char *file = btf__name_by_offset(jl.btf, l->file_name_off);
+		const char *base = file ? strrchr(file, '/') : NULL;
+
+		if (!jl.hits[i])
+			continue;
+		printf("%s{\"samples\":%lu,\"file\":", first ? "" : ",", jl.hits[i]);
+		json_str(base ? base + 1 : file);
+		printf(",\"line\":%u,\"src\":", BPF_LINE_INFO_LINE_NUM(l->line_col));
+		json_str(btf__name_by_offset(jl.btf, l->line_off));
+		putchar('}');
+		first = false;
+	}
+	printf("]}\n");
+	btf__free(jl.btf);
+	free(jl.line);
+	free(jl.jited);
+	free(jl.hits);
+	close(fd);
+	return 0;
+}
+
 /* --- BPF_PROG_RUN cost ---------------------------------------------------- */
 
 static int cmp_u32(const void *a, const void *b)
@@ -425,7 +554,7 @@ out:
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "Usage: benchctl attach IFACE PROG | detach IFACE | read IFACE |\n"
-		   "                runstat IFACE SECS | cost [-n RUNS]\n");
+		   "                runstat IFACE SECS | cost [-n RUNS] | lines IFACE\n");
 	return rc;
 }
 
@@ -440,6 +569,8 @@ int main(int argc, char **argv)
 		return cmd_read(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "runstat") && atof(argv[3]) > 0)
 		return cmd_runstat(argv[2], atof(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "lines"))
+		return cmd_lines(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "cost"))
 		return cmd_cost(50000);
 	if (argc == 4 && !strcmp(argv[1], "cost") && !strcmp(argv[2], "-n") && atoi(argv[3]) > 0)

@@ -452,7 +452,7 @@ runstat() {
 # shakeoff flood (two-cores): perf samples of that thread alone, by symbol.
 # JIT-ed BPF code shows as bpf_prog_TAG_NAME (net.core.bpf_jit_kallsyms).
 profile() {
-	local data=$TMPD/perf.data txt=$O/bench-profile.txt
+	local data=$TMPD/perf.data txt=$O/bench-profile.txt lines=$O/bench-profile-lines.json
 	command -v perf >/dev/null || {
 		say "BENCH_PROFILE=1: perf not installed (make deps installs linux-perf)"
 		return 0
@@ -468,12 +468,29 @@ profile() {
 	perf record -q -t "$NAPI_PID" -e cpu-clock -F 9999 -o "$data" -- sleep 2 >/dev/null 2>&1
 	wait $FLOOD_PID
 	FLOOD_PID=
+	# by source line, while the program is still loaded: perf cannot
+	# annotate JIT-ed BPF here, benchctl lines reads the JIT's line info
+	perf script -i "$data" -F ip 2>/dev/null | in_s "$BENCHCTL" lines "$SIF" >"$lines" 2>&1 ||
+		echo '{"error":"benchctl lines failed"}' >"$lines"
 	mode_off shakeoff
 	perf report -i "$data" --no-children --sort sym --percent-limit 0.3 --stdio 2>/dev/null |
 		grep -v -e '^$' -e '^#' >"$txt"
 	say "perf profile of the server's NAPI thread under a shakeoff flood ($txt):"
 	head -20 "$txt"
 	awk '/bpf_prog_/ { sub("%", "", $1); s += $1 } END { printf "#   JIT-ed BPF code (bpf_prog_*, helpers not included): %.1f%%\n", s }' "$txt"
+	say "the same samples inside shakeoff's program, by source line ($lines):"
+	"$PY" -c '
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+if "lines" not in d:
+    sys.exit("#   " + d.get("error", "no lines"))
+n = d["in_prog"] or 1
+by = collections.Counter()
+for l in d["lines"]:
+    by[(l["file"], l["line"], l["src"].strip()[:70])] += l["samples"]
+for (f, ln, src), c in by.most_common(15):
+    print("  %5.1f%%  %-22s %s" % (100.0 * c / n, "%s:%d" % (f, ln), src))
+print("#   %d of %d samples in the program" % (d["in_prog"], d["samples"]))' "$lines"
 	record "{\"test\":\"profile\",\"file\":$(jstr "$txt"),\"top\":$(head -30 "$txt" | "$PY" -c 'import json, sys; print(json.dumps([l.split(None, 2) for l in sys.stdin if l.strip()]))')}"
 }
 
