@@ -149,6 +149,57 @@ static __always_inline void track_apply(struct so_flow_key *k, enum track_result
 		track_exit(k, SO_C_CLOSED_GRACEFUL);
 }
 
+/* --- TIME-WAIT sockets that no entry stands for ------------------------- */
+
+/* Raise tw_until to until, never lower it: CPUs race, and a lapse
+ * (tw_untracked_active) must not undo a later note. */
+static __always_inline void tw_untracked_until(struct so_sweeper *s, __u64 until)
+{
+#pragma clang loop unroll(full)
+	for (int i = 0; i < 4; i++) {
+		__u64 cur = s->tw_until;
+
+		if (cur >= until || __sync_val_compare_and_swap(&s->tw_until, cur, until) == cur)
+			return;
+	}
+}
+
+/* A client's segment met the server's socket of its 4-tuple (no entry)
+ * closing first, or closed: it is in TIME-WAIT, or will be once the
+ * client's FIN is acknowledged (RFC 9293 3.6). */
+static __always_inline void tw_note_socket(int state)
+{
+	struct so_sweeper *s;
+
+	if (state != BPF_TCP_FIN_WAIT1 && state != BPF_TCP_FIN_WAIT2 &&
+	    state != BPF_TCP_CLOSING && state != BPF_TCP_TIME_WAIT)
+		return;
+	s = singleton(&sweeper);
+	if (s)
+		tw_untracked_until(s, bpf_ktime_get_coarse_ns() + SO_KERNEL_TW_NS);
+}
+
+/* Might the server hold a TIME-WAIT socket that no entry stands for? Takes
+ * in the hint that attach or set left in the configuration (the sockets
+ * they found); lapses by time. */
+static __always_inline bool tw_untracked_active(struct so_sweeper *s, const struct so_config *cfg)
+{
+	__u64 cur;
+
+	if (cfg->tw_hint_until_ns != s->tw_hint_seen) {
+		s->tw_hint_seen = cfg->tw_hint_until_ns;
+		tw_untracked_until(s, cfg->tw_hint_until_ns);
+	}
+	cur = s->tw_until;
+	if (!cur)
+		return false;
+	if ((__s64)(cur - bpf_ktime_get_coarse_ns()) > 0)
+		return true;
+	/* lapsed; a note since then keeps its own deadline */
+	__sync_val_compare_and_swap(&s->tw_until, cur, 0);
+	return false;
+}
+
 /* --- sweeper: time_wait linger and idle timeout ------------------------- */
 
 struct sweep_ctx {
@@ -163,12 +214,21 @@ static long sweep_one(void *map, struct so_flow_key *k, struct so_conn *c, struc
 	 * sweeper read its clock; unsigned, that entry looked 584 years idle
 	 * and busy connections were expired (test_teardown_busy). */
 	__s64 since = (__s64)(sc->now - c->t_last);
-	__u64 idle = since > 0 ? since : 0;
+	__u64 idle = since > 0 ? since : 0, t_last = c->t_last;
+	bool time_wait = c->state == SO_ST_TIME_WAIT;
+	struct so_sweeper *s;
 
-	if (c->state == SO_ST_TIME_WAIT && idle >= sc->time_wait_ns)
+	if (time_wait && idle >= sc->time_wait_ns)
 		track_exit(k, SO_C_CLOSED_GRACEFUL);
 	else if (idle >= sc->idle_ns)
 		track_exit(k, SO_C_EXPIRED_IDLE);
+	else
+		return 0;
+	/* A linger or an idle timeout shorter than the kernel's TIME-WAIT:
+	 * the socket outlasts its entry. */
+	s = singleton(&sweeper);
+	if (time_wait && s && t_last + SO_KERNEL_TW_NS > sc->now)
+		tw_untracked_until(s, t_last + SO_KERNEL_TW_NS);
 	return 0;
 }
 

@@ -147,7 +147,9 @@ struct so_config {
 	__u64 synack_interval_ns; /* the budget per CPU: one SYN-ACK per this many ns
 				   * (more than a second when the rate is below the
 				   * number of CPUs) */
-	__u64 pad2;
+	__u64 tw_hint_until_ns;   /* CLOCK_MONOTONIC: TIME-WAIT sockets on protected
+				   * ports, found by attach or set, may last until
+				   * then (struct so_sweeper, tw_until) */
 };
 _Static_assert(sizeof(struct so_config) == 64, "so_config layout");
 
@@ -167,6 +169,9 @@ enum so_arm {
 #define SO_LIST_DENY6 0x08
 
 #define SO_TIME_WAIT_DEFAULT_S 60      /* Linux's TCP_TIMEWAIT_LEN */
+/* How long a server's TIME-WAIT socket may last from what shakeoff sees of
+ * it: TCP_TIMEWAIT_LEN, and a second for the clocks and timers. */
+#define SO_KERNEL_TW_NS (61 * 1000000000ULL)
 #define SO_IDLE_TIMEOUT_DEFAULT_S 3600
 #define SO_SWEEP_INTERVAL_NS 1000000000ULL
 
@@ -479,5 +484,11 @@ struct so_sweeper {
 	 * are none. Never below the truth; above it after LRU evictions of
 	 * time_wait entries, which the kernel does not report. */
 	__u32 time_wait;
+	/* bpf_ktime_get_coarse_ns() until which the server may hold a
+	 * TIME-WAIT socket that no entry stands for (0: none known), so that
+	 * SYNs look for one: a connection closed before attach, one the
+	 * kernel made, one whose entry left the table. */
+	__u64 tw_until;
+	__u64 tw_hint_seen; /* the so_config.tw_hint_until_ns taken into tw_until */
 };
-_Static_assert(sizeof(struct so_sweeper) == 24, "so_sweeper layout");
+_Static_assert(sizeof(struct so_sweeper) == 40, "so_sweeper layout");

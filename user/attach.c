@@ -245,6 +245,18 @@ static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct
 	return 0;
 }
 
+/* TIME-WAIT sockets on the protected ports, looked for once the links
+ * exist (the programs note the ones that come after): their SYNs go to
+ * the kernel while they may last. */
+static int note_time_wait(const struct so_ports *ports, struct attach_plan *p,
+			  struct attach_state *st)
+{
+	p->cfg.tw_hint_until_ns = tunables_tw_hint(ports);
+	if (p->cfg.tw_hint_until_ns && update_map(st->skel->maps.config, &p->cfg))
+		return -1;
+	return 0;
+}
+
 static int pin_fd(const char *dir, const char *name, int fd)
 {
 	char path[PATH_MAX];
@@ -406,6 +418,8 @@ static int run_attach(void *args)
 		err = pin_objects(&plan, &st);
 	if (!err)
 		err = create_links(&plan, &st);
+	if (!err)
+		err = note_time_wait(&a->tune.ports, &plan, &st);
 	if (!err)
 		err = publish(&plan);
 	if (err)

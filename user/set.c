@@ -91,6 +91,8 @@ static int update(const struct live *l, const struct tune_args *t)
 		if (live_write(l, "ports", &ports))
 			return RC_FAIL;
 	}
+	/* after the ports: TIME-WAIT sockets on newly protected ones */
+	cfg.tw_hint_until_ns = tunables_tw_hint(&ports) ?: old.tw_hint_until_ns;
 	if (memcmp(&cfg, &old, sizeof(cfg)) && live_write(l, "config", &cfg))
 		return RC_FAIL;
 	print_set(l, &cfg, &ports);

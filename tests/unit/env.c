@@ -362,6 +362,26 @@ int conn_put(const struct so_flow_key *k, const struct so_conn *c)
 	return bpf_map_update_elem(fd, &zero, &s, BPF_ANY) ? -errno : 0;
 }
 
+int sweeper_read(struct so_sweeper *s)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.sweeper), &zero, s) ? -errno : 0;
+}
+
+int sweeper_tw_reset(void)
+{
+	struct so_sweeper s;
+	__u32 zero = 0;
+
+	if (sweeper_read(&s))
+		return -errno;
+	s.tw_until = 0;
+	s.tw_hint_seen = 0;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.sweeper), &zero, &s, BPF_ANY) ? -errno
+											 : 0;
+}
+
 bool conn_get(const struct so_flow_key *k, struct so_conn *c)
 {
 	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.conns), k, c) == 0;

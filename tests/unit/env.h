@@ -94,6 +94,10 @@ int conn_put(const struct so_flow_key *k, const struct so_conn *c);
 bool conn_get(const struct so_flow_key *k, struct so_conn *c);
 int conns_count(void);
 void conns_clear(void);
+/* The sweeper's state as the data path left it; its record of TIME-WAIT
+ * sockets that no entry stands for back to none (tw_until, tw_hint_seen). */
+int sweeper_read(struct so_sweeper *s);
+int sweeper_tw_reset(void);
 /* The --synack-rate budget of every CPU back to full (tat 0). */
 int budget_reset(void);
 

@@ -493,6 +493,132 @@ static void test_sockets(void)
 	conn_close(&cn[1]);
 }
 
+/* --- SYNs for a TIME-WAIT socket that no entry stands for ------------------ */
+
+enum tw_hint {
+	HINT_NONE,   /* so_config.tw_hint_until_ns 0: nothing known */
+	HINT_ACTIVE, /* attach or set found TIME-WAIT sockets: a minute from now */
+	HINT_LAPSED, /* ... just before now */
+};
+
+struct tw_case {
+	const char *name;
+	int family;
+	__u8 flags;
+	bool other_port;   /* from a client port with no socket but the listener */
+	enum tw_hint hint;
+	__u32 verdict;
+	__u64 counters;
+	bool noted_after;  /* the sweeper's tw_until is about a TIME-WAIT from now */
+	bool then_syn;     /* and a SYN of the same 4-tuple goes to the kernel */
+};
+
+#define SYN_SENT C(SYN_SEEN) | C(SYNACK_SENT)
+#define SYN_TW C(SYN_SEEN) | C(PASSED_TIME_WAIT)
+
+/* Each from a sweeper that knows of no TIME-WAIT socket. */
+static const struct tw_case tw_cases[] = {
+	{ "syn4_time_wait_unknown_answered", 4, F_SYN, false, HINT_NONE, XDP_TX, SYN_SENT },
+	{ "syn4_time_wait_hinted_to_kernel", 4, F_SYN, false, HINT_ACTIVE, XDP_PASS, SYN_TW, true },
+	{ "syn4_no_socket_hinted_answered",  4, F_SYN, true,  HINT_ACTIVE, XDP_TX, SYN_SENT, true },
+	{ "syn4_hint_lapsed_answered",       4, F_SYN, false, HINT_LAPSED, XDP_TX, SYN_SENT },
+	{ "syn6_time_wait_hinted_to_kernel", 6, F_SYN, false, HINT_ACTIVE, XDP_PASS, SYN_TW, true },
+	{ "syn6_hint_lapsed_answered",       6, F_SYN, false, HINT_LAPSED, XDP_TX, SYN_SENT },
+	{ "ack4_meets_time_wait_noted",      4, F_ACK, false, HINT_NONE, XDP_PASS, C(PASSED_SOCKET),
+	  true, true },
+	{ "ack6_meets_time_wait_noted",      6, F_ACK, false, HINT_NONE, XDP_PASS, C(PASSED_SOCKET),
+	  true, true },
+	{ "ack4_listener_only_not_noted",    4, F_ACK, true,  HINT_NONE, XDP_DROP,
+	  C(ACK_COOKIE_INVALID) },
+};
+
+/* A connection to SOCK_SERVER* that the server closed first: its socket
+ * is in TIME-WAIT for a minute (the listener stays). */
+static int conn_time_wait(int family, __u16 port, struct conn *c)
+{
+	char b;
+
+	if (conn_open(family, port, c) || close(c->afd))
+		return -1;
+	c->afd = -1;
+	if (read(c->cfd, &b, 1) != 0) /* the server's FIN */
+		return -1;
+	close(c->cfd);
+	c->cfd = -1;
+	usleep(20000); /* the last ACK, on lo */
+	return 0;
+}
+
+static void run_tw_case(const struct tw_case *c, const struct conn *cn)
+{
+	static struct xdp_result r;
+	struct so_config cfg = default_cfg;
+	struct pkt_spec a = {
+		.family = c->family,
+		.saddr = c->family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
+		.daddr = c->family == 6 ? SOCK_SERVER6 : SOCK_SERVER4,
+		.sport = c->other_port ? cn->cport + 1 : cn->cport,
+		.dport = cn->lport,
+		.ack = c->flags & F_ACK ? 0x2000 : 0,
+		.flags = c->flags,
+	};
+	struct so_sweeper sw;
+	struct frame f;
+	__u64 t0 = mono_ns(), until;
+
+	if (c->hint == HINT_ACTIVE)
+		cfg.tw_hint_until_ns = t0 + SO_KERNEL_TW_NS;
+	else if (c->hint == HINT_LAPSED) /* by the program's coarse clock too */
+		cfg.tw_hint_until_ns = t0 - coarse_slack_ns() - 1;
+	if (set_config(&cfg) || pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+		return;
+	check_xdp(&r, c->verdict, c->counters);
+	if (sweeper_read(&sw)) {
+		case_fail("cannot read the sweeper map");
+		return;
+	}
+	check_u64(sw.tw_hint_seen, cfg.tw_hint_until_ns, "sweeper tw_hint_seen (the hint taken in)");
+	until = sw.tw_until;
+	if (c->noted_after)
+		check_true(until >= t0 + SO_KERNEL_TW_NS - coarse_slack_ns() &&
+				   until <= mono_ns() + SO_KERNEL_TW_NS,
+			   "sweeper tw_until a TIME-WAIT from now");
+	else
+		check_u64(until, 0, "sweeper tw_until (nothing, or lapsed)");
+	if (!c->then_syn)
+		return;
+	a.flags = F_SYN;
+	a.ack = 0;
+	if (!pkt_build(&a, &f) && !run_xdp(&f, 0, &r))
+		check_xdp(&r, XDP_PASS, SYN_TW);
+}
+
+static void test_time_wait(void)
+{
+	struct conn cn[2];
+	bool ok[2];
+
+	ok[0] = conn_time_wait(4, PORT_RANGE_LO + 1, &cn[0]) == 0;
+	ok[1] = conn_time_wait(6, PORT_RANGE_LO + 1, &cn[1]) == 0;
+	for (size_t i = 0; i < sizeof(tw_cases) / sizeof(tw_cases[0]); i++) {
+		const struct tw_case *c = &tw_cases[i];
+
+		if (!case_begin(c->name))
+			continue;
+		sweeper_tw_reset();
+		if (!ok[c->family == 6])
+			case_fail("cannot leave a TIME-WAIT socket of %s on lo",
+				  c->family == 6 ? SOCK_SERVER6 : SOCK_SERVER4);
+		else
+			run_tw_case(c, &cn[c->family == 6]);
+		case_end();
+	}
+	reset_maps();
+	sweeper_tw_reset();
+	conn_close(&cn[0]);
+	conn_close(&cn[1]);
+}
+
 void test_ack(void)
 {
 	for (size_t i = 0; i < sizeof(ack_cases) / sizeof(ack_cases[0]); i++) {
@@ -502,4 +628,5 @@ void test_ack(void)
 		case_end();
 	}
 	test_sockets();
+	test_time_wait();
 }
