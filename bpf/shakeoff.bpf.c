@@ -65,6 +65,17 @@ struct {
 	__type(value, struct so_conn);
 } conns SEC(".maps");
 
+/* The server's TIME-WAIT sockets that no conns entry stands for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SO_TW_MAX);
+	__type(key, struct so_flow_key);
+	__type(value, struct so_tw);
+} timewait SEC(".maps");
+
+/* Which 4-tuples may be in TIME-WAIT, counted by hash (struct so_twfilter). */
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, twfilter, struct so_twfilter);
+
 /* The SYN-ACK budget's state, per CPU (--synack-rate). */
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, budget, struct so_budget);
 
@@ -352,48 +363,73 @@ static __always_inline void choose_options(const struct tcp_opts *o, const struc
  *
  * Entries in other states do not matter here: a SYN for a live
  * connection's 4-tuple comes only from a client that lost its socket, and
- * gets a cookie like any other SYN. So the lookup is skipped while no entry
- * is in time_wait: under a flood of random 4-tuples it is a cache miss per
- * SYN (11% of a SYN's path on one core, perf in make bench).
+ * gets a cookie like any other SYN. Under a flood of random 4-tuples the
+ * lookup is a cache miss per SYN (11% of a SYN's path on one core, perf in
+ * make bench), so the TIME-WAIT filter comes first (syn_of_time_wait).
  */
-static __always_inline bool syn_of_tracked(const struct pkt *p, const struct so_sweeper *s)
+static __always_inline bool syn_of_tracked(struct so_flow_key *k)
 {
-	struct so_flow_key k = {};
-	struct so_conn *c;
+	struct so_conn *c = bpf_map_lookup_elem(&conns, k);
 
-	if (s->time_wait == 0)
-		return false;
-	flow_key(&k, p, false);
-	c = bpf_map_lookup_elem(&conns, &k);
 	if (!c || c->state != SO_ST_TIME_WAIT)
 		return false;
-	track_exit(&k, SO_C_CLOSED_GRACEFUL);
+	track_exit(k, SO_C_CLOSED_GRACEFUL);
 	return true;
 }
 
 /*
- * The same for a TIME-WAIT socket that no entry stands for: the connection
- * closed before attach, the kernel made it, its entry left the table. A
- * cookie SYN-ACK would lead the client's ACKs to that socket, and the new
- * connection would hang. Such sockets are noted as they come (a client's
- * segment meets the server's socket closing first, an entry in time_wait
- * leaves the table early, attach or set finds them), and only for a
- * TIME-WAIT's length after the last does a SYN pay for a socket lookup.
+ * The same for a TIME-WAIT socket that no entry stands for (map
+ * "timewait"): the connection closed before attach, the kernel made it,
+ * its entry left the table early. A cookie SYN-ACK would lead the
+ * client's ACKs to that socket, and the new connection would hang. The
+ * note stays after a hit: the kernel may refuse the SYN (an old sequence
+ * number), and then its retransmission must reach it too.
+ */
+static __always_inline bool syn_of_orphan(struct so_flow_key *k)
+{
+	struct so_tw *tw = bpf_map_lookup_elem(&timewait, k);
+
+	return tw && (__s64)(tw->until_ns - bpf_ktime_get_ns()) > 0;
+}
+
+/*
+ * Does this SYN's 4-tuple belong to a TIME-WAIT socket? While there is
+ * none at all (the gauges are 0) a SYN reads three words for it; else the
+ * filter's slot of its key, and only if that is not 0 the hash lookups.
  * XXX: an LRU eviction of an entry in time_wait is silent and not noted;
  * size --conn-max above the connections open and in time_wait at once.
  */
-static __always_inline bool syn_of_time_wait(struct xdp_md *ctx, const struct pkt *p,
-					     const struct so_config *cfg)
+static __always_inline bool syn_of_time_wait(const struct pkt *p, const struct so_config *cfg)
 {
 	struct so_sweeper *s = singleton(&sweeper);
+	struct so_flow_key k = {};
+	struct so_twfilter *f;
 
-	if (!s)
+	if (!s || (s->time_wait == 0 && s->tw_orphans == 0 && cfg->tw_cli_added == s->tw_cli_seen))
 		return false;
-	if (syn_of_tracked(p, s))
+	tw_cli_merge(s, cfg);
+	flow_key(&k, p, false);
+	f = singleton(&twfilter);
+	if (f && f->count[so_twf_slot(&k) & (SO_TWF_SLOTS - 1)] == 0)
+		return false;
+	if (s->time_wait && syn_of_tracked(&k))
 		return true;
-	if (s->tw_until == 0 && cfg->tw_hint_until_ns == s->tw_hint_seen)
-		return false;
-	return tw_untracked_active(s, cfg) && socket_state(ctx, p) == BPF_TCP_TIME_WAIT;
+	return s->tw_orphans && syn_of_orphan(&k);
+}
+
+/* A client's segment met the server's socket of its 4-tuple (no entry)
+ * closing first, or closed: it is in TIME-WAIT, or will be once the
+ * client's FIN is acknowledged (RFC 9293 3.6). */
+static __always_inline void tw_note_socket(const struct pkt *p, int state)
+{
+	struct so_flow_key k = {};
+
+	if (state != BPF_TCP_FIN_WAIT1 && state != BPF_TCP_FIN_WAIT2 &&
+	    state != BPF_TCP_CLOSING && state != BPF_TCP_TIME_WAIT)
+		return;
+	flow_key(&k, p, false);
+	tw_orphan_note(&k, bpf_ktime_get_ns() + SO_KERNEL_TW_NS, SO_TW_CLOSING);
+	sweeper_arm();
 }
 
 /* Hand a SYN to the kernel, noting when for kernel_cookie_ok(): at most
@@ -425,7 +461,7 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_SYN_FLAGS, SO_DROP);
 	if (!source_ok(p))
 		return verdict(SO_C_DROP_BAD_SOURCE, SO_DROP);
-	if (syn_of_time_wait(ctx, p, cfg))
+	if (syn_of_time_wait(p, cfg))
 		return hand_over(SO_C_PASSED_TIME_WAIT);
 	if (p->tcp_len > SYN_MAX_LEN)
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
@@ -583,7 +619,7 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 	int state = socket_state(ctx, p);
 
 	if (state) {
-		tw_note_socket(state);
+		tw_note_socket(p, state);
 		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
 	}
 	if (is_ack) {
@@ -635,7 +671,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	if (!c)
 		return handle_untracked(ctx, p, cfg, is_ack);
 	confirmed = !(c->flags & SO_CF_UNCONFIRMED);
-	track_apply(&k, track_client(c, p));
+	track_apply(&k, track_client(c, p, &k));
 	if (confirmed || !is_ack)
 		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
 	/* Not confirmed yet (the accept queue may have been full): a cookie
@@ -899,6 +935,6 @@ int tc_egress(struct __sk_buff *skb)
 	flow_key(&k, &p, true);
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (c)
-		track_apply(&k, track_server(c, &p));
+		track_apply(&k, track_server(c, &p, &k));
 	return TC_ACT_OK;
 }

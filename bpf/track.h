@@ -47,10 +47,20 @@ static __always_inline void time_wait_add(int n)
 		__sync_fetch_and_add(&s->time_wait, n);
 }
 
-static __always_inline void enter_time_wait(struct so_conn *c)
+/* The TIME-WAIT filter's count for key k (struct so_twfilter). */
+static __always_inline void twf_add(const struct so_flow_key *k, int n)
+{
+	struct so_twfilter *f = singleton(&twfilter);
+
+	if (f)
+		__sync_fetch_and_add(&f->count[so_twf_slot(k) & (SO_TWF_SLOTS - 1)], n);
+}
+
+static __always_inline void enter_time_wait(struct so_conn *c, const struct so_flow_key *k)
 {
 	c->state = SO_ST_TIME_WAIT;
 	time_wait_add(1);
+	twf_add(k, 1);
 }
 
 enum track_result {
@@ -64,7 +74,8 @@ enum track_result {
  * the window as the kernel does (RFC 5961); a blind RST the kernel ignores
  * thus ends the record early. The connection itself is unharmed: its later
  * segments pass by socket lookup (passed_socket). */
-static __always_inline enum track_result track_client(struct so_conn *c, const struct pkt *p)
+static __always_inline enum track_result track_client(struct so_conn *c, const struct pkt *p,
+						       const struct so_flow_key *k)
 {
 	if (p->tcp->rst)
 		return TRACK_RESET;
@@ -77,7 +88,7 @@ static __always_inline enum track_result track_client(struct so_conn *c, const s
 		if (c->state == SO_ST_FIN_WAIT_1)
 			c->state = SO_ST_FIN_WAIT_2;
 		else if (c->state == SO_ST_CLOSING)
-			enter_time_wait(c);
+			enter_time_wait(c, k);
 		else if (c->state == SO_ST_LAST_ACK)
 			c->state = SO_ST_CLOSED;
 	}
@@ -94,7 +105,8 @@ static __always_inline enum track_result track_client(struct so_conn *c, const s
 }
 
 /* A server->client segment. */
-static __always_inline enum track_result track_server(struct so_conn *c, const struct pkt *p)
+static __always_inline enum track_result track_server(struct so_conn *c, const struct pkt *p,
+						       const struct so_flow_key *k)
 {
 	if (p->tcp->rst)
 		return TRACK_RESET;
@@ -110,7 +122,7 @@ static __always_inline enum track_result track_server(struct so_conn *c, const s
 		else if (c->state == SO_ST_FIN_WAIT_1)
 			c->state = SO_ST_CLOSING;
 		else if (c->state == SO_ST_FIN_WAIT_2)
-			enter_time_wait(c);
+			enter_time_wait(c, k);
 	}
 	if (p->tcp->fin && !(c->flags & SO_CF_SERVER_FIN)) {
 		c->flags |= SO_CF_SERVER_FIN;
@@ -136,8 +148,10 @@ static __always_inline void track_exit(struct so_flow_key *k, enum so_counter wh
 
 	if (bpf_map_delete_elem(&conns, k) == 0) {
 		count(why);
-		if (time_wait)
+		if (time_wait) {
 			time_wait_add(-1);
+			twf_add(k, -1);
+		}
 	}
 }
 
@@ -149,55 +163,69 @@ static __always_inline void track_apply(struct so_flow_key *k, enum track_result
 		track_exit(k, SO_C_CLOSED_GRACEFUL);
 }
 
-/* --- TIME-WAIT sockets that no entry stands for ------------------------- */
+/* --- TIME-WAIT sockets that no entry stands for (map "timewait") ------- */
 
-/* Raise tw_until to until, never lower it: CPUs race, and a lapse
- * (tw_untracked_active) must not undo a later note. */
-static __always_inline void tw_untracked_until(struct so_sweeper *s, __u64 until)
+static __always_inline void sweeper_arm(void);
+
+/* Note the server's TIME-WAIT socket of 4-tuple k, gone by until: a new
+ * note, or a later end for a known one. The sweeper expires notes: outside
+ * it, sweeper_arm() too (not from the sweeper's own callback, which the
+ * verifier would take for a loop). */
+static __always_inline void tw_orphan_note(struct so_flow_key *k, __u64 until, __u8 source)
 {
-#pragma clang loop unroll(full)
-	for (int i = 0; i < 4; i++) {
-		__u64 cur = s->tw_until;
+	struct so_sweeper *s = singleton(&sweeper);
+	struct so_tw v = { .until_ns = until, .source = source, .filtered = 1 }, *old;
 
-		if (cur >= until || __sync_val_compare_and_swap(&s->tw_until, cur, until) == cur)
-			return;
-	}
-}
-
-/* A client's segment met the server's socket of its 4-tuple (no entry)
- * closing first, or closed: it is in TIME-WAIT, or will be once the
- * client's FIN is acknowledged (RFC 9293 3.6). */
-static __always_inline void tw_note_socket(int state)
-{
-	struct so_sweeper *s;
-
-	if (state != BPF_TCP_FIN_WAIT1 && state != BPF_TCP_FIN_WAIT2 &&
-	    state != BPF_TCP_CLOSING && state != BPF_TCP_TIME_WAIT)
+	if (!s)
 		return;
-	s = singleton(&sweeper);
-	if (s)
-		tw_untracked_until(s, bpf_ktime_get_coarse_ns() + SO_KERNEL_TW_NS);
+	if (bpf_map_update_elem(&timewait, k, &v, BPF_NOEXIST) == 0) {
+		__sync_fetch_and_add(&s->tw_inserts, 1);
+		__sync_fetch_and_add(&s->tw_orphans, 1);
+		twf_add(k, 1);
+		return;
+	}
+	old = bpf_map_lookup_elem(&timewait, k);
+	if (old && old->until_ns < until)
+		old->until_ns = until;
 }
 
-/* Might the server hold a TIME-WAIT socket that no entry stands for? Takes
- * in the hint that attach or set left in the configuration (the sockets
- * they found); lapses by time. */
-static __always_inline bool tw_untracked_active(struct so_sweeper *s, const struct so_config *cfg)
+static __always_inline void tw_orphan_forget(struct so_flow_key *k)
 {
-	__u64 cur;
+	struct so_sweeper *s = singleton(&sweeper);
+	struct so_tw *v = bpf_map_lookup_elem(&timewait, k);
+	bool filtered = v && v->filtered;
 
-	if (cfg->tw_hint_until_ns != s->tw_hint_seen) {
-		s->tw_hint_seen = cfg->tw_hint_until_ns;
-		tw_untracked_until(s, cfg->tw_hint_until_ns);
+	if (s && bpf_map_delete_elem(&timewait, k) == 0) {
+		__sync_fetch_and_add(&s->tw_orphans, -1);
+		if (filtered)
+			twf_add(k, -1);
 	}
-	cur = s->tw_until;
-	if (!cur)
-		return false;
-	if ((__s64)(cur - bpf_ktime_get_coarse_ns()) > 0)
-		return true;
-	/* lapsed; a note since then keeps its own deadline */
-	__sync_val_compare_and_swap(&s->tw_until, cur, 0);
-	return false;
+}
+
+/* attach's and set's notes into the filter (they write the map, the
+ * programs own the filter). */
+static long twf_take_one(void *map, struct so_flow_key *k, struct so_tw *v, void *unused)
+{
+	if (!v->filtered) {
+		v->filtered = 1;
+		twf_add(k, 1);
+	}
+	return 0;
+}
+
+/* Count in what attach and set put in the map. Two CPUs may both count
+ * the same: the gauge may stay above the truth, never below. */
+static __always_inline void tw_cli_merge(struct so_sweeper *s, const struct so_config *cfg)
+{
+	__u64 added = cfg->tw_cli_added, seen = s->tw_cli_seen;
+
+	if (added == seen)
+		return;
+	s->tw_cli_seen = added;
+	__sync_fetch_and_add(&s->tw_orphans, (__u32)(added - seen));
+	/* once per attach or set: a walk over the map (SO_TW_MAX at most) */
+	bpf_for_each_map_elem(&timewait, twf_take_one, NULL, 0);
+	sweeper_arm(); /* the notes expire by the sweeper */
 }
 
 /* --- sweeper: time_wait linger and idle timeout ------------------------- */
@@ -214,9 +242,8 @@ static long sweep_one(void *map, struct so_flow_key *k, struct so_conn *c, struc
 	 * sweeper read its clock; unsigned, that entry looked 584 years idle
 	 * and busy connections were expired (test_teardown_busy). */
 	__s64 since = (__s64)(sc->now - c->t_last);
-	__u64 idle = since > 0 ? since : 0, t_last = c->t_last;
+	__u64 idle = since > 0 ? since : 0, until = c->t_last + SO_KERNEL_TW_NS;
 	bool time_wait = c->state == SO_ST_TIME_WAIT;
-	struct so_sweeper *s;
 
 	if (time_wait && idle >= sc->time_wait_ns)
 		track_exit(k, SO_C_CLOSED_GRACEFUL);
@@ -226,10 +253,39 @@ static long sweep_one(void *map, struct so_flow_key *k, struct so_conn *c, struc
 		return 0;
 	/* A linger or an idle timeout shorter than the kernel's TIME-WAIT:
 	 * the socket outlasts its entry. */
-	s = singleton(&sweeper);
-	if (time_wait && s && t_last + SO_KERNEL_TW_NS > sc->now)
-		tw_untracked_until(s, t_last + SO_KERNEL_TW_NS);
+	if (time_wait && (__s64)(until - sc->now) > 0)
+		tw_orphan_note(k, until, SO_TW_LINGER);
 	return 0;
+}
+
+struct tw_sweep {
+	__u64 now;
+	__u32 live; /* a flag, not a count: a count the verifier would follow
+		     * through every possible iteration of the walk */
+};
+
+static long sweep_tw_one(void *map, struct so_flow_key *k, struct so_tw *v, struct tw_sweep *ts)
+{
+	if ((__s64)(v->until_ns - ts->now) > 0)
+		ts->live = 1;
+	else
+		tw_orphan_forget(k);
+	return 0;
+}
+
+/* Expire the timewait notes. When none is left and none came during the
+ * walk, the gauge is set to the truth, zero: it may have stayed above
+ * (LRU evictions, two CPUs counting the same attach), and SYNs then skip
+ * the lookup again. */
+static __always_inline void sweep_tw(struct so_sweeper *s, __u64 now)
+{
+	struct tw_sweep ts = { .now = now };
+	__u32 inserts = s->tw_inserts, gauge;
+
+	bpf_for_each_map_elem(&timewait, sweep_tw_one, &ts, 0);
+	gauge = s->tw_orphans;
+	if (ts.live == 0 && gauge && s->tw_inserts == inserts)
+		__sync_val_compare_and_swap(&s->tw_orphans, gauge, 0);
 }
 
 static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
@@ -242,6 +298,7 @@ static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 		sc.idle_ns = cfg->idle_timeout_s * 1000000000ULL;
 		bpf_for_each_map_elem(&conns, sweep_one, &sc, 0);
 	}
+	sweep_tw(s, sc.now);
 	bpf_timer_start(&s->timer, SO_SWEEP_INTERVAL_NS, 0);
 	return 0;
 }

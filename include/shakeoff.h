@@ -147,9 +147,8 @@ struct so_config {
 	__u64 synack_interval_ns; /* the budget per CPU: one SYN-ACK per this many ns
 				   * (more than a second when the rate is below the
 				   * number of CPUs) */
-	__u64 tw_hint_until_ns;   /* CLOCK_MONOTONIC: TIME-WAIT sockets on protected
-				   * ports, found by attach or set, may last until
-				   * then (struct so_sweeper, tw_until) */
+	__u64 tw_cli_added;       /* entries attach and set put in the "timewait"
+				   * map, in all (the programs count them in) */
 };
 _Static_assert(sizeof(struct so_config) == 64, "so_config layout");
 
@@ -172,6 +171,33 @@ enum so_arm {
 /* How long a server's TIME-WAIT socket may last from what shakeoff sees of
  * it: TCP_TIMEWAIT_LEN, and a second for the clocks and timers. */
 #define SO_KERNEL_TW_NS (61 * 1000000000ULL)
+
+/* --- TIME-WAIT sockets no entry stands for (map "timewait", LRU hash) ----- */
+
+/*
+ * The server's TIME-WAIT sockets that no conns entry stands for: of a
+ * connection that closed before attach, one the kernel made itself, one
+ * whose entry left the table before the kernel's TIME-WAIT ended. A SYN
+ * for such a 4-tuple goes to the kernel (RFC 6191). Key: struct
+ * so_flow_key, as for conns.
+ */
+enum so_tw_source {
+	SO_TW_ATTACH = 1,  /* attach or set found it in /proc/net/tcp */
+	SO_TW_CLOSING = 2, /* a client's segment met the server's socket closing first */
+	SO_TW_LINGER = 3,  /* its conns entry left early (--time-wait, idle timeout) */
+};
+
+struct so_tw {
+	__u64 until_ns; /* bpf_ktime_get_ns() clock: the socket is gone by then */
+	__u8 source;    /* enum so_tw_source */
+	__u8 filtered;  /* counted in "twfilter" (attach's notes: once the programs
+			 * have taken them in) */
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct so_tw) == 16, "so_tw layout");
+
+#define SO_TW_MAX 16384
+
 #define SO_IDLE_TIMEOUT_DEFAULT_S 3600
 #define SO_SWEEP_INTERVAL_NS 1000000000ULL
 
@@ -294,6 +320,34 @@ struct so_flow_key {
 	__be32 daddr[4];
 };
 _Static_assert(sizeof(struct so_flow_key) == 40, "so_flow_key layout");
+
+/* --- the TIME-WAIT filter (map "twfilter", one entry) -------------------- */
+
+/*
+ * A counting filter over the 4-tuples that may be in TIME-WAIT: conns
+ * entries in time_wait and timewait notes, each counted in the slot its key
+ * hashes to. A SYN whose slot is 0 has neither, and skips both hash
+ * lookups (each a cache miss under a flood of random 4-tuples: ~9% of a
+ * SYN's path, make bench). A count never falls below the truth; an LRU
+ * eviction leaves it above (a lookup more, never a cookie for a TIME-WAIT).
+ */
+#define SO_TWF_BITS 14
+#define SO_TWF_SLOTS (1u << SO_TWF_BITS)
+
+struct so_twfilter {
+	__u32 count[SO_TWF_SLOTS];
+};
+
+/* The slot of a key: its ten words folded, then Fibonacci hashing. */
+static inline __u32 so_twf_slot(const struct so_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 0;
+
+	for (unsigned int i = 0; i < sizeof(*k) / 4; i++)
+		h = (h ^ w[i]) * 0x9e3779b1u;
+	return h >> (32 - SO_TWF_BITS);
+}
 
 /* Server-side TCP states as seen on the wire, named as RFC 9293 names them;
  * one list for the enum and the names the CLI prints. */
@@ -484,11 +538,10 @@ struct so_sweeper {
 	 * are none. Never below the truth; above it after LRU evictions of
 	 * time_wait entries, which the kernel does not report. */
 	__u32 time_wait;
-	/* bpf_ktime_get_coarse_ns() until which the server may hold a
-	 * TIME-WAIT socket that no entry stands for (0: none known), so that
-	 * SYNs look for one: a connection closed before attach, one the
-	 * kernel made, one whose entry left the table. */
-	__u64 tw_until;
-	__u64 tw_hint_seen; /* the so_config.tw_hint_until_ns taken into tw_until */
+	/* Entries of the timewait map, so that SYNs skip its lookup while
+	 * there are none; like time_wait, never below the truth. */
+	__u32 tw_orphans;
+	__u32 tw_inserts;  /* notes made, ever (wraps): the gauge's reset checks it */
+	__u64 tw_cli_seen; /* so_config.tw_cli_added already counted in */
 };
 _Static_assert(sizeof(struct so_sweeper) == 40, "so_sweeper layout");

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "pins.h"
 #include "ports.h"
+#include "timewait.h"
 #include "secret.h"
 #include "shakeoff.skel.h"
 #include "sys.h"
@@ -251,10 +252,12 @@ static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct
 static int note_time_wait(const struct so_ports *ports, struct attach_plan *p,
 			  struct attach_state *st)
 {
-	p->cfg.tw_hint_until_ns = tunables_tw_hint(ports);
-	if (p->cfg.tw_hint_until_ns && update_map(st->skel->maps.config, &p->cfg))
+	int n = timewait_scan(bpf_map__fd(st->skel->maps.timewait), ports);
+
+	if (n < 0)
 		return -1;
-	return 0;
+	p->cfg.tw_cli_added = n;
+	return n && update_map(st->skel->maps.config, &p->cfg) ? -1 : 0;
 }
 
 static int pin_fd(const char *dir, const char *name, int fd)

@@ -11,15 +11,19 @@
  * sysctls, so that options switched off since attach are no longer
  * offered. Programs, links, counters and the connection table stay.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "live.h"
 #include "log.h"
+#include "pins.h"
 #include "ports.h"
+#include "timewait.h"
 #include "tunables.h"
 #include "tune.h"
 
@@ -67,11 +71,26 @@ static void print_set(const struct live *l, const struct so_config *c, const str
 }
 
 /* Under the lock: read, change, write back what changed. */
+static int note_time_wait(const struct live *l, const struct so_ports *ports)
+{
+	int fd = pins_open(l->dir, "timewait"), n;
+
+	if (fd == -ENOENT)
+		return 0; /* attached by a shakeoff without the map */
+	if (fd < 0) {
+		pr_err("cannot open %s/timewait: %s", l->dir, strerror(-fd));
+		return -1;
+	}
+	n = timewait_scan(fd, ports);
+	close(fd);
+	return n;
+}
+
 static int update(const struct live *l, const struct tune_args *t)
 {
 	struct so_config cfg, old;
 	struct so_ports ports;
-	int rc;
+	int rc, n;
 
 	if (live_read(l, "config", &old) || live_read(l, "ports", &ports))
 		return RC_FAIL;
@@ -92,7 +111,10 @@ static int update(const struct live *l, const struct tune_args *t)
 			return RC_FAIL;
 	}
 	/* after the ports: TIME-WAIT sockets on newly protected ones */
-	cfg.tw_hint_until_ns = tunables_tw_hint(&ports) ?: old.tw_hint_until_ns;
+	n = note_time_wait(l, &ports);
+	if (n < 0)
+		return RC_FAIL;
+	cfg.tw_cli_added += n;
 	if (memcmp(&cfg, &old, sizeof(cfg)) && live_write(l, "config", &cfg))
 		return RC_FAIL;
 	print_set(l, &cfg, &ports);

@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tunables.c - see tunables.h. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
-#include "ports.h"
 #include "sys.h"
 #include "tunables.h"
 
@@ -122,37 +118,6 @@ int tunables_plan(const struct tunables_req *req, struct so_config *cfg)
 	    plan_wscale_ttl(req, cfg))
 		return -1;
 	return 0;
-}
-
-/* Does the table (/proc/net/tcp or tcp6) hold a TIME-WAIT socket whose
- * local port is protected? Lines: "sl local rem st ...", local as
- * ADDR:PORT in hex, st 06 for TIME-WAIT (include/net/tcp_states.h). */
-static bool tw_on_ports(const char *path, const struct so_ports *ports)
-{
-	FILE *f = fopen(path, "r");
-	char line[512], local[64];
-	unsigned int st;
-	bool found = false;
-
-	if (!f)
-		return false; /* no IPv6, say: nothing to find there */
-	while (!found && fgets(line, sizeof(line), f)) {
-		const char *colon;
-
-		if (sscanf(line, " %*s %63s %*s %x", local, &st) != 2 || st != 0x06)
-			continue;
-		colon = strrchr(local, ':');
-		found = colon && ports_has(ports, (unsigned int)strtoul(colon + 1, NULL, 16));
-	}
-	fclose(f);
-	return found;
-}
-
-__u64 tunables_tw_hint(const struct so_ports *ports)
-{
-	if (!tw_on_ports("/proc/net/tcp", ports) && !tw_on_ports("/proc/net/tcp6", ports))
-		return 0;
-	return clock_ns(CLOCK_MONOTONIC) + SO_KERNEL_TW_NS;
 }
 
 bool tunables_is_veth(const char *ifname)

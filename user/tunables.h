@@ -33,11 +33,5 @@ int tunables_plan(const struct tunables_req *req, struct so_config *cfg);
  * cfg->options. 0, or -1 after saying why. */
 int tunables_options(struct so_config *cfg);
 
-/* When the TIME-WAIT sockets this namespace has on a protected port may be
- * gone (CLOCK_MONOTONIC ns, for so_config.tw_hint_until_ns), 0 if it has
- * none: their 4-tuples' SYNs must reach the kernel, and no entry of the
- * connection table stands for them. From /proc/net/tcp and tcp6. */
-__u64 tunables_tw_hint(const struct so_ports *ports);
-
 /* Is the interface a veth (ethtool driver name)? */
 bool tunables_is_veth(const char *ifname);

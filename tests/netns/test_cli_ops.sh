@@ -115,11 +115,11 @@ check_grep set.conn_max_says_why "conn-max cannot change while attached" "$(cat 
 shakeoff_in "$SNS" set "$SIF" --mode skb >/dev/null 2>"$TMPD/err"
 check_eq set.mode_refused 2 "$?"
 # The configuration but what set reads from the namespace each time: the
-# TIME-WAIT sockets on protected ports (the earlier xfers left some) move
-# tw_hint_until_ns on to a minute from now.
+# TIME-WAIT sockets on protected ports (the earlier xfers left some) it
+# notes in the timewait map and counts in tw_cli_added.
 cfg_but_tw() {
 	bpftool map dump pinned "$PIN/config" -j | json_get 0.formatted.value |
-		"$PY" -c 'import json, sys; c = json.load(sys.stdin); c.pop("tw_hint_until_ns"); print(json.dumps(c, sort_keys=True))'
+		"$PY" -c 'import json, sys; c = json.load(sys.stdin); c.pop("tw_cli_added"); print(json.dumps(c, sort_keys=True))'
 }
 cfg0=$(cfg_but_tw)
 shakeoff_in "$SNS" set "$SIF" >/dev/null 2>"$TMPD/err"

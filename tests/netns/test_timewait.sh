@@ -16,6 +16,14 @@ U=9001 # not protected: the control
 K=9002 # protected later, for connections the kernel makes
 L=9003 # protected later, with a time_wait linger shorter than the kernel's
 
+# tw_notes [SOURCE]: entries of the attachment's timewait map (of one
+# enum so_tw_source: 1 attach or set, 2 a closing socket, 3 a linger).
+tw_notes() {
+	bpftool map dump pinned "$(pin_dir "$SNS" "$SIF")/timewait" -j 2>/dev/null |
+		"$PY" -c 'import json, sys
+print(sum(1 for e in json.load(sys.stdin) if len(sys.argv) < 2 or e["formatted"]["value"]["source"] == int(sys.argv[1])))' "$@"
+}
+
 setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 start_tcptool "$SNS" $U || bail server "tcptool did not listen on port $U"
@@ -77,8 +85,7 @@ done
 # TIME-WAIT sockets at attach, so that attach has nothing to note.
 shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1
 attach_or_bail "$SNS" "$SIF" --ports $K
-check_eq kernel_made.nothing_at_attach 0 \
-	"$(bpftool map dump pinned "$(pin_dir "$SNS" "$SIF")/config" -j | json_get 0.formatted.value.tw_hint_until_ns)"
+check_eq kernel_made.nothing_at_attach 0 "$(tw_notes)"
 for host in $S4 $S6; do
 	fam=v4 prefix=198.18.0.0/24
 	[ $host = $S6 ] && fam=v6 prefix=2001:2::/48
@@ -130,8 +137,10 @@ done
 
 # set: newly protected ports are looked at too (TIME-WAIT sockets on K
 # from the kernel_made cases, a minute old at most).
+attached=$(tw_notes 1)
 check_run set.more_ports shakeoff_in "$SNS" set "$SIF" --ports $L,$K
-hint=$(bpftool map dump pinned "$(pin_dir "$SNS" "$SIF")/config" -j | json_get 0.formatted.value.tw_hint_until_ns)
-check_num set.time_wait_noted -gt 0 "$hint"
+check_num set.time_wait_noted -gt "$attached" "$(tw_notes 1)"
+check_eq set.counted_in "$(tw_notes 1)" \
+	"$(bpftool map dump pinned "$(pin_dir "$SNS" "$SIF")/config" -j | json_get 0.formatted.value.tw_cli_added)"
 
 finish

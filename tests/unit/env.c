@@ -359,7 +359,32 @@ int conn_put(const struct so_flow_key *k, const struct so_conn *c)
 	if (bpf_map_lookup_elem(fd, &zero, &s))
 		return -errno;
 	s.time_wait++;
-	return bpf_map_update_elem(fd, &zero, &s, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(fd, &zero, &s, BPF_ANY))
+		return -errno;
+	return twf_add(k, 1);
+}
+
+/* The TIME-WAIT filter's slot of k, raised as enter_time_wait() does. */
+int twf_add(const struct so_flow_key *k, int n)
+{
+	static struct so_twfilter f;
+	int fd = bpf_map__fd(skel->maps.twfilter);
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &f))
+		return -errno;
+	f.count[so_twf_slot(k)] += n;
+	return bpf_map_update_elem(fd, &zero, &f, BPF_ANY) ? -errno : 0;
+}
+
+int twf_count(const struct so_flow_key *k)
+{
+	static struct so_twfilter f;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.twfilter), &zero, &f))
+		return -1;
+	return f.count[so_twf_slot(k)];
 }
 
 int sweeper_read(struct so_sweeper *s)
@@ -371,15 +396,36 @@ int sweeper_read(struct so_sweeper *s)
 
 int sweeper_tw_reset(void)
 {
+	int tw = bpf_map__fd(skel->maps.timewait);
+	struct so_flow_key k;
 	struct so_sweeper s;
 	__u32 zero = 0;
 
+	while (bpf_map_get_next_key(tw, NULL, &k) == 0)
+		if (bpf_map_delete_elem(tw, &k))
+			return -errno;
 	if (sweeper_read(&s))
 		return -errno;
-	s.tw_until = 0;
-	s.tw_hint_seen = 0;
+	s.tw_orphans = s.tw_inserts = 0;
+	s.tw_cli_seen = 0;
+	{
+		static struct so_twfilter f;
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.twfilter), &zero, &f, BPF_ANY))
+			return -errno;
+	}
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.sweeper), &zero, &s, BPF_ANY) ? -errno
 											 : 0;
+}
+
+int timewait_put(const struct so_flow_key *k, const struct so_tw *v)
+{
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.timewait), k, v, BPF_NOEXIST) ? -errno : 0;
+}
+
+bool timewait_get(const struct so_flow_key *k, struct so_tw *v)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.timewait), k, v) == 0;
 }
 
 bool conn_get(const struct so_flow_key *k, struct so_conn *c)

@@ -94,10 +94,17 @@ int conn_put(const struct so_flow_key *k, const struct so_conn *c);
 bool conn_get(const struct so_flow_key *k, struct so_conn *c);
 int conns_count(void);
 void conns_clear(void);
-/* The sweeper's state as the data path left it; its record of TIME-WAIT
- * sockets that no entry stands for back to none (tw_until, tw_hint_seen). */
+/* The sweeper's state as the data path left it; the record of TIME-WAIT
+ * sockets that no entry stands for (map "timewait", its gauges) emptied. */
 int sweeper_read(struct so_sweeper *s);
 int sweeper_tw_reset(void);
+/* The TIME-WAIT filter's count in the slot of k: raised by n (as the data
+ * path does for an entry entering time_wait), read (-1: cannot). */
+int twf_add(const struct so_flow_key *k, int n);
+int twf_count(const struct so_flow_key *k);
+/* A note in the timewait map, written (as attach does) and read. */
+int timewait_put(const struct so_flow_key *k, const struct so_tw *v);
+bool timewait_get(const struct so_flow_key *k, struct so_tw *v);
 /* The --synack-rate budget of every CPU back to full (tat 0). */
 int budget_reset(void);
 

@@ -10,6 +10,7 @@
  * metadata and then the frame, and ctx_out.data is the metadata's length.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -495,10 +496,12 @@ static void test_sockets(void)
 
 /* --- SYNs for a TIME-WAIT socket that no entry stands for ------------------ */
 
-enum tw_hint {
-	HINT_NONE,   /* so_config.tw_hint_until_ns 0: nothing known */
-	HINT_ACTIVE, /* attach or set found TIME-WAIT sockets: a minute from now */
-	HINT_LAPSED, /* ... just before now */
+enum tw_note {
+	NOTE_NONE,    /* the timewait map is empty */
+	NOTE_CLI,     /* attach noted the socket: a map entry, so_config.tw_cli_added + 1 */
+	NOTE_EXPIRED, /* ... with an end already past */
+	NOTE_UNCOUNTED, /* a note the filter has no count for (which the programs
+			 * never leave): the filter alone decides, no lookup */
 };
 
 struct tw_case {
@@ -506,31 +509,47 @@ struct tw_case {
 	int family;
 	__u8 flags;
 	bool other_port;   /* from a client port with no socket but the listener */
-	enum tw_hint hint;
+	enum tw_note note;
 	__u32 verdict;
 	__u64 counters;
-	bool noted_after;  /* the sweeper's tw_until is about a TIME-WAIT from now */
-	bool then_syn;     /* and a SYN of the same 4-tuple goes to the kernel */
+	bool noted_after;  /* the program noted the socket (SO_TW_CLOSING), a TIME-WAIT on */
 };
 
 #define SYN_SENT C(SYN_SEEN) | C(SYNACK_SENT)
 #define SYN_TW C(SYN_SEEN) | C(PASSED_TIME_WAIT)
 
-/* Each from a sweeper that knows of no TIME-WAIT socket. */
+/* Each from an empty timewait map. A case that notes also sends a SYN of
+ * the same 4-tuple, which must go to the kernel. */
 static const struct tw_case tw_cases[] = {
-	{ "syn4_time_wait_unknown_answered", 4, F_SYN, false, HINT_NONE, XDP_TX, SYN_SENT },
-	{ "syn4_time_wait_hinted_to_kernel", 4, F_SYN, false, HINT_ACTIVE, XDP_PASS, SYN_TW, true },
-	{ "syn4_no_socket_hinted_answered",  4, F_SYN, true,  HINT_ACTIVE, XDP_TX, SYN_SENT, true },
-	{ "syn4_hint_lapsed_answered",       4, F_SYN, false, HINT_LAPSED, XDP_TX, SYN_SENT },
-	{ "syn6_time_wait_hinted_to_kernel", 6, F_SYN, false, HINT_ACTIVE, XDP_PASS, SYN_TW, true },
-	{ "syn6_hint_lapsed_answered",       6, F_SYN, false, HINT_LAPSED, XDP_TX, SYN_SENT },
-	{ "ack4_meets_time_wait_noted",      4, F_ACK, false, HINT_NONE, XDP_PASS, C(PASSED_SOCKET),
-	  true, true },
-	{ "ack6_meets_time_wait_noted",      6, F_ACK, false, HINT_NONE, XDP_PASS, C(PASSED_SOCKET),
-	  true, true },
-	{ "ack4_listener_only_not_noted",    4, F_ACK, true,  HINT_NONE, XDP_DROP,
+	{ "syn4_time_wait_unknown_answered", 4, F_SYN, false, NOTE_NONE,    XDP_TX,   SYN_SENT },
+	{ "syn4_time_wait_noted_to_kernel",  4, F_SYN, false, NOTE_CLI,     XDP_PASS, SYN_TW },
+	{ "syn6_time_wait_noted_to_kernel",  6, F_SYN, false, NOTE_CLI,     XDP_PASS, SYN_TW },
+	{ "syn4_other_port_answered",        4, F_SYN, true,  NOTE_CLI,     XDP_TX,   SYN_SENT },
+	{ "syn4_note_expired_answered",      4, F_SYN, false, NOTE_EXPIRED, XDP_TX,   SYN_SENT },
+	{ "syn4_filter_zero_no_lookup",      4, F_SYN, false, NOTE_UNCOUNTED, XDP_TX, SYN_SENT },
+	{ "ack4_meets_time_wait_noted",      4, F_ACK, false, NOTE_NONE,    XDP_PASS, C(PASSED_SOCKET),
+	  true },
+	{ "ack6_meets_time_wait_noted",      6, F_ACK, false, NOTE_NONE,    XDP_PASS, C(PASSED_SOCKET),
+	  true },
+	{ "ack4_listener_only_not_noted",    4, F_ACK, true,  NOTE_NONE,    XDP_DROP,
 	  C(ACK_COOKIE_INVALID) },
 };
+
+/* The conns/timewait key of the connection (client first). */
+static void tw_key(int family, const struct conn *cn, struct so_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->sport = htons(cn->cport);
+	k->dport = htons(cn->lport);
+	if (family == 6) {
+		inet_pton(AF_INET6, SOCK_CLIENT6, k->saddr);
+		inet_pton(AF_INET6, SOCK_SERVER6, k->daddr);
+	} else {
+		inet_pton(AF_INET, SOCK_CLIENT4, k->saddr);
+		inet_pton(AF_INET, SOCK_SERVER4, k->daddr);
+	}
+}
 
 /* A connection to SOCK_SERVER* that the server closed first: its socket
  * is in TIME-WAIT for a minute (the listener stays). */
@@ -549,10 +568,57 @@ static int conn_time_wait(int family, __u16 port, struct conn *c)
 	return 0;
 }
 
+/* Note the socket as attach would: the entry, then the count in so_config. */
+static bool note_as_cli(const struct tw_case *c, const struct conn *cn, __u64 until)
+{
+	struct so_config cfg = default_cfg;
+	struct so_tw v = { .until_ns = until, .source = SO_TW_ATTACH,
+			   .filtered = c->note == NOTE_UNCOUNTED };
+	struct so_flow_key k;
+
+	tw_key(c->family, cn, &k);
+	cfg.tw_cli_added = 1;
+	if (timewait_put(&k, &v) || set_config(&cfg)) {
+		case_fail("cannot note the TIME-WAIT socket: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void check_noted(const struct tw_case *c, const struct conn *cn, __u64 t0)
+{
+	struct so_flow_key k;
+	struct so_sweeper sw;
+	struct so_tw v;
+
+	tw_key(c->family, cn, &k);
+	if (sweeper_read(&sw)) {
+		case_fail("cannot read the sweeper map");
+		return;
+	}
+	if (c->note == NOTE_CLI || c->note == NOTE_EXPIRED) {
+		/* the first SYN after attach took the note into the filter */
+		check_true(timewait_get(&k, &v) && v.filtered, "attach's note taken into the filter");
+		check_u64(twf_count(&k), 1, "filter count of the 4-tuple");
+	}
+	if (!c->noted_after) {
+		check_true(!timewait_get(&k, &v) || c->note != NOTE_NONE, "no note made");
+		check_u64(sw.tw_orphans, c->note == NOTE_NONE ? 0 : 1, "sweeper tw_orphans");
+		return;
+	}
+	if (!check_true(timewait_get(&k, &v), "the socket noted in the timewait map"))
+		return;
+	check_u64(v.source, SO_TW_CLOSING, "note source");
+	check_true(v.until_ns >= t0 + SO_KERNEL_TW_NS && v.until_ns <= mono_ns() + SO_KERNEL_TW_NS,
+		   "note lasts a TIME-WAIT from now");
+	check_u64(sw.tw_orphans, 1, "sweeper tw_orphans");
+	check_u64(sw.tw_inserts, 1, "sweeper tw_inserts");
+	check_u64(twf_count(&k), 1, "filter count of the 4-tuple");
+}
+
 static void run_tw_case(const struct tw_case *c, const struct conn *cn)
 {
 	static struct xdp_result r;
-	struct so_config cfg = default_cfg;
 	struct pkt_spec a = {
 		.family = c->family,
 		.saddr = c->family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
@@ -562,30 +628,20 @@ static void run_tw_case(const struct tw_case *c, const struct conn *cn)
 		.ack = c->flags & F_ACK ? 0x2000 : 0,
 		.flags = c->flags,
 	};
-	struct so_sweeper sw;
 	struct frame f;
-	__u64 t0 = mono_ns(), until;
+	__u64 t0 = mono_ns();
 
-	if (c->hint == HINT_ACTIVE)
-		cfg.tw_hint_until_ns = t0 + SO_KERNEL_TW_NS;
-	else if (c->hint == HINT_LAPSED) /* by the program's coarse clock too */
-		cfg.tw_hint_until_ns = t0 - coarse_slack_ns() - 1;
-	if (set_config(&cfg) || pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+	if (c->note == NOTE_CLI && !note_as_cli(c, cn, t0 + SO_KERNEL_TW_NS))
+		return;
+	if (c->note == NOTE_EXPIRED && !note_as_cli(c, cn, t0 - 1))
+		return;
+	if (c->note == NOTE_UNCOUNTED && !note_as_cli(c, cn, t0 + SO_KERNEL_TW_NS))
+		return;
+	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
 		return;
 	check_xdp(&r, c->verdict, c->counters);
-	if (sweeper_read(&sw)) {
-		case_fail("cannot read the sweeper map");
-		return;
-	}
-	check_u64(sw.tw_hint_seen, cfg.tw_hint_until_ns, "sweeper tw_hint_seen (the hint taken in)");
-	until = sw.tw_until;
-	if (c->noted_after)
-		check_true(until >= t0 + SO_KERNEL_TW_NS - coarse_slack_ns() &&
-				   until <= mono_ns() + SO_KERNEL_TW_NS,
-			   "sweeper tw_until a TIME-WAIT from now");
-	else
-		check_u64(until, 0, "sweeper tw_until (nothing, or lapsed)");
-	if (!c->then_syn)
+	check_noted(c, cn, t0);
+	if (!c->noted_after)
 		return;
 	a.flags = F_SYN;
 	a.ack = 0;
@@ -605,6 +661,7 @@ static void test_time_wait(void)
 
 		if (!case_begin(c->name))
 			continue;
+		reset_maps();
 		sweeper_tw_reset();
 		if (!ok[c->family == 6])
 			case_fail("cannot leave a TIME-WAIT socket of %s on lo",
