@@ -5,7 +5,11 @@
 # SYN (RFC 6191); through shakeoff it must work as well. Busy clients do
 # this within seconds: ab against a server that closes first reuses ports
 # while the server's TIME-WAIT for them lasts 60 s. Control: the same on an
-# unprotected port.
+# unprotected port. Then the TIME-WAIT sockets that no entry stands for,
+# each way shakeoff learns of them: attach finds them, a client's segment
+# meets the server's socket closing (a connection the kernel made), an
+# entry leaves before the kernel's TIME-WAIT ends (a short --time-wait),
+# set finds them on newly protected ports.
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd ethtool ss
@@ -24,116 +28,95 @@ tw_notes() {
 print(sum(1 for e in json.load(sys.stdin) if len(sys.argv) < 2 or e["formatted"]["value"]["source"] == int(sys.argv[1])))' "$@"
 }
 
+# reuse NAME HOST PORT [BETWEEN]: from a fresh client port, a connection
+# the server closes first; BETWEEN (a command, if given) runs after it;
+# then a second connection from the same port. Both must work, with the
+# server's TIME-WAIT of the first in between; the second SYN must go to
+# the kernel (passed_time_wait) if shakeoff protects PORT (REUSE_PROTECTED,
+# default 1).
+lport=40000
+reuse() {
+	local name=$1 host=$2 port=$3 between=${4:-} out1 out2 rc1 rc2 tw tw0
+	lport=$((lport + 1))
+	out1=$(client_ns_exec "$PY" "$TCPTOOL" once "$host" $port $lport 2>&1)
+	rc1=$?
+	[ -n "$between" ] && $between
+	tw0=$(so_stat "$SNS" "$SIF" passed_time_wait) # BETWEEN may re-attach
+	tw=$(server_ns_exec ss -Htn state time-wait "( sport = :$port and dport = :$lport )" | grep -c .)
+	out2=$(client_ns_exec "$PY" "$TCPTOOL" once "$host" $port $lport 2>&1) # 10 s at most
+	rc2=$?
+	if [ "$rc1 $tw $rc2" = "0 1 0" ]; then
+		ok "$name"
+	else
+		fail "$name" "expected: first connection ok, server in TIME-WAIT, second ok; got: first exit $rc1 ($(_oneline "$out1")), $tw TIME-WAIT sockets, second exit $rc2 ($(_oneline "$out2"))"
+	fi
+	[ "${REUSE_PROTECTED:-1}" = 1 ] && check_num "$name.passed_time_wait" -eq 1 \
+		$(($(so_stat "$SNS" "$SIF" passed_time_wait) - tw0))
+}
+fam_of() { [[ $1 == *:* ]] && echo v6 || echo v4; }
+reattach() {
+	shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1
+	attach_or_bail "$SNS" "$SIF" "$@"
+}
+
 setup_pair || bail setup "could not build the namespaces and the veth pair"
-start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
-start_tcptool "$SNS" $U || bail server "tcptool did not listen on port $U"
-start_tcptool "$SNS" $K || bail server "tcptool did not listen on port $K"
-start_tcptool "$SNS" $L || bail server "tcptool did not listen on port $L"
+for port in $P $U $K $L; do
+	start_tcptool "$SNS" $port || bail server "tcptool did not listen on port $port"
+done
 attach_or_bail "$SNS" "$SIF" --ports $P
 
-lport=40000
-for port in $U $P; do
-	what=protected
-	[ $port = $U ] && what=control
-	for host in $S4 $S6; do
-		fam=v4
-		[ $host = $S6 ] && fam=v6
-		lport=$((lport + 1))
-		once() { client_ns_exec "$PY" "$TCPTOOL" once "$host" $port $lport 2>&1; }
-		out1=$(once)
-		rc1=$?
-		tw=$(server_ns_exec ss -Htn state time-wait "( sport = :$port and dport = :$lport )" | grep -c .)
-		out2=$(once)
-		rc2=$?
-		if [ "$rc1 $tw $rc2" = "0 1 0" ]; then
-			ok "$what.$fam"
-		else
-			fail "$what.$fam" "expected: first connection ok, server in TIME-WAIT, second ok; got: first exit $rc1 ($(_oneline "$out1")), $tw TIME-WAIT sockets, second exit $rc2 ($(_oneline "$out2"))"
-		fi
-	done
+# Tracked: the entry is in time_wait. The control goes past shakeoff.
+for host in $S4 $S6; do
+	REUSE_PROTECTED=0 reuse "control.$(fam_of $host)" $host $U
+	reuse "protected.$(fam_of $host)" $host $P
 done
 check_num stats.conn_create_failed -eq 0 "$(so_stat "$SNS" "$SIF" conn_create_failed)"
 
-# The same when shakeoff has no entry for the server's TIME-WAIT: the first
-# connection closed before this attach (an entry can also be missing after
-# an eviction, an idle expiry, or for a connection the kernel made itself).
-# The SYN must still reach the kernel: a cookie SYN-ACK would lead the
-# client's ACKs to the TIME-WAIT socket, and the connection would hang.
+# No entry: the first connection closed before this attach, which finds
+# its TIME-WAIT in /proc/net/tcp.
 for host in $S4 $S6; do
-	fam=v4
-	[ $host = $S6 ] && fam=v6
-	lport=$((lport + 1))
-	once() { client_ns_exec "$PY" "$TCPTOOL" once "$host" $P $lport 2>&1; }
-	out1=$(once)
-	rc1=$?
-	shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1
-	attach_or_bail "$SNS" "$SIF" --ports $P
-	tw=$(server_ns_exec ss -Htn state time-wait "( sport = :$P and dport = :$lport )" | grep -c .)
-	out2=$(once) # its socket times out after 10 s
-	rc2=$?
-	if [ "$rc1 $tw $rc2" = "0 1 0" ]; then
-		ok "untracked.$fam"
-	else
-		fail "untracked.$fam" "expected: first connection ok, server in TIME-WAIT, second ok; got: first exit $rc1 ($(_oneline "$out1")), $tw TIME-WAIT sockets, second exit $rc2 ($(_oneline "$out2"))"
-	fi
-	check_num "untracked.$fam.passed_time_wait" -ge 1 "$(so_stat "$SNS" "$SIF" passed_time_wait)"
+	reuse "untracked.$(fam_of $host)" $host $P "reattach --ports $P"
 done
 
-# And when the connection closes while attached, made by the kernel (an
-# allowed source): shakeoff sees the client's FIN meet the server's socket
-# closing first, and notes the TIME-WAIT that follows. On a port without
+# No entry: the kernel made the connection (an allowed source), and the
+# client's FIN met the server's socket closing first. On a port without
 # TIME-WAIT sockets at attach, so that attach has nothing to note.
-shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1
-attach_or_bail "$SNS" "$SIF" --ports $K
+reattach --ports $K
 check_eq kernel_made.nothing_at_attach 0 "$(tw_notes)"
+# allowed FAM: the prefix of the client's family is on the allow list
+# until unallow takes it off and checks that the first connection went
+# through the kernel.
+allowed() {
+	PREFIX=198.18.0.0/24
+	[ "$1" = v6 ] && PREFIX=2001:2::/48
+	A0=$(so_stat "$SNS" "$SIF" passed_allowed)
+	shakeoff_in "$SNS" allow "$SIF" add $PREFIX >/dev/null
+}
+unallow() {
+	shakeoff_in "$SNS" allow "$SIF" del $PREFIX >/dev/null
+	check_num "kernel_made.$1.first_by_the_kernel" -eq 1 \
+		$(($(so_stat "$SNS" "$SIF" passed_allowed) - A0))
+}
 for host in $S4 $S6; do
-	fam=v4 prefix=198.18.0.0/24
-	[ $host = $S6 ] && fam=v6 prefix=2001:2::/48
-	lport=$((lport + 1))
-	once() { client_ns_exec "$PY" "$TCPTOOL" once "$host" $K $lport 2>&1; }
-	allowed0=$(so_stat "$SNS" "$SIF" passed_allowed) tw0=$(so_stat "$SNS" "$SIF" passed_time_wait)
-	shakeoff_in "$SNS" allow "$SIF" add $prefix >/dev/null
-	out1=$(once)
-	rc1=$?
-	shakeoff_in "$SNS" allow "$SIF" del $prefix >/dev/null
-	allowed=$(($(so_stat "$SNS" "$SIF" passed_allowed) - allowed0))
-	tw=$(server_ns_exec ss -Htn state time-wait "( sport = :$K and dport = :$lport )" | grep -c .)
-	out2=$(once)
-	rc2=$?
-	if [ "$rc1 $allowed $tw $rc2" = "0 1 1 0" ]; then
-		ok "kernel_made.$fam"
-	else
-		fail "kernel_made.$fam" "expected: first connection ok through the kernel (passed_allowed 1), server in TIME-WAIT, second ok; got: first exit $rc1 ($(_oneline "$out1")), passed_allowed $allowed, $tw TIME-WAIT sockets, second exit $rc2 ($(_oneline "$out2"))"
-	fi
-	check_num "kernel_made.$fam.passed_time_wait" -eq 1 \
-		$(($(so_stat "$SNS" "$SIF" passed_time_wait) - tw0))
+	fam=$(fam_of $host)
+	allowed $fam
+	reuse "kernel_made.$fam" $host $K "unallow $fam"
 done
+check_num kernel_made.noted_as_closing -ge 2 "$(tw_notes 2)"
 
 # A linger shorter than the kernel's TIME-WAIT (--time-wait 2): the entry
 # leaves after 2 s, the server's socket stays 60 s; the sweeper notes it.
-shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1
-attach_or_bail "$SNS" "$SIF" --ports $L --time-wait 2
-for host in $S4 $S6; do
-	fam=v4
-	[ $host = $S6 ] && fam=v6
-	lport=$((lport + 1))
-	once() { client_ns_exec "$PY" "$TCPTOOL" once "$host" $L $lport 2>&1; }
-	tw0=$(so_stat "$SNS" "$SIF" passed_time_wait) closed0=$(so_stat "$SNS" "$SIF" closed_graceful)
-	out1=$(once)
-	rc1=$?
+reattach --ports $L --time-wait 2
+linger() {
+	local c0
+	c0=$(so_stat "$SNS" "$SIF" closed_graceful)
 	sleep 4 # the linger, and a sweep
-	closed=$(($(so_stat "$SNS" "$SIF" closed_graceful) - closed0))
-	tw=$(server_ns_exec ss -Htn state time-wait "( sport = :$L and dport = :$lport )" | grep -c .)
-	out2=$(once)
-	rc2=$?
-	if [ "$rc1 $closed $tw $rc2" = "0 1 1 0" ]; then
-		ok "short_linger.$fam"
-	else
-		fail "short_linger.$fam" "expected: first connection ok, its entry gone after the linger (closed_graceful 1), server in TIME-WAIT, second ok; got: first exit $rc1 ($(_oneline "$out1")), closed_graceful $closed, $tw TIME-WAIT sockets, second exit $rc2 ($(_oneline "$out2"))"
-	fi
-	check_num "short_linger.$fam.passed_time_wait" -eq 1 \
-		$(($(so_stat "$SNS" "$SIF" passed_time_wait) - tw0))
+	check_num "short_linger.entry_gone" -eq 1 $(($(so_stat "$SNS" "$SIF" closed_graceful) - c0))
+}
+for host in $S4 $S6; do
+	reuse "short_linger.$(fam_of $host)" $host $L linger
 done
+check_num short_linger.noted -ge 2 "$(tw_notes 3)"
 
 # set: newly protected ports are looked at too (TIME-WAIT sockets on K
 # from the kernel_made cases, a minute old at most).
