@@ -124,6 +124,20 @@ static int attached_prog(int ifindex, struct bpf_prog_info *info, __u32 *map_ids
 	return fd;
 }
 
+/* attached_prog() of an interface by name, saying what is missing. */
+static int iface_prog(const char *ifname, struct bpf_prog_info *info, __u32 *map_ids,
+		      __u32 nmaps)
+{
+	int ifindex = ifindex_of(ifname), fd;
+
+	if (!ifindex)
+		return -1;
+	fd = attached_prog(ifindex, info, map_ids, nmaps);
+	if (fd < 0)
+		fprintf(stderr, "benchctl: no XDP program on %s\n", ifname);
+	return fd;
+}
+
 static int cmd_detach(const char *ifname)
 {
 	struct bpf_prog_info info;
@@ -182,15 +196,10 @@ static int cmd_read(const char *ifname)
 {
 	struct bpf_prog_info info;
 	__u32 maps[16];
-	int ifindex = ifindex_of(ifname), fd;
+	int fd = iface_prog(ifname, &info, maps, 16);
 
-	if (!ifindex)
+	if (fd < 0)
 		return 1;
-	fd = attached_prog(ifindex, &info, maps, 16);
-	if (fd < 0) {
-		fprintf(stderr, "benchctl: no XDP program on %s\n", ifname);
-		return 1;
-	}
 	printf("{\"iface\":\"%s\",\"prog\":\"%s\",\"prog_id\":%u,\"run_time_ns\":%llu,"
 	       "\"run_cnt\":%llu", ifname, info.name, info.id,
 	       (unsigned long long)info.run_time_ns, (unsigned long long)info.run_cnt);
@@ -332,16 +341,11 @@ static int cmd_lines(const char *ifname)
 	struct jit_lines jl = {};
 	unsigned long long ip, total = 0, in_prog = 0;
 	__u32 maps[16];
-	int ifindex = ifindex_of(ifname), fd;
+	int fd = iface_prog(ifname, &info, maps, 16);
 	bool first = true;
 
-	if (!ifindex)
+	if (fd < 0)
 		return 1;
-	fd = attached_prog(ifindex, &info, maps, 16);
-	if (fd < 0) {
-		fprintf(stderr, "benchctl: no XDP program on %s\n", ifname);
-		return 1;
-	}
 	if (jit_lines_load(fd, &jl)) {
 		fprintf(stderr, "benchctl: no JIT line info for %s: %s\n", info.name,
 			strerror(errno));

@@ -338,15 +338,18 @@ struct so_twfilter {
 	__u32 count[SO_TWF_SLOTS];
 };
 
-/* The slot of a key: its ten words folded, then Fibonacci hashing. */
+/* The slot of a key: its ten words, each rotated by its own amount, XORed
+ * (independent operations, not a chain of multiplies: this runs for every
+ * flood SYN while some 4-tuple may be in TIME-WAIT), then one Fibonacci
+ * multiply. A collision only costs a lookup. */
 static inline __u32 so_twf_slot(const struct so_flow_key *k)
 {
 	const __u32 *w = (const __u32 *)k;
-	__u32 h = 0;
+	__u32 h = w[0];
 
-	for (unsigned int i = 0; i < sizeof(*k) / 4; i++)
-		h = (h ^ w[i]) * 0x9e3779b1u;
-	return h >> (32 - SO_TWF_BITS);
+	for (unsigned int i = 1; i < sizeof(*k) / 4; i++)
+		h ^= w[i] << (i * 3) | w[i] >> (32 - i * 3);
+	return (h * 0x9e3779b1u) >> (32 - SO_TWF_BITS);
 }
 
 /* Server-side TCP states as seen on the wire, named as RFC 9293 names them;
