@@ -443,21 +443,31 @@ static void conn_close(struct conn *c)
 			close(fds[i]);
 }
 
+/* A segment of the connection cn (or from the next client port, with no
+ * socket but the listener). */
+static struct pkt_spec sock_seg(int family, __u8 flags, bool other_port, const struct conn *cn)
+{
+	struct pkt_spec a = {
+		.family = family,
+		.saddr = family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
+		.daddr = family == 6 ? SOCK_SERVER6 : SOCK_SERVER4,
+		.sport = other_port ? cn->cport + 1 : cn->cport,
+		.dport = cn->lport,
+		.ack = flags & F_ACK ? 0x2000 : 0,
+		.flags = flags,
+	};
+
+	return a;
+}
+
 static void run_sock_case(const struct sock_case *c, const struct conn *cn)
 {
 	static struct xdp_result r;
-	struct pkt_spec a = {
-		.family = c->family,
-		.saddr = c->family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
-		.daddr = c->family == 6 ? SOCK_SERVER6 : SOCK_SERVER4,
-		.sport = c->other_port ? cn->cport + 1 : cn->cport,
-		.dport = cn->lport,
-		.seq = 0x1000,
-		.ack = c->flags & F_ACK ? 0x2000 : 0,
-		.flags = c->flags,
-		.payload_len = c->flags & F_PSH ? 100 : 0,
-	};
+	struct pkt_spec a = sock_seg(c->family, c->flags, c->other_port, cn);
 	struct frame f;
+
+	a.seq = 0x1000;
+	a.payload_len = c->flags & F_PSH ? 100 : 0;
 
 	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
 		return;
@@ -619,15 +629,7 @@ static void check_noted(const struct tw_case *c, const struct conn *cn, __u64 t0
 static void run_tw_case(const struct tw_case *c, const struct conn *cn)
 {
 	static struct xdp_result r;
-	struct pkt_spec a = {
-		.family = c->family,
-		.saddr = c->family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
-		.daddr = c->family == 6 ? SOCK_SERVER6 : SOCK_SERVER4,
-		.sport = c->other_port ? cn->cport + 1 : cn->cport,
-		.dport = cn->lport,
-		.ack = c->flags & F_ACK ? 0x2000 : 0,
-		.flags = c->flags,
-	};
+	struct pkt_spec a = sock_seg(c->family, c->flags, c->other_port, cn);
 	struct frame f;
 	__u64 t0 = mono_ns();
 
@@ -643,8 +645,7 @@ static void run_tw_case(const struct tw_case *c, const struct conn *cn)
 	check_noted(c, cn, t0);
 	if (!c->noted_after)
 		return;
-	a.flags = F_SYN;
-	a.ack = 0;
+	a = sock_seg(c->family, F_SYN, c->other_port, cn);
 	if (!pkt_build(&a, &f) && !run_xdp(&f, 0, &r))
 		check_xdp(&r, XDP_PASS, SYN_TW);
 }
