@@ -141,10 +141,12 @@ const struct cmd cmd_set = {
 		       "have the names and meaning they have for attach, and only those given\n"
 		       "change; with none, set only re-reads the namespace's TCP sysctls\n"
 		       "(timestamps, SACK, window scaling: options switched off since attach are\n"
-		       "no longer offered), which every set does. Each map is written with one\n"
-		       "update; a packet that meets it may see some fields old and some new,\n"
-		       "all safe. Programs, counters and the connection table stay. The XDP\n"
-		       "mode, the SYN-ACK path, the table size and the secret are fixed at attach.",
+		       "no longer offered) and notes the TIME-WAIT sockets on the protected ports\n"
+		       "(their clients' SYNs go to the kernel), which every set does, like attach.\n"
+		       "Each map is written with one update; a packet that meets it may see some\n"
+		       "fields old and some new, all safe. Programs, counters and the connection\n"
+		       "table stay. The XDP mode, the SYN-ACK path, the table size and the secret\n"
+		       "are fixed at attach.",
 	.opts = set_opts,
 	.args = &set_args,
 	.needs_root = true,
