@@ -32,10 +32,10 @@
 #include "log.h"
 #include "pins.h"
 #include "ports.h"
-#include "timewait.h"
 #include "secret.h"
 #include "shakeoff.skel.h"
 #include "sys.h"
+#include "timewait.h"
 #include "tune.h"
 
 enum tx_choice { TX_AUTO, TX_XDP, TX_REDIRECT };

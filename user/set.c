@@ -70,7 +70,8 @@ static void print_set(const struct live *l, const struct so_config *c, const str
 	free(ports);
 }
 
-/* Under the lock: read, change, write back what changed. */
+/* TIME-WAIT sockets on the protected ports into the timewait map: how
+ * many are new, or -1 after one sentence. */
 static int note_time_wait(const struct live *l, const struct so_ports *ports)
 {
 	int fd = pins_open(l->dir, "timewait"), n;
@@ -86,6 +87,7 @@ static int note_time_wait(const struct live *l, const struct so_ports *ports)
 	return n;
 }
 
+/* Under the lock: read, change, write back what changed. */
 static int update(const struct live *l, const struct tune_args *t)
 {
 	struct so_config cfg, old;

@@ -111,10 +111,12 @@ linger() {
 	local c0
 	c0=$(so_stat "$SNS" "$SIF" closed_graceful)
 	sleep 4 # the linger, and a sweep
-	check_num "short_linger.entry_gone" -eq 1 $(($(so_stat "$SNS" "$SIF" closed_graceful) - c0))
+	check_num "short_linger.$1.entry_gone" -eq 1 \
+		$(($(so_stat "$SNS" "$SIF" closed_graceful) - c0))
 }
 for host in $S4 $S6; do
-	reuse "short_linger.$(fam_of $host)" $host $L linger
+	fam=$(fam_of $host)
+	reuse "short_linger.$fam" $host $L "linger $fam"
 done
 check_num short_linger.noted -ge 2 "$(tw_notes 3)"
 

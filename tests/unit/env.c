@@ -396,6 +396,7 @@ int sweeper_read(struct so_sweeper *s)
 
 int sweeper_tw_reset(void)
 {
+	static const struct so_twfilter empty;
 	int tw = bpf_map__fd(skel->maps.timewait);
 	struct so_flow_key k;
 	struct so_sweeper s;
@@ -408,12 +409,8 @@ int sweeper_tw_reset(void)
 		return -errno;
 	s.tw_orphans = s.tw_inserts = 0;
 	s.tw_cli_seen = 0;
-	{
-		static struct so_twfilter f;
-
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.twfilter), &zero, &f, BPF_ANY))
-			return -errno;
-	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.twfilter), &zero, &empty, BPF_ANY))
+		return -errno;
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.sweeper), &zero, &s, BPF_ANY) ? -errno
 											 : 0;
 }
