@@ -12,7 +12,8 @@
  * Exits are counted where the entry leaves the table: RST at once, a
  * completed close after the time_wait linger (closed at once), an idle entry
  * after the idle timeout (by the sweeper, a BPF timer: no userspace process
- * needs to run). LRU eviction is silent; the CLI infers it.
+ * needs to run). LRU eviction is silent; the CLI infers it. Every exit goes
+ * through conn_end(), which also makes the close event (events.h).
  */
 #pragma once
 
@@ -63,6 +64,52 @@ static __always_inline void enter_time_wait(struct so_conn *c, const struct so_f
 	twf_add(k, 1);
 }
 
+/* --- what the events say of an entry (events.h) ------------------------ */
+
+/* The entry's figures, into an event: the one place that reads them for
+ * the events, so that a change of struct so_conn's layout is made here. */
+static __always_inline void conn_figures(struct so_event *e, const struct so_conn *c)
+{
+	e->state = c->state;
+	e->closed_by = c->closed_by;
+	e->t_established = c->t_established;
+	e->t_first_fin = c->t_first_fin;
+	e->t_last = c->t_last;
+	e->pkts_in = c->pkts_in;
+	e->pkts_out = c->pkts_out;
+	e->bytes_in = c->bytes_in;
+	e->bytes_out = c->bytes_out;
+}
+
+/* A side's first FIN (side: enum so_closer). */
+static __always_inline void ev_fin(const struct so_flow_key *k, const struct so_conn *c, __u8 side)
+{
+	struct so_event *e;
+
+	if (!listening(SO_LISTEN_EVENTS))
+		return;
+	e = ev_reserve(SO_EV_FIN, k);
+	if (!e)
+		return;
+	conn_figures(e, c);
+	e->side = side;
+	ev_submit(e);
+}
+
+static __always_inline __u8 end_reason(enum so_counter why)
+{
+	switch (why) {
+	case SO_C_CLOSED_RESET:
+		return SO_END_RESET;
+	case SO_C_EXPIRED_IDLE:
+		return SO_END_IDLE;
+	case SO_C_CONN_REPLACED:
+		return SO_END_REPLACED;
+	default:
+		return SO_END_GRACEFUL;
+	}
+}
+
 enum track_result {
 	TRACK_KEEP = 0,
 	TRACK_RESET,  /* RST: remove now */
@@ -100,6 +147,7 @@ static __always_inline enum track_result track_client(struct so_conn *c, const s
 			c->t_first_fin = c->t_last;
 		}
 		count(SO_C_FIN_IN);
+		ev_fin(k, c, SO_CLOSER_CLIENT);
 	}
 	return c->state == SO_ST_CLOSED ? TRACK_CLOSED : TRACK_KEEP;
 }
@@ -136,31 +184,60 @@ static __always_inline enum track_result track_server(struct so_conn *c, const s
 		else if (c->state == SO_ST_CLOSE_WAIT)
 			c->state = SO_ST_LAST_ACK;
 		count(SO_C_FIN_OUT);
+		ev_fin(k, c, SO_CLOSER_SERVER);
 	}
 	return TRACK_KEEP;
 }
 
-/* Remove an entry whose connection ended, counting how. */
-static __always_inline void track_exit(struct so_flow_key *k, enum so_counter why)
+/*
+ * Remove entry c of key k, whose connection ended: count how (why), keep
+ * the time_wait gauges, and make the close event (side: who sent the RST of
+ * a reset). The event is reserved before the delete and sent only if this
+ * delete removed the entry (another CPU may have ended it meanwhile).
+ */
+static __always_inline void conn_end(struct so_flow_key *k, const struct so_conn *c,
+				     enum so_counter why, __u8 side)
 {
-	struct so_conn *c = bpf_map_lookup_elem(&conns, k);
-	bool time_wait = c && c->state == SO_ST_TIME_WAIT;
+	bool time_wait = c->state == SO_ST_TIME_WAIT;
+	struct so_event *e = NULL;
 
+	if (listening(SO_LISTEN_EVENTS)) {
+		e = ev_reserve(SO_EV_CLOSE, k);
+		if (e) {
+			conn_figures(e, c);
+			e->reason = end_reason(why);
+			e->side = side;
+		}
+	}
 	if (bpf_map_delete_elem(&conns, k) == 0) {
 		count(why);
 		if (time_wait) {
 			time_wait_add(-1);
 			twf_add(k, -1);
 		}
+		if (e)
+			ev_submit(e);
+	} else if (e) {
+		bpf_ringbuf_discard(e, 0);
 	}
 }
 
-static __always_inline void track_apply(struct so_flow_key *k, enum track_result r)
+/* Remove the entry of k, if there is one (conn_end). */
+static __always_inline void track_exit(struct so_flow_key *k, enum so_counter why, __u8 side)
+{
+	struct so_conn *c = bpf_map_lookup_elem(&conns, k);
+
+	if (c)
+		conn_end(k, c, why, side);
+}
+
+/* side: who sent the segment (enum so_closer). */
+static __always_inline void track_apply(struct so_flow_key *k, enum track_result r, __u8 side)
 {
 	if (r == TRACK_RESET)
-		track_exit(k, SO_C_CLOSED_RESET);
+		track_exit(k, SO_C_CLOSED_RESET, side);
 	else if (r == TRACK_CLOSED)
-		track_exit(k, SO_C_CLOSED_GRACEFUL);
+		track_exit(k, SO_C_CLOSED_GRACEFUL, SO_CLOSER_NONE);
 }
 
 /* --- TIME-WAIT sockets that no entry stands for (map "timewait") ------- */
@@ -246,9 +323,9 @@ static long sweep_one(void *map, struct so_flow_key *k, struct so_conn *c, struc
 	bool time_wait = c->state == SO_ST_TIME_WAIT;
 
 	if (time_wait && idle >= sc->time_wait_ns)
-		track_exit(k, SO_C_CLOSED_GRACEFUL);
+		conn_end(k, c, SO_C_CLOSED_GRACEFUL, SO_CLOSER_NONE);
 	else if (idle >= sc->idle_ns)
-		track_exit(k, SO_C_EXPIRED_IDLE);
+		conn_end(k, c, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE);
 	else
 		return 0;
 	/* A linger or an idle timeout shorter than the kernel's TIME-WAIT:
