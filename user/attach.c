@@ -45,7 +45,7 @@ struct attach_args {
 	struct tune_args tune;
 	int mode; /* enum so_xdp_mode */
 	int tx;   /* enum tx_choice */
-	struct opt_uint conn_max;
+	struct opt_uint conn_max, events_buffer;
 	const char *secret_file;
 	bool multiprog;
 	const char *config;
@@ -71,6 +71,9 @@ static const struct opt attach_opts[] = {
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
+	{ .name = "events-buffer", .metavar = "KIB",
+	  .help = "size of the ring of connection events, KiB, a power of two (default: 1024)",
+	  .type = OPT_UINT, .min = 4, .max = 1048576, .offset = ARG(events_buffer) },
 	{ .name = "multiprog",
 	  .help = "share the interface with other XDP programs through libxdp's dispatcher: "
 		  "not done yet, refused with the reason (see the manual)",
@@ -89,6 +92,7 @@ struct attach_plan {
 	struct so_secret secret;
 	char dir[PATH_MAX]; /* where the pins end up */
 	char tmp[PATH_MAX]; /* where they are made */
+	__u32 events_bytes; /* the "events" ring */
 };
 
 enum { LINK_TC_EGRESS, LINK_TC_INGRESS, LINK_XDP, LINK_COUNT };
@@ -180,6 +184,13 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 				 ? SO_TX_REDIRECT
 				 : SO_TX_XDP;
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
+	p->events_bytes = a->events_buffer.set ? a->events_buffer.val << 10 : SO_EVENTS_RING_DEFAULT;
+	if (p->events_bytes & (p->events_bytes - 1) ||
+	    p->events_bytes < (__u32)sysconf(_SC_PAGESIZE)) {
+		pr_err("--events-buffer %lu: not a power of two of at least a page (%ld KiB)",
+		       a->events_buffer.val, sysconf(_SC_PAGESIZE) >> 10);
+		return RC_USAGE;
+	}
 	return RC_OK;
 }
 
@@ -205,7 +216,8 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 		pr_err("cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max);
+	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max) ?:
+	      bpf_map__set_max_entries(st->skel->maps.events, p->events_bytes);
 	/* Generic (skb) XDP loses the frame's metadata for a multi-buffer
 	 * program, and the cookie ACK then reaches TC without its options:
 	 * there the variant without xdp.frags is loaded instead. */

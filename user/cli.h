@@ -40,3 +40,4 @@ extern const struct cmd cmd_top;
 extern const struct cmd cmd_allow;
 extern const struct cmd cmd_deny;
 extern const struct cmd cmd_exporter;
+extern const struct cmd cmd_events;

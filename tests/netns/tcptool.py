@@ -41,6 +41,13 @@
                                          headers, odd sources; see rawsyn())
   tcptool.py flood IFACE SMAC DMAC DST PORT PPS SECONDS
                                          a paced SYN flood from spoofed sources
+  tcptool.py bad IFACE SMAC DMAC SRC DST PORT KIND N [SECONDS]
+                                         N frames that shakeoff drops, from
+                                         ports 20000.. (KIND: ack = forged
+                                         third ACK, tcpcsum / ipcsum = SYN with
+                                         a bad checksum, synfin); with SECONDS,
+                                         the N frames again and again for that
+                                         long, as fast as it goes
 
 Protocol (client speaks first, one line):
   "XFER n\\n" + n bytes   -> server: sha256(received) hex + "\\n", then n bytes
@@ -748,6 +755,46 @@ def flood(iface, smac, dmac, dst, port, pps, seconds):
     return 0
 
 
+def bad_frame(smac, dmac, src, dst, dport, kind, sport):
+    """One frame of kind (see bad()) from sport, as bytes."""
+    from scapy.all import Ether, TCP
+
+    p = {"mac": smac, "dmac": dmac, "src": src, "dst": dst}
+    ip = l3_header(p)
+    opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None),
+            ("WScale", 7)]
+    if kind == "ack":
+        tcp = TCP(sport=sport, dport=dport, flags="A", seq=5000 + sport, ack=0x5348414b + sport)
+    else:
+        tcp = TCP(sport=sport, dport=dport, flags="SF" if kind == "synfin" else "S",
+                  seq=1000 + sport, options=opts)
+    if kind == "tcpcsum":
+        tcp.chksum = 0xbad
+    if kind == "ipcsum":
+        ip.chksum = 0xbad
+    return bytes(Ether(src=smac, dst=dmac) / ip / tcp)
+
+
+def bad(iface, smac, dmac, src, dst, dport, kind, n, seconds):
+    """Send n frames that shakeoff drops, once, or round and round for
+    seconds; prints how many were sent."""
+    frames = [bad_frame(smac, dmac, src, dst, dport, kind, 20000 + i) for i in range(n)]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    sent, t0 = 0, time.time()
+    while True:
+        for f in frames:
+            try:
+                s.send(f)
+                sent += 1
+            except BlockingIOError:
+                pass
+        if time.time() - t0 >= seconds:
+            break
+    print("sent %d" % sent)
+    return 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "serve":
         serve(int(argv[2]))
@@ -771,6 +818,9 @@ def main(argv):
         return xferopt(argv[2], int(argv[3]), int(argv[4]), argv[5])
     elif len(argv) == 4 and argv[1] == "rawsyn":
         return rawsyn(argv[2], argv[3])
+    elif len(argv) in (10, 11) and argv[1] == "bad":
+        return bad(argv[2], argv[3], argv[4], argv[5], argv[6], int(argv[7]), argv[8],
+                   int(argv[9]), float(argv[10]) if len(argv) == 11 else 0)
     elif len(argv) == 9 and argv[1] == "flood":
         return flood(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]),
                      float(argv[8]))
