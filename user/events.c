@@ -667,36 +667,31 @@ static int open_pcap(struct reader *r)
 
 /* --- the loop ------------------------------------------------------------------------- */
 
-static int read_loop(struct reader *r, int ring_fd)
+/* Until interrupted, --count reached or an error. */
+static int read_loop(struct reader *r, struct ring_buffer *rb)
 {
-	struct ring_buffer *rb = ring_buffer__new(ring_fd, on_record, r, NULL);
-	bool done = false;
-	int n = 0;
+	int n;
 
-	if (!rb) {
-		pr_err("cannot map the %s ring: %s", r->a->drops ? "drops" : "events",
-		       strerror(errno));
-		return -1;
-	}
 	pr_info("reading the %s of %s (Ctrl-C ends)", r->a->drops ? "drop samples" : "events",
 		r->a->ifname);
-	while (!stop && !done) {
+	while (!stop && !r->err && !(r->a->count.set && r->shown >= r->a->count.val)) {
 		clock_offset(r);
 		n = ring_buffer__poll(rb, POLL_MS);
-		done = r->err || (r->a->count.set && r->shown >= r->a->count.val);
-		if (n < 0 && n != -EINTR && !done) {
+		if (n < 0 && n != -EINTR && !r->err && !r->a->count.set) {
 			pr_err("cannot read the ring: %s", strerror(-n));
-			break;
+			return -1;
 		}
-		n = 0;
 		report_loss(r);
 	}
-	/* what came before the end */
-	if (!done && !r->err)
+	return r->err;
+}
+
+/* Once the flag is off: what came before it, and the last losses. */
+static void drain(struct reader *r, struct ring_buffer *rb)
+{
+	if (!r->err && !(r->a->count.set && r->shown >= r->a->count.val))
 		ring_buffer__consume(rb);
 	report_loss(r);
-	ring_buffer__free(rb);
-	return r->err || n < 0 ? -1 : 0;
 }
 
 static int open_stats(struct reader *r, const char *dir)
@@ -733,6 +728,7 @@ static int run_events(void *args)
 	struct reader r = { .a = a, .stats_fd = -1 };
 	__u8 bit = a->drops ? SO_LISTEN_DROPS : SO_LISTEN_EVENTS;
 	int ring_fd = -1, lock_fd = -1, err = -1;
+	struct ring_buffer *rb = NULL;
 	bool listening = false;
 	char dir[PATH_MAX];
 
@@ -752,12 +748,20 @@ static int run_events(void *args)
 	if (lock_fd < 0 || open_stats(&r, dir) || (a->write && open_pcap(&r)) ||
 	    (a->drops && drop_settings(dir, a, &r)))
 		goto out;
+	rb = ring_buffer__new(ring_fd, on_record, &r, NULL);
+	if (!rb) {
+		pr_err("cannot map the %s ring: %s", a->drops ? "drops" : "events", strerror(errno));
+		goto out;
+	}
 	listening = set_listen(a->ifname, bit, true) == 0;
 	if (listening)
-		err = read_loop(&r, ring_fd);
+		err = read_loop(&r, rb);
 out:
 	if (listening && set_listen(a->ifname, bit, false))
 		err = -1;
+	if (listening)
+		drain(&r, rb);
+	ring_buffer__free(rb);
 	if (r.pcap && fclose(r.pcap) && !err) {
 		pr_err("cannot write %s: %s", a->write, strerror(errno));
 		err = -1;

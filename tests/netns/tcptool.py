@@ -323,7 +323,9 @@ def peer(role, s, ctl, steps):
       wait:NAME  wait for CTLDIR/NAME.go (the test, or the other side, writes it)
       mark:NAME  write CTLDIR/NAME.go
     At the end CTLDIR/ROLE.sent and ROLE.recv hold "bytes sha256" of each
-    direction, for the test to compare with the other side's."""
+    direction, for the test to compare with the other side's; ROLE.closed_ns
+    the time (ns since the epoch) of its close or abort, and client.connect_ns
+    the times before and after the client's connect()."""
     sent, got = Tally(), Tally()
     block = os.urandom(CHUNK)
     try:
@@ -365,8 +367,10 @@ def peer(role, s, ctl, steps):
             elif op == "cork":
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             elif op == "close":
+                touch(os.path.join(ctl, role + ".closed_ns"), str(time.time_ns()))
                 s.close()
             elif op == "abort":
+                touch(os.path.join(ctl, role + ".closed_ns"), str(time.time_ns()))
                 abort(s)
             elif op == "cp":
                 touch(os.path.join(ctl, arg + ".at"))
@@ -400,7 +404,9 @@ def peer_main(argv):
         return peer("server", s, ctl, steps)
     if argv[0] == "client" and len(argv) == 5:
         host, port, ctl, steps = argv[1], int(argv[2]), argv[3], argv[4]
+        t0 = time.time_ns()
         s = connect(host, port)
+        touch(os.path.join(ctl, "client.connect_ns"), "%d %d" % (t0, time.time_ns()))
         touch(os.path.join(ctl, "client.port"), str(s.getsockname()[1]))
         return peer("client", s, ctl, steps)
     print(__doc__, file=sys.stderr)
