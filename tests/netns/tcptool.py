@@ -47,7 +47,8 @@
                                          third ACK, tcpcsum / ipcsum = SYN with
                                          a bad checksum, synfin); with SECONDS,
                                          the N frames again and again for that
-                                         long, as fast as it goes
+                                         long, as fast as it goes (without: each
+                                         frame also printed, "frame HEX")
 
 Protocol (client speaks first, one line):
   "XFER n\\n" + n bytes   -> server: sha256(received) hex + "\\n", then n bytes
@@ -798,6 +799,9 @@ def bad(iface, smac, dmac, src, dst, dport, kind, n, seconds):
         if time.time() - t0 >= seconds:
             break
     print("sent %d" % sent)
+    if not seconds:
+        for f in frames:
+            print("frame " + f.hex())
     return 0
 
 
