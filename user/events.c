@@ -46,7 +46,9 @@
 #include "sys.h"
 
 #define LOCK_DIR "/run/shakeoff"
-#define POLL_MS 200
+/* The programs wake the reader only when a ring is a quarter full
+ * (bpf/events.h): it looks by itself this often. */
+#define POLL_MS 100
 #define RATE_MAX 1000000
 
 struct events_args {
@@ -677,6 +679,8 @@ static int read_loop(struct reader *r, struct ring_buffer *rb)
 	while (!stop && !r->err && !(r->a->count.set && r->shown >= r->a->count.val)) {
 		clock_offset(r);
 		n = ring_buffer__poll(rb, POLL_MS);
+		if (n >= 0 && !r->err)
+			n = ring_buffer__consume(rb);
 		if (n < 0 && n != -EINTR && !r->err && !r->a->count.set) {
 			pr_err("cannot read the ring: %s", strerror(-n));
 			return -1;
