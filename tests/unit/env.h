@@ -108,6 +108,13 @@ bool timewait_get(const struct so_flow_key *k, struct so_tw *v);
 /* The --synack-rate budget of every CPU back to full (tat 0). */
 int budget_reset(void);
 
+/* shakeoff events: so_config.listen (on top of cur_cfg), the drop
+ * samples' settings, their budget back to full on every CPU. */
+int events_setup(__u8 listen, const struct so_evconf *ec);
+/* Empty a ring ("drops" or "events"): how many records it held (or
+ * -errno); the first is copied into first (size bytes at most). */
+int ring_take(bool drops, void *first, size_t size);
+
 /* --arm auto's state: every CPU's window and the shared decision back to
  * zero (never armed); the decision as the data path left it. */
 int arm_reset(void);
