@@ -309,6 +309,16 @@ class Tally:
         return "%d %s" % (self.n, self.h.hexdigest())
 
 
+def closing(s, ctl, role):
+    """Before a close: ROLE.closed_ns (now, ns since the epoch) and
+    ROLE.wire_bytes, the payload bytes the socket put on the wire,
+    retransmissions included (tcp_info's tcpi_bytes_sent, RFC 4898)."""
+    touch(os.path.join(ctl, role + ".closed_ns"), str(time.time_ns()))
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    if len(info) >= 208:
+        touch(os.path.join(ctl, role + ".wire_bytes"), str(struct.unpack_from("=Q", info, 200)[0]))
+
+
 def peer(role, s, ctl, steps):
     """Run STEPS (comma-separated) on the connected socket s:
       send:N     send N random bytes (N may end in K or M)
@@ -325,8 +335,8 @@ def peer(role, s, ctl, steps):
       mark:NAME  write CTLDIR/NAME.go
     At the end CTLDIR/ROLE.sent and ROLE.recv hold "bytes sha256" of each
     direction, for the test to compare with the other side's; ROLE.closed_ns
-    the time (ns since the epoch) of its close or abort, and client.connect_ns
-    the times before and after the client's connect()."""
+    and ROLE.wire_bytes what closing() says at its close or abort, and
+    client.connect_ns the times before and after the client's connect()."""
     sent, got = Tally(), Tally()
     block = os.urandom(CHUNK)
     try:
@@ -368,10 +378,10 @@ def peer(role, s, ctl, steps):
             elif op == "cork":
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             elif op == "close":
-                touch(os.path.join(ctl, role + ".closed_ns"), str(time.time_ns()))
+                closing(s, ctl, role)
                 s.close()
             elif op == "abort":
-                touch(os.path.join(ctl, role + ".closed_ns"), str(time.time_ns()))
+                closing(s, ctl, role)
                 abort(s)
             elif op == "cp":
                 touch(os.path.join(ctl, arg + ".at"))
