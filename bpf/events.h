@@ -73,7 +73,12 @@ static __always_inline void ev_submit(struct so_event *e)
 	count(SO_C_EVENT_SENT);
 }
 
-/* Handshake completed with our cookie: what the socket was given. */
+/*
+ * Handshake completed: with our cookie (m: what the socket was given), or
+ * with the kernel's (m NULL: an ACK passed to the kernel, which makes the
+ * socket and decodes the options; shakeoff does not know them).
+ * XXX: a kernel cookie's connection has no entry: no fin or close follows.
+ */
 static __always_inline void ev_open(const struct so_flow_key *k, const struct so_meta *m)
 {
 	struct so_event *e;
@@ -84,33 +89,20 @@ static __always_inline void ev_open(const struct so_flow_key *k, const struct so
 	if (!e)
 		return;
 	e->state = SO_ST_ESTABLISHED;
-	e->cookie = SO_COOKIE_OURS;
-	e->mss = m->attrs.mss;
-	e->snd_wscale = m->attrs.wscale_ok ? m->attrs.snd_wscale : SO_WS_NONE;
-	e->rcv_wscale = m->attrs.wscale_ok ? m->attrs.rcv_wscale : SO_WS_NONE;
-	e->sack = m->attrs.sack_ok;
-	e->tstamp = m->attrs.tstamp_ok;
-	e->ecn = m->attrs.ecn_ok;
-	e->cookie_age_ms = m->cookie_age_ms;
-	ev_submit(e);
-}
-
-/* An ACK with the kernel's own cookie, passed to it: the kernel makes the
- * socket and decodes the options, which shakeoff does not know.
- * XXX: no entry, so no fin or close event follows. */
-static __always_inline void ev_open_kernel(const struct so_flow_key *k)
-{
-	struct so_event *e;
-
-	if (!listening(SO_LISTEN_EVENTS))
-		return;
-	e = ev_reserve(SO_EV_OPEN, k);
-	if (!e)
-		return;
-	e->state = SO_ST_ESTABLISHED;
-	e->cookie = SO_COOKIE_KERNEL;
+	e->cookie = m ? SO_COOKIE_OURS : SO_COOKIE_KERNEL;
 	e->snd_wscale = e->rcv_wscale = SO_WS_NONE;
 	e->cookie_age_ms = SO_AGE_UNKNOWN;
+	if (m) {
+		e->mss = m->attrs.mss;
+		if (m->attrs.wscale_ok) {
+			e->snd_wscale = m->attrs.snd_wscale;
+			e->rcv_wscale = m->attrs.rcv_wscale;
+		}
+		e->sack = m->attrs.sack_ok;
+		e->tstamp = m->attrs.tstamp_ok;
+		e->ecn = m->attrs.ecn_ok;
+		e->cookie_age_ms = m->cookie_age_ms;
+	}
 	ev_submit(e);
 }
 

@@ -675,7 +675,7 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 			struct so_flow_key k = {};
 
 			flow_key(&k, p, false);
-			ev_open_kernel(&k);
+			ev_open(&k, NULL);
 		}
 		return verdict(SO_C_PASSED_KERNEL_COOKIE, SO_PASS);
 	}

@@ -22,34 +22,7 @@ attach_or_bail "$SNS" "$SIF" --ports $P
 stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
 SM=$(mac_of "$CNS" "$CIF") DM=$(mac_of "$SNS" "$SIF")
 
-EVN=0
-ev_start() {
-	EVN=$((EVN + 1))
-	EV_OUT=$TMPD/ev.$EVN.out EV_ERR=$TMPD/ev.$EVN.err
-	vsay "shakeoff events $SIF $*"
-	nsenter --net="/run/netns/$SNS" "$SHAKEOFF" events "$SIF" "$@" >"$EV_OUT" 2>"$EV_ERR" &
-	EV_PID=$!
-	_PIDS+=("$EV_PID")
-	local i
-	for i in $(seq 100); do
-		grep -q "reading the" "$EV_ERR" 2>/dev/null && return 0
-		kill -0 "$EV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "events$EVN.start" "shakeoff events $* did not start: $(_oneline "$(cat "$EV_ERR")")"
-	return 1
-}
-ev_stop() {
-	kill -INT "$EV_PID" 2>/dev/null
-	wait "$EV_PID"
-}
-evq() {
-	"$PY" -c '
-import json, sys
-E = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-print(eval(sys.argv[2]))' "$1" "$2"
-}
-ev_count() { evq "$1" "sum(e['type'] == 'drop' for e in E)"; }
+ev_count() { events_query "$1" "sum(e['type'] == 'drop' for e in E)"; }
 # wait_drops FILE N: until FILE has N drop records (5 s).
 wait_drops() {
 	for _ in $(seq 50); do
@@ -77,7 +50,7 @@ check_eq quiet.dropped_not_sampled "ack_cookie_invalid=3 drop_sampled=0" "$(stat
 # --- every kind, into a pcapng file ----------------------------------------------------
 
 PCAP=$TMPD/drops.pcapng
-ev_start --drops -j -w "$PCAP" || bail drops.start "events --drops did not start"
+events_start "$SNS" "$SIF" --drops -j -w "$PCAP" || bail drops.start "events --drops did not start"
 F=$EV_OUT
 bad $C4 $S4 ack 2
 bad $C4 $S4 tcpcsum 2
@@ -85,13 +58,13 @@ bad $C4 $S4 ipcsum 1
 bad $C4 $S4 synfin 2
 bad $C6 $S6 ack 1
 wait_drops "$F" 8 || fail drops.all_came "expected 8 samples, got $(ev_count "$F")"
-ev_stop
+events_stop
 check_eq drops.exit_status 0 "$?"
 want="ack_cookie_invalid:20000:. ack_cookie_invalid:20001:. drop_bad_tcp_csum:20000:S drop_bad_tcp_csum:20001:S drop_bad_ip_csum:20000:S drop_syn_flags:20000:SF drop_syn_flags:20001:SF ack_cookie_invalid:20000:."
-check_eq drops.json_reasons "$want" "$(evq "$F" "' '.join('%s:%d:%s' % (e['reason'], e['sport'], e['tcp_flags']) for e in E)")"
-check_eq drops.json_families "4 4 4 4 4 4 4 6" "$(evq "$F" "' '.join(str(e['family']) for e in E)")"
+check_eq drops.json_reasons "$want" "$(events_query "$F" "' '.join('%s:%d:%s' % (e['reason'], e['sport'], e['tcp_flags']) for e in E)")"
+check_eq drops.json_families "4 4 4 4 4 4 4 6" "$(events_query "$F" "' '.join(str(e['family']) for e in E)")"
 check_eq drops.json_lengths "$(awk '{ printf "%s%d", (NR > 1 ? " " : ""), length($0) / 2 }' "$TMPD/frames")" \
-	"$(evq "$F" "' '.join(str(e['len']) for e in E)")"
+	"$(events_query "$F" "' '.join(str(e['len']) for e in E)")"
 
 # The file: what tcpdump reads, and each block's bytes and comment.
 td=$(tcpdump -nr "$PCAP" 2>"$TMPD/tcpdump.err")
@@ -128,14 +101,14 @@ check_eq pcap.bytes "$(cat "$TMPD/frames")" "$(cut -d' ' -f2 <<<"$pcap")"
 
 # --- --reason -------------------------------------------------------------------------------
 
-ev_start --drops -j --reason drop_syn_flags,drop_bad_ip_csum && F=$EV_OUT
+events_start "$SNS" "$SIF" --drops -j --reason drop_syn_flags,drop_bad_ip_csum && F=$EV_OUT
 bad $C4 $S4 ack 2
 bad $C4 $S4 synfin 1
 bad $C4 $S4 tcpcsum 1
 bad $C4 $S4 ipcsum 1
 wait_drops "$F" 2
-ev_stop
-check_eq reason.filtered "drop_syn_flags drop_bad_ip_csum" "$(evq "$F" "' '.join(e['reason'] for e in E)")"
+events_stop
+check_eq reason.filtered "drop_syn_flags drop_bad_ip_csum" "$(events_query "$F" "' '.join(e['reason'] for e in E)")"
 check_eq reason.text_table_refuses_unknown 2 "$(shakeoff_in "$SNS" events "$SIF" --drops --reason passed 2>/dev/null; echo $?)"
 
 # --- a flood: the sample rate holds --------------------------------------------------------
@@ -143,9 +116,9 @@ check_eq reason.text_table_refuses_unknown 2 "$(shakeoff_in "$SNS" events "$SIF"
 RATE=50
 s0=$(stats)
 t0=$(date +%s%N)
-ev_start --drops -j --rate $RATE && F=$EV_OUT
+events_start "$SNS" "$SIF" --drops -j --rate $RATE && F=$EV_OUT
 bad $C4 $S4 ack 64 3
-ev_stop
+events_stop
 t1=$(date +%s%N)
 d=$(stats_pick "$s0"$'\n'"$(stats)" ack_cookie_invalid drop_sampled drop_sample_lost)
 n=$(ev_count "$F")
@@ -164,7 +137,6 @@ check_eq flood.printed_all_sampled "drop_sampled=$n" "$(grep -o 'drop_sampled=[0
 shakeoff_in "$SNS" events "$SIF" --drops -w /proc/nonexistent/x.pcapng >/dev/null 2>"$TMPD/err"
 check_eq badfile.exit 1 "$?"
 check_grep badfile.says_what "cannot create /proc/nonexistent/x.pcapng" "$(cat "$TMPD/err")"
-check_eq badfile.flag_off 0 "$(bpftool map lookup pinned "$(pin_dir "$SNS" "$SIF")/config" key 0 0 0 0 -j 2>/dev/null |
-	"$PY" -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"]["listen"])')"
+check_eq badfile.flag_off 0 "$(listen_flag "$SNS" "$SIF")"
 
 finish

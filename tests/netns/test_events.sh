@@ -37,70 +37,20 @@ stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
 
 # --- the reader ------------------------------------------------------------------
 
-EVN=0
-# ev_start ARGS...: shakeoff events in the background, -j, into $EV_OUT
-# (stderr: $EV_ERR); returns once it reads.
-ev_start() {
-	EVN=$((EVN + 1))
-	EV_OUT=$TMPD/ev.$EVN.out EV_ERR=$TMPD/ev.$EVN.err
-	vsay "shakeoff events $SIF $*"
-	nsenter --net="/run/netns/$SNS" "$SHAKEOFF" events "$SIF" "$@" >"$EV_OUT" 2>"$EV_ERR" &
-	EV_PID=$!
-	_PIDS+=("$EV_PID")
-	local i
-	for i in $(seq 100); do
-		grep -q "reading the" "$EV_ERR" 2>/dev/null && return 0
-		kill -0 "$EV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "events$EVN.start" "shakeoff events $* did not start: $(_oneline "$(cat "$EV_ERR")")"
-	return 1
-}
-# ev_stop: SIGINT, and its exit status.
-ev_stop() {
-	kill -INT "$EV_PID" 2>/dev/null
-	wait "$EV_PID"
-}
-
-# evq FILE EXPR: print EXPR (python, over the list E of the events in FILE)
-evq() {
-	"$PY" -c '
-import json, sys
-E = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 # ev_wait FILE EXPR SECONDS: until EXPR is True.
 ev_wait() {
 	local end=$((SECONDS + $3))
 	while [ $SECONDS -le $end ]; do
-		[ "$(evq "$1" "$2" 2>/dev/null)" = True ] && return 0
+		[ "$(events_query "$1" "$2" 2>/dev/null)" = True ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-# --- scripted connections (as in test_teardown) ------------------------------------
+# --- scripted connections (peers, lib.sh) -----------------------------------------
 
 NPORT=$PBASE
-peers() {
-	local slot=$1 host=$2 ctl=$TMPD/peer.$1
-	NPORT=$((NPORT + 1))
-	rm -rf "$ctl" && mkdir -p "$ctl" && echo $NPORT >"$ctl/port"
-	ns_bg "$SNS" "$PY" "$TCPTOOL" peer server $NPORT "$ctl" "$4"
-	echo "$BG_PID" >"$ctl/server.pid"
-	echo "$BG_LOG" >"$ctl/server.log"
-	wait_file "$ctl/listening" 10 "$BG_PID" || return 1
-	ns_bg "$CNS" "$PY" "$TCPTOOL" peer client "$host" $NPORT "$ctl" "$3"
-	echo "$BG_PID" >"$ctl/client.pid"
-	echo "$BG_LOG" >"$ctl/client.log"
-	wait_file "$ctl/client.port" 10 "$BG_PID"
-}
-ctl() { echo "$TMPD/peer.$1"; }
-cport() { cat "$(ctl "$1")/client.port"; }
-sport() { cat "$(ctl "$1")/port"; }
 at() { wait_file "$(ctl "$1")/$2.at" 30 "$(cat "$(ctl "$1")/server.pid")" "$(cat "$(ctl "$1")/client.pid")"; }
-go() { touch "$(ctl "$1")/$2.go"; }
 # peers_done SLOT: both peers exited 0.
 peers_done() {
 	local c p rc all=0
@@ -125,30 +75,30 @@ check_close() {
 	local S
 	S=$(sel "$slot")
 	ev_wait "$f" "any(e['type'] == 'close' for e in $S)" 10 ||
-		{ fail "$name.close" "no close event in 10 s: $(evq "$f" "$S")"; return; }
+		{ fail "$name.close" "no close event in 10 s: $(events_query "$f" "$S")"; return; }
 	c=$(ctl "$slot")
-	check_eq "$name.first_is_open" open "$(evq "$f" "$S[0]['type']")"
-	check_eq "$name.one_open_one_close" "1 1" "$(evq "$f" "'%d %d' % (sum(e['type'] == 'open' for e in $S), sum(e['type'] == 'close' for e in $S))")"
-	check_eq "$name.last_is_close" close "$(evq "$f" "$S[-1]['type']")"
-	check_eq "$name.reason" "$4" "$(evq "$f" "$S[-1]['reason']")"
-	check_eq "$name.closed_by" "$5" "$(evq "$f" "$S[-1]['closed_by']")"
-	check_eq "$name.reset_by" "$6" "$(evq "$f" "$S[-1]['reset_by']")"
-	check_bytes "$name.bytes_in" "$slot" client "$(evq "$f" "$S[-1]['bytes_in']")"
-	check_bytes "$name.bytes_out" "$slot" server "$(evq "$f" "$S[-1]['bytes_out']")"
-	check_num "$name.pkts_in" -ge 2 "$(evq "$f" "$S[-1]['pkts_in']")"
-	check_num "$name.pkts_out" -ge 1 "$(evq "$f" "$S[-1]['pkts_out']")"
+	check_eq "$name.first_is_open" open "$(events_query "$f" "$S[0]['type']")"
+	check_eq "$name.one_open_one_close" "1 1" "$(events_query "$f" "'%d %d' % (sum(e['type'] == 'open' for e in $S), sum(e['type'] == 'close' for e in $S))")"
+	check_eq "$name.last_is_close" close "$(events_query "$f" "$S[-1]['type']")"
+	check_eq "$name.reason" "$4" "$(events_query "$f" "$S[-1]['reason']")"
+	check_eq "$name.closed_by" "$5" "$(events_query "$f" "$S[-1]['closed_by']")"
+	check_eq "$name.reset_by" "$6" "$(events_query "$f" "$S[-1]['reset_by']")"
+	check_bytes "$name.bytes_in" "$slot" client "$(events_query "$f" "$S[-1]['bytes_in']")"
+	check_bytes "$name.bytes_out" "$slot" server "$(events_query "$f" "$S[-1]['bytes_out']")"
+	check_num "$name.pkts_in" -ge 2 "$(events_query "$f" "$S[-1]['pkts_in']")"
+	check_num "$name.pkts_out" -ge 1 "$(events_query "$f" "$S[-1]['pkts_out']")"
 	# established within the client's connect() (5 ms for the clocks' offset,
 	# 2 s for the scheduling); the open event at that time too
 	read -r t0 t1 <"$c/client.connect_ns"
-	check_num "$name.established_after_connect" -ge $((t0 - 5000000)) "$(evq "$f" "$S[-1]['established_ns']")"
-	check_num "$name.established_by_connect" -le $((t1 + 2000000000)) "$(evq "$f" "$S[-1]['established_ns']")"
-	check_eq "$name.open_time_is_established" "$(evq "$f" "$S[-1]['established_ns'] // 10**6")" \
-		"$(evq "$f" "$S[0]['time_ns'] // 10**6")"
+	check_num "$name.established_after_connect" -ge $((t0 - 5000000)) "$(events_query "$f" "$S[-1]['established_ns']")"
+	check_num "$name.established_by_connect" -le $((t1 + 2000000000)) "$(events_query "$f" "$S[-1]['established_ns']")"
+	check_eq "$name.open_time_is_established" "$(events_query "$f" "$S[-1]['established_ns'] // 10**6")" \
+		"$(events_query "$f" "$S[0]['time_ns'] // 10**6")"
 	# the end: within the peers' closes (first - 5 ms, last + 2 s)
 	close_lo=$(sort -n "$c"/*.closed_ns 2>/dev/null | head -1)
 	close_hi=$(sort -n "$c"/*.closed_ns 2>/dev/null | tail -1)
-	check_num "$name.end_after_close" -ge $((close_lo - 5000000)) "$(evq "$f" "$S[-1]['established_ns'] + $S[-1]['duration_ns']")"
-	check_num "$name.end_by_close" -le $((close_hi + 2000000000)) "$(evq "$f" "$S[-1]['established_ns'] + $S[-1]['duration_ns']")"
+	check_num "$name.end_after_close" -ge $((close_lo - 5000000)) "$(events_query "$f" "$S[-1]['established_ns'] + $S[-1]['duration_ns']")"
+	check_num "$name.end_by_close" -le $((close_hi + 2000000000)) "$(events_query "$f" "$S[-1]['established_ns'] + $S[-1]['duration_ns']")"
 }
 
 # check_bytes NAME SLOT ROLE BYTES: what the table counted of ROLE's bytes
@@ -170,7 +120,7 @@ check_bytes() {
 
 # check_fins NAME SLOT FILE SIDES: the fin events, in order ("client server").
 check_fins() {
-	check_eq "$1.fins" "$4" "$(evq "$3" "' '.join(e['side'] for e in $(sel "$2") if e['type'] == 'fin')")"
+	check_eq "$1.fins" "$4" "$(events_query "$3" "' '.join(e['side'] for e in $(sel "$2") if e['type'] == 'fin')")"
 }
 
 # --- nothing while no one listens ----------------------------------------------------
@@ -182,7 +132,7 @@ check_eq quiet.no_events "event_sent=0 event_lost=0" "$(stats_pick "$s0"$'\n'"$(
 
 # --- every close ----------------------------------------------------------------------
 
-ev_start -j || bail events.start "shakeoff events did not start"
+events_start "$SNS" "$SIF" -j || bail events.start "shakeoff events did not start"
 ALL=$EV_OUT ALL_PID=$EV_PID
 
 n=client_close
@@ -192,11 +142,11 @@ check_close $n $n "$ALL" graceful client None
 check_fins $n $n "$ALL" "client server"
 S=$(sel $n)
 # the options in force: the client's SYN offered them all, 1460 fits the MTU
-check_eq $n.open.cookie shakeoff "$(evq "$ALL" "$S[0]['cookie']")"
-check_eq $n.open.options "True True False" "$(evq "$ALL" "' '.join(str(x) for x in ($S[0]['sack'], $S[0]['timestamps'], $S[0]['ecn']))")"
-check_eq $n.open.mss 1460 "$(evq "$ALL" "$S[0]['mss']")"
-check_grep $n.open.wscale '^[0-9]+ [0-9]+$' "$(evq "$ALL" "'%d %d' % ($S[0]['snd_wscale'], $S[0]['rcv_wscale'])")"
-check_num $n.open.cookie_age_ms -le 3000 "$(evq "$ALL" "$S[0]['cookie_age_ms']")"
+check_eq $n.open.cookie shakeoff "$(events_query "$ALL" "$S[0]['cookie']")"
+check_eq $n.open.options "True True False" "$(events_query "$ALL" "' '.join(str(x) for x in ($S[0]['sack'], $S[0]['timestamps'], $S[0]['ecn']))")"
+check_eq $n.open.mss 1460 "$(events_query "$ALL" "$S[0]['mss']")"
+check_grep $n.open.wscale '^[0-9]+ [0-9]+$' "$(events_query "$ALL" "'%d %d' % ($S[0]['snd_wscale'], $S[0]['rcv_wscale'])")"
+check_num $n.open.cookie_age_ms -le 3000 "$(events_query "$ALL" "$S[0]['cookie_age_ms']")"
 
 for fam in 4 6; do
 	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
@@ -205,7 +155,7 @@ for fam in 4 6; do
 	peers_done $n
 	check_close $n $n "$ALL" graceful server None
 	check_fins $n $n "$ALL" "server client"
-	check_eq $n.family $fam "$(evq "$ALL" "$(sel $n)[0]['family']")"
+	check_eq $n.family $fam "$(events_query "$ALL" "$(sel $n)[0]['family']")"
 done
 
 n=client_rst
@@ -229,16 +179,16 @@ if at $n quiet; then
 	S=$(sel $n)
 	ev_wait "$ALL" "any(e['type'] == 'close' for e in $S)" 10 || fail $n.expired "no close event 10 s into an idle timeout of 2 s"
 	C="[e for e in $S if e['type'] == 'close'][0]"
-	check_eq $n.reason idle "$(evq "$ALL" "$C['reason']")"
+	check_eq $n.reason idle "$(events_query "$ALL" "$C['reason']")"
 	# 4 KiB each way before the quiet (a retransmission may add to it)
-	check_eq $n.bytes "True True" "$(evq "$ALL" "'%s %s' % (4096 <= $C['bytes_in'] <= 8192, 4096 <= $C['bytes_out'] <= 8192)")"
+	check_eq $n.bytes "True True" "$(events_query "$ALL" "'%s %s' % (4096 <= $C['bytes_in'] <= 8192, 4096 <= $C['bytes_out'] <= 8192)")"
 	# the end is the last segment, before the quiet began
-	check_num $n.end_before_quiet -le $((quiet_ns + 5000000)) "$(evq "$ALL" "$C['established_ns'] + $C['duration_ns']")"
-	check_num $n.closed_after_timeout -ge $((quiet_ns + 1000000000)) "$(evq "$ALL" "$C['time_ns']")"
+	check_num $n.end_before_quiet -le $((quiet_ns + 5000000)) "$(events_query "$ALL" "$C['established_ns'] + $C['duration_ns']")"
+	check_num $n.closed_after_timeout -ge $((quiet_ns + 1000000000)) "$(events_query "$ALL" "$C['time_ns']")"
 fi
 go $n quiet
 peers_done $n
-check_eq $n.no_more_events "open close" "$(evq "$ALL" "' '.join(e['type'] for e in $(sel $n))")"
+check_eq $n.no_more_events "open close" "$(events_query "$ALL" "' '.join(e['type'] for e in $(sel $n))")"
 check_run idle.restore_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout $IDLE
 
 # The kernel's own cookie: an allowed source goes to the kernel, which
@@ -249,18 +199,18 @@ n=kernel_cookie
 peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
 peers_done $n
 ev_wait "$ALL" "any(e['type'] == 'open' for e in $(sel $n))" 5
-check_eq $n.open "open kernel" "$(evq "$ALL" "' '.join(e['type'] + ' ' + e['cookie'] for e in $(sel $n))")"
+check_eq $n.open "open kernel" "$(events_query "$ALL" "' '.join(e['type'] + ' ' + e['cookie'] for e in $(sel $n))")"
 shakeoff_in "$SNS" allow "$SIF" del $C4 >/dev/null
 server_ns_exec sysctl -qw net.ipv4.tcp_syncookies=1
 
 check_eq all.no_loss "event_lost=0" "$(stats_pick "$(stats)" event_lost)"
-ev_stop
+events_stop
 check_eq all.exit_status 0 "$?"
 check_eq all.no_lost_line 0 "$(grep -c '"lost"' "$ALL")"
 
 # --- filters ----------------------------------------------------------------------------
 
-ev_start -j --port $((NPORT + 2)) && F_PORT=$EV_OUT F_PORT_PID=$EV_PID
+events_start "$SNS" "$SIF" -j --port $((NPORT + 2)) && F_PORT=$EV_OUT F_PORT_PID=$EV_PID
 # (one reader per ring: the filters are tried one after the other)
 n=f_port_other
 peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
@@ -269,10 +219,10 @@ n=f_port
 peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
 peers_done $n
 ev_wait "$F_PORT" "any(e['type'] == 'close' for e in E)" 10
-EV_PID=$F_PORT_PID ev_stop
-check_eq filter.port "$(sport f_port)" "$(evq "$F_PORT" "' '.join(sorted(set(str(e['dport']) for e in E)))")"
+events_stop "$F_PORT_PID"
+check_eq filter.port "$(sport f_port)" "$(events_query "$F_PORT" "' '.join(sorted(set(str(e['dport']) for e in E)))")"
 
-ev_start -j --client 2001:2::/64 --type open,close && F=$EV_OUT
+events_start "$SNS" "$SIF" -j --client 2001:2::/64 --type open,close && F=$EV_OUT
 n=f_client4
 peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
 peers_done $n
@@ -280,33 +230,32 @@ n=f_client6
 peers $n "$S6" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
 peers_done $n
 ev_wait "$F" "any(e['type'] == 'close' for e in E)" 10
-ev_stop
-check_eq filter.client_and_type "6:open 6:close" "$(evq "$F" "' '.join('%d:%s' % (e['family'], e['type']) for e in E)")"
+events_stop
+check_eq filter.client_and_type "6:open 6:close" "$(events_query "$F" "' '.join('%d:%s' % (e['family'], e['type']) for e in E)")"
 
 # the table: one line per event, the 4-tuple in it
-ev_start --type close && F=$EV_OUT
+events_start "$SNS" "$SIF" --type close && F=$EV_OUT
 n=table
 peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
 peers_done $n
 for _ in $(seq 50); do grep -q close "$F" && break; sleep 0.1; done
-ev_stop
+events_stop
 check_grep table.line "close +$C4:$(cport $n) +$S4:$(sport $n) +graceful, first FIN from the client, [0-9.]+ s, in [0-9]+ pkts 1024 B, out [0-9]+ pkts 1024 B" "$(cat "$F")"
 
 # --- bad input, and one reader per ring --------------------------------------------------
 
-ev_start -j && F=$EV_OUT
+events_start "$SNS" "$SIF" -j && F=$EV_OUT
 shakeoff_in "$SNS" events "$SIF" -j >/dev/null 2>"$TMPD/err"
 check_eq second_reader.refused "1" "$?"
 check_grep second_reader.says_why "another shakeoff events reads" "$(cat "$TMPD/err")"
-ev_stop
+events_stop
 for bad in "--type bogus" "--type open --drops" "--rate 5" "--client 198.18.0.1/40" "--port 0"; do
 	# shellcheck disable=SC2086
 	shakeoff_in "$SNS" events "$SIF" $bad >/dev/null 2>"$TMPD/err"
 	check_eq "bad_input.${bad// /_}.exit" 2 "$?"
 	check_eq "bad_input.${bad// /_}.one_line" 1 "$(grep -c '' "$TMPD/err")"
 done
-check_eq flag_cleared "0" "$(bpftool map lookup pinned "$(pin_dir "$SNS" "$SIF")/config" key 0 0 0 0 -j 2>/dev/null |
-	"$PY" -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"]["listen"])')"
+check_eq flag_cleared "0" "$(listen_flag "$SNS" "$SIF")"
 
 # --- a full ring: the loss is counted and reported ----------------------------------------
 
@@ -316,7 +265,7 @@ so_detach() { shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1; }
 so_detach
 attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --time-wait $TW --events-buffer 4
 start_tcptool "$SNS" $((PBASE + 99)) || fail ring.server "tcptool serve did not listen"
-ev_start -j && F=$EV_OUT
+events_start "$SNS" "$SIF" -j && F=$EV_OUT
 kill -STOP "$EV_PID"
 ip netns exec "$CNS" "$PY" "$TCPTOOL" churn "$S4" $((PBASE + 99)) 20 4 >"$TMPD/churn" 2>&1 ||
 	fail ring.churn "$(_oneline "$(cat "$TMPD/churn")")"
@@ -324,10 +273,10 @@ lost=$(stats_pick "$(stats)" event_lost)
 check_grep ring.lost_counted '^event_lost=[1-9]' "$lost"
 kill -CONT "$EV_PID"
 ev_wait "$F" "any(e['type'] == 'lost' for e in E)" 5
-ev_stop
-check_eq ring.lost_reported "${lost#event_lost=}" "$(evq "$F" "sum(e['lost'] for e in E if e['type'] == 'lost')")"
-check_num ring.events_kept -ge 20 "$(evq "$F" "sum(e['type'] != 'lost' for e in E)")"
-check_eq ring.sent_plus_lost "$(evq "$F" "sum(e['type'] != 'lost' for e in E) + sum(e['lost'] for e in E if e['type'] == 'lost')")" \
+events_stop
+check_eq ring.lost_reported "${lost#event_lost=}" "$(events_query "$F" "sum(e['lost'] for e in E if e['type'] == 'lost')")"
+check_num ring.events_kept -ge 20 "$(events_query "$F" "sum(e['type'] != 'lost' for e in E)")"
+check_eq ring.sent_plus_lost "$(events_query "$F" "sum(e['type'] != 'lost' for e in E) + sum(e['lost'] for e in E if e['type'] == 'lost')")" \
 	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["event_sent"] + s["event_lost"])' "$(stats)")"
 
 finish
