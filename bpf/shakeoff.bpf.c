@@ -391,15 +391,15 @@ static __always_inline void choose_options(const struct tcp_opts *o, const struc
  *
  * Entries in other states do not matter here: a SYN for a live
  * connection's 4-tuple comes only from a client that lost its socket, and
- * gets a cookie like any other SYN.
+ * gets a cookie like any other SYN. Under a flood of random 4-tuples the
+ * lookup is a cache miss per SYN (11% of a SYN's path on one core, perf in
+ * make bench), so the TIME-WAIT filter comes first (syn_of_time_wait).
  * XXX: if the server's socket is gone too (its RST never left, say), that
  * SYN's ACK meets the old entry and passes as one of its segments, without
  * the cookie check: the kernel resets it, the entry ends as a reset by the
  * server, and only the client's next try connects (seen with nft dropping
  * both RSTs). So conn_insert()'s CONN_REPLACED, the close event "replaced",
- * is reached only when two CPUs race. Under a flood of random 4-tuples the
- * lookup is a cache miss per SYN (11% of a SYN's path on one core, perf in
- * make bench), so the TIME-WAIT filter comes first (syn_of_time_wait).
+ * is reached only when two CPUs race.
  */
 static __always_inline bool syn_of_tracked(struct so_flow_key *k)
 {

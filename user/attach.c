@@ -171,6 +171,13 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	p->ifname = a->ifname;
 	if (a->multiprog)
 		return plan_multiprog();
+	p->events_bytes = a->events_buffer.set ? a->events_buffer.val << 10 : SO_EVENTS_RING_DEFAULT;
+	if (p->events_bytes & (p->events_bytes - 1) ||
+	    p->events_bytes < (__u32)sysconf(_SC_PAGESIZE)) {
+		pr_err("--events-buffer %lu: not a power of two of at least a page (%ld KiB)",
+		       a->events_buffer.val, sysconf(_SC_PAGESIZE) >> 10);
+		return RC_USAGE;
+	}
 	/* the interface first: tune_apply() reads its MTU */
 	if (plan_iface(a, p))
 		return RC_FAIL;
@@ -184,13 +191,6 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 				 ? SO_TX_REDIRECT
 				 : SO_TX_XDP;
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
-	p->events_bytes = a->events_buffer.set ? a->events_buffer.val << 10 : SO_EVENTS_RING_DEFAULT;
-	if (p->events_bytes & (p->events_bytes - 1) ||
-	    p->events_bytes < (__u32)sysconf(_SC_PAGESIZE)) {
-		pr_err("--events-buffer %lu: not a power of two of at least a page (%ld KiB)",
-		       a->events_buffer.val, sysconf(_SC_PAGESIZE) >> 10);
-		return RC_USAGE;
-	}
 	return RC_OK;
 }
 

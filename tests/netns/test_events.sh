@@ -256,6 +256,9 @@ for bad in "--type bogus" "--type open --drops" "--rate 5" "--client 198.18.0.1/
 	check_eq "bad_input.${bad// /_}.one_line" 1 "$(grep -c '' "$TMPD/err")"
 done
 check_eq flag_cleared "0" "$(listen_flag "$SNS" "$SIF")"
+shakeoff_in "$SNS" attach "$SIF" --ports $PBASE --events-buffer 12 >/dev/null 2>"$TMPD/err"
+check_eq bad_input.events_buffer_12.exit 2 "$?"
+check_grep bad_input.events_buffer_12.says_why "^shakeoff: --events-buffer 12: not a power of two" "$(cat "$TMPD/err")"
 
 # --- a full ring: the loss is counted and reported ----------------------------------------
 
