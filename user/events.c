@@ -473,6 +473,8 @@ static int on_record(void *ctx, void *data, size_t size)
 			event_human(r, e);
 	}
 	r->shown++;
+	if (fflush(stdout) || ferror(stdout))
+		stop = 1; /* the reader of our output is gone (| head): done */
 	/* a negative return stops ring_buffer__poll(): --count reached */
 	return a->count.set && r->shown >= a->count.val ? -1 : 0;
 }
