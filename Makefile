@@ -24,6 +24,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	-Iinclude -I/usr/include/$(MULTIARCH)
 USER_CFLAGS := -g -O2 -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(O)
 USER_LDLIBS := -lbpf -lelf -lz
+# the exporter's HTTP (libmicrohttpd-dev); the CLI alone links it
+HTTP_LDLIBS := -lmicrohttpd
 
 ifeq ($(V),1)
 Q =
@@ -36,11 +38,14 @@ endif
 # Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
 # python3-scapy; python3-prometheus-client parses the exporter's text and man-db
-# renders the man page), bench (util-linux's taskset and nsenter, and linux-perf
-# for BENCH_PROFILE=1), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
+# renders the man page; prometheus runs a real server against the exporter and
+# has promtool), the exporter (libmicrohttpd-dev), bench (util-linux's taskset
+# and nsenter, linux-perf for BENCH_PROFILE=1, python3-matplotlib draws
+# bench.svg), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
-	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
+	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db \
+	libmicrohttpd-dev prometheus python3-matplotlib
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
@@ -79,7 +84,7 @@ $(O)/shakeoff.skel.h: $(O)/shakeoff.bpf.o
 
 $(O)/shakeoff: $(USER_SRC) $(USER_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(USER_SRC) $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(USER_SRC) $(USER_LDLIBS) $(HTTP_LDLIBS) -o $@
 
 $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
