@@ -4,7 +4,7 @@
 # make deps     install the Debian packages that build, test, demo and bench need
 # make test     unit tests (BPF_PROG_RUN) and namespace tests; ends "N passed, N failed"
 # make demo     two namespaces, a veth pair, a real client and server, stats shown
-# make bench    SYN-flood benchmark against the kernel's own defences
+# make bench    SYN-flood benchmark against the kernel's own defences, plot in build/bench.svg
 # make fuzz     libFuzzer on the XDP and TC programs, FUZZ_SECONDS (default 60)
 # make install  binary, man page, bash completion, systemd units (PREFIX, DESTDIR)
 # make docs     regenerate man/shakeoff.8 and the README's CLI section from the CLI
@@ -14,6 +14,7 @@ O       ?= build
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 CC      ?= gcc
+PYTHON  ?= /usr/bin/python3
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
@@ -136,8 +137,10 @@ $(O)/bench/benchctl: bench/benchctl.c $(BENCH_HDRS) include/shakeoff.h $(O)/benc
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/bench $< $(USER_LDLIBS) -o $@
 
+# bench.json is the result; bench/plot.py draws it (alone: plot.py FILE OUT.svg).
 bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl
 	$(Q)O=$(O) bench/run.sh
+	$(Q)$(PYTHON) bench/plot.py $(O)/bench.json $(O)/bench.svg
 	$(Q)O=$(O) bench/bulk.sh
 
 # Installation. The man page is the committed man/shakeoff.8 (make docs
