@@ -6,7 +6,7 @@
 # make demo     two namespaces, a veth pair, a real client and server, stats shown
 # make bench    SYN-flood benchmark against the kernel's own defences, plot in build/bench.svg
 # make fuzz     libFuzzer on the XDP and TC programs, FUZZ_SECONDS (default 60)
-# make install  binary, man page, bash completion, systemd units (PREFIX, DESTDIR)
+# make install  binary, man page, bash completion, systemd units, Grafana dashboard (PREFIX, DESTDIR)
 # make docs     regenerate man/shakeoff.8 and the README's CLI section from the CLI
 # V=1           show full commands
 
@@ -150,6 +150,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR    ?= $(PREFIX)/share/shakeoff
 SYSCONFDIR ?= /etc
 UNIT_SED   := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
@@ -158,6 +159,7 @@ install: $(O)/shakeoff
 	$(Q)install -D -m 0755 $(O)/shakeoff $(DESTDIR)$(SBINDIR)/shakeoff
 	$(Q)install -D -m 0644 man/shakeoff.8 $(DESTDIR)$(MANDIR)/man8/shakeoff.8
 	$(Q)install -D -m 0644 contrib/shakeoff.bash-completion $(DESTDIR)$(BASHCOMPDIR)/shakeoff
+	$(Q)install -D -m 0644 contrib/grafana-dashboard.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	$(Q)install -d $(DESTDIR)$(UNITDIR)
 	$(Q)$(UNIT_SED) contrib/shakeoff@.service.in > $(DESTDIR)$(UNITDIR)/shakeoff@.service
 	$(Q)$(UNIT_SED) contrib/shakeoff-exporter.service.in > $(DESTDIR)$(UNITDIR)/shakeoff-exporter.service

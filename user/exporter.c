@@ -186,10 +186,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static struct MHD_Daemon *start_daemon(int lfd)
 {
 	return MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				on_request, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+				on_request, NULL,
+				/* first, so that every later message goes through it */
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CLIENT_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CLIENTS_MAX,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CLIENTS_MAX, MHD_OPTION_END);
 }
 
 static int run_exporter(void *args)

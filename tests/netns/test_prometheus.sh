@@ -2,6 +2,7 @@
 # test_prometheus.sh - the exporter against Debian's real Prometheus server.
 #   names      promtool check metrics finds nothing to say about the text of
 #              `stats --prometheus` and of the exporter (names, units, _total)
+#   http       a malformed request gets 400, HTTP/1.0 is served
 #   concurrent idle clients (connected, sending nothing) stay open while curl
 #              gets /metrics from the exporter, promptly
 #   scrape     prometheus (own config and storage, scrape_interval 1s, on
@@ -56,6 +57,10 @@ for _ in $(seq 100); do grep -q serving "$EXP_LOG" && break; sleep 0.1; done
 check_grep exporter.started "serving metrics on http://$EXPORT/metrics" "$(cat "$EXP_LOG")"
 scrape() { server_ns_exec curl -sS --max-time 10 "http://$EXPORT/metrics" 2>&1; }
 lint names.exporter_promtool "$(scrape)"
+# libmicrohttpd answers what is not a request; HTTP/1.0 without Host is served
+raw() { printf "$1" | server_ns_exec nc -w 5 127.0.0.1 "${EXPORT##*:}" 2>&1 | head -1 | tr -d '\r'; }
+check_eq exporter.malformed_400 "HTTP/1.1 400 Bad Request" "$(raw 'FOO BAR\r\n\r\n')"
+check_eq exporter.http10_200 "HTTP/1.1 200 OK" "$(raw 'GET /metrics HTTP/1.0\r\n\r\n')"
 
 # Three clients connect and send nothing (nc reads a fifo no one writes).
 mkfifo "$TMPD/silence"

@@ -69,6 +69,7 @@ nsenter --net="/run/netns/$SNS" timeout -s INT 2 "$SHAKEOFF" stats "$SIF" --watc
 last() { awk '/^[^ ].*:$/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$1"; }
 tty=$(last "$TMPD/watch.tty")
 pipe=$(last "$TMPD/watch.pipe")
+say "on a terminal: $(grep '^  syn_seen' <<<"$tty")"
 check_num watch_tty.samples -ge 3 "$(grep -c "^$SIF:" "$TMPD/watch.tty")"
 check_grep watch_tty.syn_graph "^  syn_seen +[0-9]+ +[0-9.]+/s +$BLOCKS*█$BLOCKS*  SYNs" "$tty"
 check_grep watch_tty.zero_graph "^  drop_denied +0 +0\.0/s +▁+  " "$tty"
