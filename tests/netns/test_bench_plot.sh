@@ -4,6 +4,7 @@
 #   svg       the SVG is written, parses as XML, is an <svg> document
 #   labels    every mode measured and every set-up is named in its text,
 #             and the ratios shakeoff/kernel of each set-up are shown
+#   same      drawn twice, the same bytes
 #   refuses   a result without a SYN flood measurement: exit 1, no file
 . "$(dirname "$0")/../lib.sh"
 "$PY" -c 'import matplotlib' 2>/dev/null || { skip all "python3-matplotlib not installed (make deps)"; _DONE=1; exit 0; }
@@ -31,6 +32,9 @@ for s in one-core two-cores; do
 	r=$("$PY" -c 'import json, sys; print("%.2f" % json.load(open(sys.argv[1]))["syn_ratios"][sys.argv[2]]["shakeoff/kernel"]["median"])' "$FIX" "$s")
 	check_grep "labels.ratio_$s" "shakeoff/kernel = ${r}x" "$texts"
 done
+# no date, fixed ids: the same result draws the same file (docs/bench.svg can be redrawn)
+"$PY" "$PLOT" "$FIX" "$TMPD/again.svg" >/dev/null 2>&1
+check_run svg.same_twice cmp "$SVG" "$TMPD/again.svg"
 echo '{"info": {}, "syn": {}}' >"$TMPD/empty.json"
 "$PY" "$PLOT" "$TMPD/empty.json" "$TMPD/empty.svg" >/dev/null 2>"$TMPD/err"
 check_eq refuses.exit 1 "$?"
