@@ -186,6 +186,15 @@ while IFS=$'\t' read -r title expr; do
 		grep -qx "$m" <<<"$families" || missing+="$m "
 	done
 done <<<"$dash"
+# and the metric the interface picker lists the values of
+for m in $("$PY" -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+for v in d["templating"]["list"]:
+    q = v.get("query")
+    print(" ".join(re.findall(r"shakeoff_[a-z0-9_]+", json.dumps(q))))' "$DASH"); do
+	grep -qx "$m" <<<"$families" || missing+="$m "
+done
 check_eq dash.exprs_parse "" "$bad_expr"
 check_eq dash.metrics_exist "" "$missing"
 # A broken expr must be caught by the same query.
