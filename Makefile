@@ -4,9 +4,9 @@
 # make deps     install the Debian packages that build, test, demo and bench need
 # make test     unit tests (BPF_PROG_RUN) and namespace tests; ends "N passed, N failed"
 # make demo     two namespaces, a veth pair, a real client and server, stats shown
-# make bench    SYN-flood benchmark against the kernel's own defences, plot in build/bench.svg
+# make bench    SYN-flood benchmark against the kernel's own defences
 # make fuzz     libFuzzer on the XDP and TC programs, FUZZ_SECONDS (default 60)
-# make install  binary, man page, bash completion, systemd units, Grafana dashboard (PREFIX, DESTDIR)
+# make install  binary, man page, bash completion, systemd units (PREFIX, DESTDIR)
 # make docs     regenerate man/shakeoff.8 and the README's CLI section from the CLI
 # V=1           show full commands
 
@@ -39,14 +39,14 @@ endif
 # Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
 # python3-scapy; python3-prometheus-client parses the exporter's text and man-db
-# renders the man page; prometheus runs a real server against the exporter and
-# has promtool), the exporter (libmicrohttpd-dev), bench (util-linux's taskset
-# and nsenter, linux-perf for BENCH_PROFILE=1, python3-matplotlib draws
-# bench.svg), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
+# renders the man page), bench (util-linux's taskset and nsenter, and linux-perf
+# for BENCH_PROFILE=1), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
-	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db \
-	libmicrohttpd-dev prometheus python3-matplotlib
+	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
+# Watching: the exporter's HTTP (libmicrohttpd-dev), a real Prometheus server
+# and promtool for test_prometheus (prometheus), bench.svg (python3-matplotlib).
+DEB_PKGS += libmicrohttpd-dev prometheus python3-matplotlib
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
