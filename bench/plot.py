@@ -26,12 +26,14 @@ RATIOS = ["shakeoff/kernel", "shakeoff/nft", "shakeoff/reflect"]
 
 
 def panel(ax, name, syn, ratios, ack):
-    modes = [m for m in MODES if syn.get(m, {}).get("median") is not None]
+    # the known modes in their order, then any other the result has
+    modes = [m for m in MODES + sorted(set(syn) - set(MODES))
+             if isinstance(syn.get(m), dict) and syn[m].get("median") is not None]
     med = [syn[m]["median"] / 1e6 for m in modes]
     lo = [(syn[m]["median"] - syn[m]["min"]) / 1e6 for m in modes]
     hi = [(syn[m]["max"] - syn[m]["median"]) / 1e6 for m in modes]
     xs = list(range(len(modes)))
-    ax.bar(xs, med, yerr=[lo, hi], capsize=4, color=[COLOURS[m] for m in modes])
+    ax.bar(xs, med, yerr=[lo, hi], capsize=4, color=[COLOURS.get(m, "#8c564b") for m in modes])
     for x, v in zip(xs, med):
         ax.annotate(f"{v:.2f}", (x, v), textcoords="offset points", xytext=(0, 3),
                     ha="center", va="bottom", fontsize=8)
