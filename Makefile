@@ -25,6 +25,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	-Iinclude -I/usr/include/$(MULTIARCH)
 USER_CFLAGS := -g -O2 -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(O)
 USER_LDLIBS := -lbpf -lelf -lz
+
 # the exporter's HTTP (libmicrohttpd-dev); the CLI alone links it
 HTTP_LDLIBS := -lmicrohttpd
 
@@ -44,6 +45,7 @@ endif
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
 	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
+
 # Watching: the exporter's HTTP (libmicrohttpd-dev), a real Prometheus server
 # and promtool for test_prometheus (prometheus), bench.svg (python3-matplotlib).
 DEB_PKGS += libmicrohttpd-dev prometheus python3-matplotlib
