@@ -340,17 +340,34 @@ static __always_inline __u16 mss_of_index(__u8 family, __u8 idx)
 	return family == SO_AF_INET ? mss4_table[idx] : mss6_table[idx];
 }
 
-/* Which options the cookie carries: timestamps only if the client offered
- * them and the namespace allows them; window scale and SACK need them.
- * XXX: ECN is never offered (no ECE in the SYN-ACK): it would need a cookie
- * bit, and the kernel's cookie path ANDs it with its own settings anyway. */
-static __always_inline void choose_options(const struct tcp_opts *o, const struct so_config *cfg,
-					   __u8 family, struct cookie_opts *co)
+/*
+ * An ECN-setup SYN (RFC 3168 6.1.1): ECE and CWR. As the kernel decides
+ * (tcp_ecn_create_request), not one whose IP header is already ECN-capable
+ * (RFC 3168 6.1.1: SYNs are Not-ECT), unless a reserved bit (AccECN's AE,
+ * RFC 9768) says the sender knows better.
+ */
+static __always_inline bool ecn_setup_syn(const struct pkt *p)
 {
-	co->mss_idx = mss_index(family, o->mss);
+	__u8 ect = p->family == SO_AF_INET ? p->ip4->tos & 3 : p->ip6->flow_lbl[0] >> 4 & 3;
+
+	return p->tcp->ece && p->tcp->cwr && (ect == 0 || p->tcp->res1);
+}
+
+/* Which options the cookie carries: timestamps only if the client offered
+ * them and the namespace allows them; window scale, SACK and ECN need them
+ * (their bits are in the TSval). ECN when the namespace's tcp_ecn is not 0,
+ * as for the kernel's own SYN-ACKs; the kernel's cookie check ANDs ecn_ok
+ * with the same sysctl or the route's `features ecn` (cookie_ecn_ok).
+ * XXX: with tcp_ecn=0, a route's `features ecn` is not seen (XDP's FIB
+ * lookup returns no route metrics): those clients get no ECN. */
+static __always_inline void choose_options(const struct pkt *p, const struct tcp_opts *o,
+					   const struct so_config *cfg, struct cookie_opts *co)
+{
+	co->mss_idx = mss_index(p->family, o->mss);
 	co->ts = o->has_ts && (cfg->options & SO_OPT_TIMESTAMPS);
 	co->sack = co->ts && o->has_sack && (cfg->options & SO_OPT_SACK);
 	co->wscale = co->ts && o->has_ws && (cfg->options & SO_OPT_WSCALE) ? o->wscale : SO_WS_NONE;
+	co->ecn = co->ts && (cfg->options & SO_OPT_ECN) && ecn_setup_syn(p);
 }
 
 /*
@@ -489,7 +506,7 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 
 	if (!sec)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
-	choose_options(o, cfg, p->family, &co);
+	choose_options(p, o, cfg, &co);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
 	clock_tai(singleton(&clock), &now);
 	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &now, &sp.tsval);
@@ -497,6 +514,7 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	sp.ts = co.ts;
 	sp.sack = co.sack;
 	sp.ws = co.wscale != SO_WS_NONE;
+	sp.ece = co.ecn;
 	sp.wscale = cfg->wscale;
 	sp.ttl = cfg->ttl;
 	sp.mss = p->family == SO_AF_INET ? cfg->mss4 : cfg->mss6;
@@ -549,6 +567,7 @@ static __always_inline int pass_meta(struct xdp_md *ctx, const struct cookie_opt
 	m->attrs.rcv_tsval = o->tsval;
 	m->attrs.rcv_tsecr = o->tsecr;
 	m->attrs.sack_ok = co->sack;
+	m->attrs.ecn_ok = co->ecn;
 	/* XXX: rcv_wscale is today's --wscale; a `shakeoff set --wscale` between
 	 * a SYN-ACK and its ACK gives that socket the new value (no cookie bit
 	 * is left to carry ours). */

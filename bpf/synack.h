@@ -17,6 +17,7 @@
 #include "cookie.h"
 
 #define TCP_FLAG_SYN_ACK 0x012
+#define TCP_FLAG_ECE 0x040
 
 struct synack_tcp {
 	struct tcphdr th;
@@ -51,7 +52,7 @@ struct synack_params {
 	__u8 ws;       /* 1: send our window scale */
 	__u8 wscale;
 	__u8 ttl;
-	__u8 pad;
+	__u8 ece;      /* 1: an ECN-setup SYN-ACK (ECE, not CWR: RFC 3168 6.1.1) */
 };
 
 /* Fill the TCP header and options; returns the TCP header length. */
@@ -82,7 +83,8 @@ static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct 
 		}
 	}
 	/* data offset and flags: the 16-bit word after ack_seq */
-	((__be16 *)&t->th)[6] = bpf_htons((sizeof(t->th) + optlen) / 4 << 12 | TCP_FLAG_SYN_ACK);
+	((__be16 *)&t->th)[6] = bpf_htons((sizeof(t->th) + optlen) / 4 << 12 | TCP_FLAG_SYN_ACK |
+					  (sp->ece ? TCP_FLAG_ECE : 0));
 	return sizeof(t->th) + optlen;
 }
 

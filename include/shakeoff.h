@@ -124,6 +124,7 @@ enum so_xdp_mode {
 #define SO_OPT_TIMESTAMPS (1u << 0)
 #define SO_OPT_SACK (1u << 1)
 #define SO_OPT_WSCALE (1u << 2)
+#define SO_OPT_ECN (1u << 3) /* net.ipv4.tcp_ecn != 0: incoming ECN requests accepted */
 
 struct so_config {
 	__u32 ifindex;
@@ -237,16 +238,18 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
  * With timestamps (the client offered TS and the namespace allows it), the
  * SYN-ACK's TSval carries the time of issue and the options, and the whole
  * ISN is MAC:
- *   TSval = (tai_ms & SO_TS_TIME_MASK) | sack << 7 | wscale << 3 | mss_idx
+ *   TSval = (tai_ms & SO_TS_TIME_MASK) | ecn << 8 | sack << 7 | wscale << 3 | mss_idx
  *   ISN   = mac[31:0],  aux = TSval | 1 << 55        (tai_ms = CLOCK_TAI in ms, u32)
+ * (ecn: the SYN was an ECN-setup SYN, RFC 3168 6.1.1, and the SYN-ACK an
+ * ECN-setup SYN-ACK; bit 9 is 0.)
  * The ACK's TSecr gives them back. The cookie is valid while
  * tai_ms - (TSecr & SO_TS_TIME_MASK), as s32, lies in
  * [-SO_COOKIE_SKEW_MS, SO_COOKIE_TS_MAX_AGE_MS]. CLOCK_TAI, not the monotonic
  * clock, so that hosts sharing a secret also share the clock.
  *
- * Without timestamps, the ISN holds everything (window scale and SACK are not
- * offered, like the kernel's own cookies: 32 bits cannot hold both a strong
- * MAC and 9 bits of options):
+ * Without timestamps, the ISN holds everything (window scale, SACK and ECN
+ * are not offered, like the kernel's own cookies: 32 bits cannot hold both
+ * a strong MAC and 10 bits of options):
  *   ISN = mac[27:0] << 4 | mss_idx << 1 | (period & 1)  (period = TAI ns >> 36, ~68.7 s)
  *   aux = (period mod 2^32) | mss_idx << 32
  * The ACK is accepted in the period of issue and the next one: 68.7-137 s.
@@ -258,6 +261,7 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
 #define SO_TS_MSS_SHIFT 0
 #define SO_TS_WS_SHIFT 3
 #define SO_TS_SACK_SHIFT 7
+#define SO_TS_ECN_SHIFT 8
 #define SO_TS_OPT_MASK 0x3ffu
 #define SO_TS_TIME_MASK (~SO_TS_OPT_MASK)
 #define SO_WS_NONE 15 /* wscale field value: the client sent no window scale */

@@ -104,9 +104,10 @@ static int update(const struct live *l, const struct tune_args *t)
 		return RC_FAIL;
 	if (cfg.options != old.options)
 		pr_info("%s: the namespace's TCP options changed since attach; offering now: "
-			"%s%s%s", l->ifname, cfg.options & SO_OPT_TIMESTAMPS ? "timestamps " : "",
+			"%s%s%s%s", l->ifname, cfg.options & SO_OPT_TIMESTAMPS ? "timestamps " : "",
 			cfg.options & SO_OPT_SACK ? "sack " : "",
-			cfg.options & SO_OPT_WSCALE ? "window-scaling" : "");
+			cfg.options & SO_OPT_WSCALE ? "window-scaling " : "",
+			cfg.options & SO_OPT_ECN ? "ecn" : "");
 	if (tune_has_ports(t)) {
 		ports = t->ports;
 		if (live_write(l, "ports", &ports))
@@ -142,7 +143,7 @@ const struct cmd cmd_set = {
 	.description = "Change the settings of IFACE's attachment while it runs: the options\n"
 		       "have the names and meaning they have for attach, and only those given\n"
 		       "change; with none, set only re-reads the namespace's TCP sysctls\n"
-		       "(timestamps, SACK, window scaling: options switched off since attach are\n"
+		       "(timestamps, SACK, window scaling, ECN: options switched off since attach are\n"
 		       "no longer offered) and notes the TIME-WAIT sockets on the protected ports\n"
 		       "(their clients' SYNs go to the kernel), which every set does, like attach.\n"
 		       "Each map is written with one update; a packet that meets it may see some\n"

@@ -94,6 +94,7 @@ static void json_options(struct json *j, __u32 options)
 	json_kv_bool(j, "timestamps", options & SO_OPT_TIMESTAMPS);
 	json_kv_bool(j, "sack", options & SO_OPT_SACK);
 	json_kv_bool(j, "window_scaling", options & SO_OPT_WSCALE);
+	json_kv_bool(j, "ecn", options & SO_OPT_ECN);
 	json_object_end(j);
 }
 
@@ -141,8 +142,9 @@ static void print_row(const struct attachment *at, const char *ports)
 	const struct so_config *c = &at->cfg;
 	char opts[32];
 
-	snprintf(opts, sizeof(opts), "%s%s%s", c->options & SO_OPT_TIMESTAMPS ? ",ts" : "",
-		 c->options & SO_OPT_SACK ? ",sack" : "", c->options & SO_OPT_WSCALE ? ",wscale" : "");
+	snprintf(opts, sizeof(opts), "%s%s%s%s", c->options & SO_OPT_TIMESTAMPS ? ",ts" : "",
+		 c->options & SO_OPT_SACK ? ",sack" : "", c->options & SO_OPT_WSCALE ? ",wscale" : "",
+		 c->options & SO_OPT_ECN ? ",ecn" : "");
 	printf(ROW_FMT, at->ifname, c->ifindex, at->attached ? "yes" : "NO", mode_name(c),
 	       tx_name(c), c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "?", c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
 	       c->conn_max, at->secret.gen, ports);

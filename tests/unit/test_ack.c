@@ -28,6 +28,8 @@
 #define LINUX(m, w) .opts = O_LINUX, .mss = (m), .wscale = (w)
 /* mss, wscale_ok, snd_wscale (client's), rcv_wscale (ours), sack_ok, tstamp_ok */
 #define VALID(mss, wok, snd, rcv, sack, ts) true, { mss, wok, snd, rcv, sack, ts }
+/* ... and ecn_ok */
+#define VALID_ECN(mss, wok, snd, rcv, sack, ts) true, { mss, wok, snd, rcv, sack, ts, 1 }
 #define INVALID false, { 0 }
 
 enum ack_how {
@@ -77,6 +79,12 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_third_ws15",        V4(LINUX(1460, 15)),               A_THIRD, VALID(1460, 1, 14, 7, 1, 1) },
 	{ "ack4_third_port_8050",   V4(LINUX(1460, 7), .dport = 8050), A_THIRD, VALID(1460, 1, 7, 7, 1, 1) },
 	{ "ack4_third_ip_options",  V4(LINUX(1460, 7), .ipopt_len = 8), A_THIRD, VALID(1460, 1, 7, 7, 1, 1) },
+	/* an ECN-setup SYN with timestamps: ecn_ok; without, not */
+	{ "ack4_third_ecn",         V4(LINUX(1460, 9), .flags = F_SYN | F_ECE | F_CWR), A_THIRD, VALID_ECN(1460, 1, 9, 7, 1, 1) },
+	{ "ack6_third_ecn",         V6(LINUX(1440, 9), .flags = F_SYN | F_ECE | F_CWR), A_THIRD, VALID_ECN(1440, 1, 9, 7, 1, 1) },
+	{ "ack4_data_ecn",          V4(LINUX(1460, 9), .flags = F_SYN | F_ECE | F_CWR), A_DATA, VALID_ECN(1460, 1, 9, 7, 1, 1) },
+	{ "ack4_third_ecn_no_ts",   V4(.opts = O_MSS, .mss = 1400, .flags = F_SYN | F_ECE | F_CWR), A_THIRD, VALID(1400, 0, 0, 0, 0, 0) },
+	{ "ack4_third_ece_only",    V4(LINUX(1460, 9), .flags = F_SYN | F_ECE), A_THIRD, VALID(1460, 1, 9, 7, 1, 1) },
 	/* the first data segment completes too */
 	{ "ack4_data_first_segment", V4(LINUX(1460, 9)),               A_DATA, VALID(1460, 1, 9, 7, 1, 1) },
 	{ "ack6_data_first_segment", V6(LINUX(1440, 9)),               A_DATA, VALID(1440, 1, 9, 7, 1, 1) },
@@ -92,6 +100,8 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_tsecr_mss_tampered", V4(LINUX(1460, 7)),               A_TAMPER, INVALID, .arg = 1 << 0 },
 	{ "ack4_tsecr_ws_tampered", V4(LINUX(1460, 7)),                A_TAMPER, INVALID, .arg = 1 << 3 },
 	{ "ack4_tsecr_sack_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 7 },
+	{ "ack4_tsecr_ecn_tampered", V4(LINUX(1460, 7)),               A_TAMPER, INVALID, .arg = 1 << 8 },
+	{ "ack4_tsecr_ecn_cleared", V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), A_TAMPER, INVALID, .arg = 1 << 8 },
 	{ "ack4_tsecr_time_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 10 },
 	{ "ack4_isn_mss_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 1 },
 	{ "ack4_isn_period_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 0 },
@@ -196,7 +206,7 @@ static void ref_cookie(const struct ack_case *c, struct cookie *k)
 	if (k->ts) {
 		__u32 ms = (__u32)(tai_ns() / 1000000) - (__u32)c->arg;
 
-		k->tsval = ref_ts_tsval(ms, idx, ws, has_opt(s, O_SACK));
+		k->tsval = ref_ts_tsval(ms, idx, ws, has_opt(s, O_SACK), 0);
 		k->isn = ref_ts_isn(cur_key(), &f, k->tsval);
 	} else {
 		__u64 period = (tai_ns() >> SO_NOTS_PERIOD_SHIFT) - c->arg;
@@ -305,7 +315,7 @@ void check_meta(const struct xdp_result *r, const struct meta_exp *e, const stru
 		  "meta rcv_tsval (the ACK's TSval)");
 	check_hex(m.attrs.rcv_tsecr, e->tstamp_ok ? a->tsecr : 0,
 		  "meta rcv_tsecr (the ACK's TSecr)");
-	check_u64(m.attrs.ecn_ok, 0, "meta ecn_ok");
+	check_u64(m.attrs.ecn_ok, e->ecn_ok, "meta ecn_ok");
 	check_u64(m.attrs.usec_ts_ok, 0, "meta usec_ts_ok");
 	check_bytes(m.attrs.reserved, zero, sizeof(zero), "meta reserved");
 }

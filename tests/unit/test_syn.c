@@ -71,6 +71,9 @@ static const struct so_config cfg_no_sack = { .mss4 = 1460, .mss6 = 1440, .wscal
 static const struct so_config cfg_other = { .mss4 = 1380, .mss6 = 1300, .wscale = 14, .ttl = 128,
 					    .options = SO_OPT_TIMESTAMPS | SO_OPT_SACK |
 						       SO_OPT_WSCALE };
+/* tcp_ecn on, tcp_timestamps off: no ECN (its bit lives in the TSval) */
+static const struct so_config cfg_ecn_no_ts = { .mss4 = 1460, .mss6 = 1440, .wscale = 7, .ttl = 64,
+						.options = SO_OPT_SACK | SO_OPT_WSCALE | SO_OPT_ECN };
 static const struct so_config cfg_redirect = { .mss4 = 1460, .mss6 = 1440, .wscale = 7, .ttl = 64,
 					       .tx_mode = SO_TX_REDIRECT,
 					       .options = SO_OPT_TIMESTAMPS | SO_OPT_SACK |
@@ -115,7 +118,16 @@ static const struct syn_case syn_cases[] = {
 	{ "syn4_opts_36_nops",    V4(.raw_opts = nops_mss, .raw_len = sizeof(nops_mss)), { 4, 0 } },
 	{ "syn4_opt_len_0",       V4(.raw_opts = len0_opts, .raw_len = sizeof(len0_opts)), { 0, 0 } },
 	{ "syn4_opt_past_end",    V4(.raw_opts = past_end_opts, .raw_len = sizeof(past_end_opts)), { 4, 0 } },
-	{ "syn4_ecn_setup",       V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL, 7 } },
+	/* ECN (RFC 3168 6.1.1): an ECN-setup SYN (ECE and CWR, Not-ECT) with
+	 * timestamps gets an ECN-setup SYN-ACK (ECE, not CWR); nothing else does */
+	{ "syn4_ecn_setup",       V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL | R_ECE, 7 } },
+	{ "syn4_ecn_setup_dscp",  V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR, .tos = 0xb8), { 6, ALL | R_ECE, 7 } },
+	{ "syn4_ecn_setup_ts_only", V4(.opts = O_TS, .flags = F_SYN | F_ECE | F_CWR), { 0, R_TS | R_ECE } },
+	{ "syn4_ecn_setup_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .flags = F_SYN | F_ECE | F_CWR), { 6, 0 } },
+	{ "syn4_ecn_ece_only",    V4(LINUX(1460, 7), .flags = F_SYN | F_ECE), { 6, ALL, 7 } },
+	{ "syn4_ecn_cwr_only",    V4(LINUX(1460, 7), .flags = F_SYN | F_CWR), { 6, ALL, 7 } },
+	{ "syn4_ecn_setup_ect0",  V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR, .tos = 0x02), { 6, ALL, 7 } },
+	{ "syn4_ecn_setup_ce",    V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR, .tos = 0x03), { 6, ALL, 7 } },
 	{ "syn4_tos",             V4(LINUX(1460, 7), .tos = 0xb8),            { 6, ALL, 7 } },
 	{ "syn4_port_8000",       V4(LINUX(1460, 7), .dport = 8000),          { 6, ALL, 7 } },
 	{ "syn4_port_8100",       V4(LINUX(1460, 7), .dport = 8100),          { 6, ALL, 7 } },
@@ -126,6 +138,8 @@ static const struct syn_case syn_cases[] = {
 	{ "syn4_cfg_no_sack",     V4(LINUX(1460, 7)),                         { 6, R_TS | R_WS, 7 }, &cfg_no_sack },
 	{ "syn4_cfg_mss_ws_ttl",  V4(LINUX(1460, 7)),                         { 6, ALL, 7 }, &cfg_other },
 	{ "syn4_cfg_redirect",    V4(LINUX(1460, 7)),                         { 6, ALL, 7 }, &cfg_redirect, XDP_REDIRECT },
+	{ "syn4_cfg_no_ecn",      V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL, 7 }, &cfg_other },
+	{ "syn4_cfg_ecn_no_ts",   V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, 0 }, &cfg_ecn_no_ts },
 	/* IPv6 */
 	{ "syn6_no_opts",         V6(),                                       { 0, 0 } },
 	{ "syn6_mss_only",        V6(.opts = O_MSS, .mss = 1440),             { 6, 0 } },
@@ -141,7 +155,10 @@ static const struct syn_case syn_cases[] = {
 	{ "syn6_ws15_clamped",    V6(LINUX(1440, 15)),                        { 6, ALL, 14 } },
 	{ "syn6_tclass_flow",     V6(LINUX(1440, 7), .tos = 0xb8, .flow = 0x12345), { 6, ALL, 7 } },
 	{ "syn6_trailing_bytes",  V6(.eth_pad = 4),                           { 0, 0 } },
-	{ "syn6_ecn_setup",       V6(LINUX(1440, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL, 7 } },
+	{ "syn6_ecn_setup",       V6(LINUX(1440, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL | R_ECE, 7 } },
+	{ "syn6_ecn_setup_no_ts", V6(.opts = O_MSS, .mss = 1440, .flags = F_SYN | F_ECE | F_CWR), { 6, 0 } },
+	{ "syn6_ecn_setup_ect1",  V6(LINUX(1440, 7), .flags = F_SYN | F_ECE | F_CWR, .tos = 0x01), { 6, ALL, 7 } },
+	{ "syn6_ecn_setup_cfg_no_ecn", V6(LINUX(1440, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL, 7 }, &cfg_other },
 	{ "syn6_payload_tfo",     V6(.raw_opts = tfo_opts, .raw_len = sizeof(tfo_opts), .payload_len = 100), { 6, ALL, 7 } },
 	{ "syn6_payload_odd",     V6(.opts = O_MSS, .mss = 1440, .payload_len = 7), { 6, 0 } },
 	{ "syn6_cfg_no_opts",     V6(LINUX(1440, 7)),                         { 6, 0 }, &cfg_no_opts },
