@@ -48,8 +48,9 @@ static __always_inline void *singleton(void *map)
 /* Live configuration, written by the CLI. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, config, struct so_config);
 
-/* Protected ports, one bit each. */
+/* Protected ports, one bit each; and those whose servers speak first. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, ports, struct so_ports);
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, speakfirst, struct so_ports);
 
 /* The cookie secret: current and previous key. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, secret, struct so_secret);
@@ -134,12 +135,17 @@ static __always_inline enum so_result verdict(enum so_counter c, enum so_result 
 #include "track.h"
 #include "policy.h"
 
-static __always_inline bool port_protected(__be16 port)
+static __always_inline bool port_in(void *map, __be16 port)
 {
 	__u32 p = bpf_ntohs(port);
-	struct so_ports *pm = singleton(&ports);
+	struct so_ports *pm = singleton(map);
 
 	return pm && (pm->bits[(p >> 6) & 1023] >> (p & 63)) & 1;
+}
+
+static __always_inline bool port_protected(__be16 port)
+{
+	return port_in(&ports, port);
 }
 
 /* The connection table key of a segment; reverse for server->client. */
@@ -461,6 +467,22 @@ static __always_inline enum so_result hand_over(enum so_counter c)
 	return verdict(c, SO_PASS);
 }
 
+/*
+ * A server that speaks first (SMTP, MySQL, FTP: --speak-first) waits for
+ * nothing from its client, so a lost third ACK leaves both waiting: only
+ * the kernel's retransmitted SYN-ACK draws the ACK again, and a cookie
+ * SYN-ACK from XDP is never retransmitted. While no flood is on (the SYN
+ * rate of --arm auto's judgement below --threshold), such a port's SYNs go
+ * to the kernel, which keeps a request socket and retransmits. Under a
+ * flood they get cookies like any other, and a lost third ACK then hangs
+ * the connection until the client gives up, as with the kernel's own
+ * cookies.
+ */
+static __always_inline bool speaks_first(const struct pkt *p)
+{
+	return port_in(&speakfirst, p->tcp->dest);
+}
+
 /* Everything a SYN must pass before it costs a cookie, cheapest first.
  * w gets the TCP header copy the checksum and the options are read from. */
 static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struct pkt *p,
@@ -472,8 +494,12 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	if (list_match(cfg, p, LIST_ALLOW))
 		return hand_over(SO_C_PASSED_ALLOWED);
-	if (cfg->arm == SO_ARM_AUTO && !arm_auto_syn(cfg))
-		return hand_over(SO_C_PASSED_UNARMED);
+	if ((cfg->arm == SO_ARM_AUTO || cfg->speak_first) && !arm_auto_syn(cfg)) {
+		if (cfg->arm == SO_ARM_AUTO)
+			return hand_over(SO_C_PASSED_UNARMED);
+		if (speaks_first(p))
+			return hand_over(SO_C_PASSED_SPEAK_FIRST);
+	}
 	if (p->tcp->fin || p->tcp->rst)
 		return verdict(SO_C_DROP_SYN_FLAGS, SO_DROP);
 	if (!source_ok(p))
@@ -610,8 +636,8 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 #define KERNEL_COOKIE_NS (130 * 1000000000ULL)
 
 /* Does the ACK return one of the kernel's own cookies? Only a SYN shakeoff
- * handed to the kernel (an allowed source, --arm auto while idle, a 4-tuple
- * in time_wait) can have got one, when the listener's SYN queue was full or
+ * handed to the kernel (an allowed source, --arm auto while idle, a
+ * --speak-first port, a 4-tuple in time_wait) can have got one, when the listener's SYN queue was full or
  * tcp_syncookies is 2; so the check, a SipHash in the kernel, is made only
  * within a kernel cookie's lifetime of such a SYN, and forged ACK floods
  * do not pay for it otherwise. */

@@ -53,6 +53,8 @@
 	X(DROP_DENIED, drop_denied, V, "packets to protected ports from the deny list")     \
 	X(PASSED_ALLOWED, passed_allowed, V, "SYNs from the allow list, passed to the kernel") \
 	X(PASSED_UNARMED, passed_unarmed, V, "packets passed to the kernel while --arm auto is idle") \
+	X(PASSED_SPEAK_FIRST, passed_speak_first, V,                                     \
+	  "SYNs to --speak-first ports passed to the kernel while no flood is on")      \
 	X(PASSED_TIME_WAIT, passed_time_wait, V,                                         \
 	  "SYNs for a 4-tuple in time_wait, handed to the kernel (RFC 6191)")            \
 	X(PASSED_KERNEL_COOKIE, passed_kernel_cookie, V,                                 \
@@ -143,8 +145,9 @@ struct so_config {
 	__u8 arm;     /* enum so_arm */
 	__u8 lists;   /* SO_LIST_*: the allow/deny tries that have entries */
 	__u8 top;     /* 1: count SYNs and invalid ACKs per source ("sources") */
-	__u8 pad;
-	__u32 arm_threshold;      /* --arm auto: SYNs per second (all CPUs) that arm */
+	__u8 speak_first; /* 1: the "speakfirst" map has ports (--speak-first) */
+	__u32 arm_threshold;      /* --arm auto and --speak-first: SYNs per second (all
+				   * CPUs) that arm */
 	__u64 synack_interval_ns; /* the budget per CPU: one SYN-ACK per this many ns
 				   * (more than a second when the rate is below the
 				   * number of CPUs) */
@@ -202,8 +205,11 @@ _Static_assert(sizeof(struct so_tw) == 16, "so_tw layout");
 #define SO_IDLE_TIMEOUT_DEFAULT_S 3600
 #define SO_SWEEP_INTERVAL_NS 1000000000ULL
 
-/* --- protected ports (map "ports", one entry) --------------------------- */
+/* --- protected ports (maps "ports" and "speakfirst", one entry each) ----- */
 
+/* "speakfirst": the protected ports whose servers speak first (SMTP, MySQL,
+ * FTP...): their SYNs go to the kernel while the SYN rate is below the
+ * threshold, so that its SYN-ACK retransmission survives a lost third ACK. */
 struct so_ports {
 	__u64 bits[65536 / 64]; /* bit p set = port p (host order) protected */
 };

@@ -236,11 +236,15 @@ static int update_map(struct bpf_map *map, const void *value)
 	return 0;
 }
 
-static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct attach_state *st)
+static int fill_maps(const struct tune_args *t, struct attach_plan *p, struct attach_state *st)
 {
+	struct so_ports speak_first;
+
 	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
 	/* before any link exists: the programs never see an empty map */
-	if (update_map(st->skel->maps.config, &p->cfg) || update_map(st->skel->maps.ports, ports) ||
+	if (tune_speak_first(t, &speak_first) < 0 || update_map(st->skel->maps.config, &p->cfg) ||
+	    update_map(st->skel->maps.ports, &t->ports) ||
+	    update_map(st->skel->maps.speakfirst, &speak_first) ||
 	    update_map(st->skel->maps.secret, &p->secret))
 		return -1;
 	return 0;
@@ -416,7 +420,7 @@ static int run_attach(void *args)
 	if (!err)
 		err = load(&plan, &st);
 	if (!err)
-		err = fill_maps(&a->tune.ports, &plan, &st);
+		err = fill_maps(&a->tune, &plan, &st);
 	if (!err)
 		err = pin_objects(&plan, &st);
 	if (!err)

@@ -91,7 +91,7 @@ static int note_time_wait(const struct live *l, const struct so_ports *ports)
 static int update(const struct live *l, const struct tune_args *t)
 {
 	struct so_config cfg, old;
-	struct so_ports ports;
+	struct so_ports ports, speak_first;
 	int rc, n;
 
 	if (live_read(l, "config", &old) || live_read(l, "ports", &ports))
@@ -113,6 +113,8 @@ static int update(const struct live *l, const struct tune_args *t)
 		if (live_write(l, "ports", &ports))
 			return RC_FAIL;
 	}
+	if (tune_speak_first(t, &speak_first) > 0 && live_write(l, "speakfirst", &speak_first))
+		return RC_FAIL;
 	/* after the ports: TIME-WAIT sockets on newly protected ones */
 	n = note_time_wait(l, &ports);
 	if (n < 0)

@@ -464,6 +464,17 @@ int budget_reset(void)
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.budget), &zero, b, BPF_ANY) ? -errno : 0;
 }
 
+int set_speak_first(unsigned int port)
+{
+	static struct so_ports p;
+	__u32 zero = 0;
+
+	memset(&p, 0, sizeof(p));
+	if (port)
+		p.bits[port / 64] |= 1ULL << (port % 64);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.speakfirst), &zero, &p, BPF_ANY);
+}
+
 int arm_reset(void)
 {
 	int n = ncpus > 0 ? ncpus : 1;

@@ -111,6 +111,8 @@ int budget_reset(void);
 /* --arm auto's state: every CPU's window and the shared decision back to
  * zero (never armed); the decision as the data path left it. */
 int arm_reset(void);
+/* The "speakfirst" map: only port (0: none). */
+int set_speak_first(unsigned int port);
 int arm_read(struct so_armed *g);
 
 /* How far behind the precise clock the cookies' TAI may be (bpf/clock.h). */
