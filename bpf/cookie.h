@@ -3,8 +3,8 @@
  * cookie.h - shakeoff's own SYN cookies (RFC 4987 3.6), layout in
  * include/shakeoff.h.
  *
- * XXX: clients without timestamps get MSS only, and no ECN (see
- * include/shakeoff.h);
+ * XXX: clients without timestamps get no ECN, and their SACK and window
+ * scale only while synopts keeps them (bpf/synopt.h, include/shakeoff.h);
  * hosts sharing a secret must keep CLOCK_TAI within SO_COOKIE_SKEW_MS.
  *
  * The MAC is SipHash-2-4 (Aumasson and Bernstein) under a 128-bit secret

@@ -80,6 +80,16 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, twfilter, struct so_twfilter);
 /* The SYN-ACK budget's state, per CPU (--synack-rate). */
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, budget, struct so_budget);
 
+/* The SYN options of clients without timestamps, and the write budget of
+ * that map, per CPU (struct so_synopt, bpf/synopt.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SO_SYNOPT_MAX);
+	__type(key, struct so_flow_key);
+	__type(value, struct so_synopt);
+} synopts SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, synoptbudget, struct so_budget);
+
 /* Allow and deny lists by source prefix. */
 #define LPM_MAP(name, keytype)                                   \
 	struct {                                                 \
@@ -359,9 +369,12 @@ static __always_inline bool ecn_setup_syn(const struct pkt *p)
 	return p->tcp->ece && p->tcp->cwr && (ect == 0 || p->tcp->res1);
 }
 
+#include "synopt.h"
+
 /* Which options the cookie carries: timestamps only if the client offered
- * them and the namespace allows them; window scale, SACK and ECN need them
- * (their bits are in the TSval). ECN when the namespace's tcp_ecn is not 0,
+ * them and the namespace allows them; window scale and SACK in the TSval
+ * with them, else only if synopts keeps them (syn_answer); ECN needs
+ * timestamps (its bit is in the TSval). ECN when the namespace's tcp_ecn is not 0,
  * as for the kernel's own SYN-ACKs; the kernel's cookie check ANDs ecn_ok
  * with the same sysctl or the route's `features ecn` (cookie_ecn_ok).
  * XXX: with tcp_ecn=0, a route's `features ecn` is not seen (XDP's FIB
@@ -371,8 +384,8 @@ static __always_inline void choose_options(const struct pkt *p, const struct tcp
 {
 	co->mss_idx = mss_index(p->family, o->mss);
 	co->ts = o->has_ts && (cfg->options & SO_OPT_TIMESTAMPS);
-	co->sack = co->ts && o->has_sack && (cfg->options & SO_OPT_SACK);
-	co->wscale = co->ts && o->has_ws && (cfg->options & SO_OPT_WSCALE) ? o->wscale : SO_WS_NONE;
+	co->sack = o->has_sack && (cfg->options & SO_OPT_SACK);
+	co->wscale = o->has_ws && (cfg->options & SO_OPT_WSCALE) ? o->wscale : SO_WS_NONE;
 	co->ecn = co->ts && (cfg->options & SO_OPT_ECN) && ecn_setup_syn(p);
 }
 
@@ -548,6 +561,8 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 		sp.mss = 536;
 	if (cfg->arm == SO_ARM_MONITOR) /* would answer; to_xdp() passes it */
 		return verdict(SO_C_SYNACK_SENT, SO_TX);
+	if (!co.ts && (co.sack || sp.ws) && !synopt_save(p, &co, sp.isn))
+		sp.sack = sp.ws = 0; /* MSS only, as the kernel's own cookies */
 
 	if (p->family == SO_AF_INET)
 		err = synack_build4(ctx, p, &sp, &buf.v4);
@@ -627,6 +642,8 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co, &now) !=
 	    COOKIE_VALID)
 		return SO_CONTINUE;
+	if (!co.ts)
+		synopt_restore(p, bpf_ntohl(p->tcp->ack_seq) - 1, &co);
 	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);

@@ -21,7 +21,8 @@
 
 struct synack_tcp {
 	struct tcphdr th;
-	__be32 opt[5]; /* MSS, [SACK-perm|NOP NOP] TS val ecr, NOP WS */
+	__be32 opt[5]; /* MSS, [SACK-perm|NOP NOP] TS val ecr, NOP WS;
+			* without TS: MSS, [NOP NOP SACK-perm], [NOP WS] */
 };
 
 struct synack4 {
@@ -79,6 +80,20 @@ static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct 
 		if (sp->ws) {
 			t->opt[4] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 |
 					      TCPOLEN_WINDOW << 8 | sp->wscale);
+			optlen += 4;
+		}
+	} else if (sp->sack || sp->ws) {
+		/* no timestamps (options kept in synopts): Linux's order, NOP NOP
+		 * SACK-permitted, then NOP window scale */
+		__be32 sack = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_NOP << 16 |
+					TCPOPT_SACK_PERM << 8 | TCPOLEN_SACK_PERM);
+		__be32 ws = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 |
+				      TCPOLEN_WINDOW << 8 | sp->wscale);
+
+		t->opt[1] = sp->sack ? sack : ws;
+		optlen += 4;
+		if (sp->sack && sp->ws) {
+			t->opt[2] = ws;
 			optlen += 4;
 		}
 	}

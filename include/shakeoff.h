@@ -29,8 +29,14 @@
 	/* SYN path */                                                                   \
 	X(SYN_SEEN, syn_seen, E, "SYNs to a protected port")                             \
 	X(SYNACK_SENT, synack_sent, V, "SYN-ACKs with a cookie sent back")               \
+	X(SYNOPT_SAVED, synopt_saved, E,                                                 \
+	  "SYNs without timestamps whose SACK and window scale were kept (synopts)")     \
+	X(SYNOPT_OVER_BUDGET, synopt_over_budget, E,                                     \
+	  "SYNs without timestamps answered with MSS only: synopts' write budget spent") \
 	/* ACK path */                                                                   \
 	X(ACK_COOKIE_VALID, ack_cookie_valid, V, "ACKs with a valid cookie, sent to TC") \
+	X(SYNOPT_RESTORED, synopt_restored, E,                                           \
+	  "valid cookie ACKs without timestamps that found their SYN's options")         \
 	X(ACK_COOKIE_INVALID, ack_cookie_invalid, V,                                     \
 	  "ACKs with an invalid or expired cookie and no socket, dropped")               \
 	X(PASSED_TRACKED, passed_tracked, V, "segments of connections shakeoff created") \
@@ -253,9 +259,10 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
  * [-SO_COOKIE_SKEW_MS, SO_COOKIE_TS_MAX_AGE_MS]. CLOCK_TAI, not the monotonic
  * clock, so that hosts sharing a secret also share the clock.
  *
- * Without timestamps, the ISN holds everything (window scale, SACK and ECN
- * are not offered, like the kernel's own cookies: 32 bits cannot hold both
- * a strong MAC and 10 bits of options):
+ * Without timestamps, the ISN holds the MAC, the MSS and the period (32
+ * bits cannot hold a strong MAC and 10 bits of options too); window scale
+ * and SACK are offered only while the "synopts" map can keep them (below),
+ * ECN never:
  *   ISN = mac[27:0] << 4 | mss_idx << 1 | (period & 1)  (period = TAI ns >> 36, ~68.7 s)
  *   aux = (period mod 2^32) | mss_idx << 32
  * The ACK is accepted in the period of issue and the next one: 68.7-137 s.
@@ -277,6 +284,32 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
 #define SO_NOTS_MAC_SHIFT 4
 #define SO_MSS_IDX_BITS 3
 #define SO_MSS_IDX_MASK 7u
+
+/* --- SYN options of clients without timestamps (map "synopts", LRU hash) -- */
+
+/*
+ * A cookie without timestamps has no room for window scale and SACK next
+ * to its MAC, so the SYN's are kept here, keyed like conns by the 4-tuple
+ * (struct so_flow_key), with the ISN of the SYN-ACK they belong to; the
+ * third ACK finds them from whatever CPU it arrives on (one LRU shared by
+ * all). At most SO_SYNOPT_RATE writes a second, all CPUs together (a GCRA
+ * budget per CPU, bursts of one second's worth): under a flood the SYNs
+ * past it get MSS only, as with the kernel's own cookies, and an entry
+ * survives at least SO_SYNOPT_MAX / SO_SYNOPT_RATE = 4 s whatever the
+ * flood. An entry that is gone or belongs to another ISN leaves the ACK's
+ * socket with MSS only; it is never needed for the cookie's validity.
+ */
+struct so_synopt {
+	__u32 isn;    /* the SYN-ACK's ISN: the cookie the ACK must return */
+	__u8 wscale;  /* the client's window scale, or SO_WS_NONE */
+	__u8 sack;
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct so_synopt) == 8, "so_synopt layout");
+
+#define SO_SYNOPT_MAX 65536
+#define SO_SYNOPT_RATE 16384 /* writes per second, all CPUs (attach --synopt-rate) */
+#define SO_SYNOPT_NEVER (~0ULL) /* the budget's interval for --synopt-rate 0 */
 
 /* MSS tables: the cookie stores the index of the largest entry not above
  * the client's MSS. Finer than the kernel's four values. */

@@ -51,6 +51,7 @@ static const struct opt set_opts[] = {
 	FIXED_AT_ATTACH("tx", 't', "TX", "the way SYN-ACKs leave is chosen with the mode"),
 	FIXED_AT_ATTACH("secret-file", 's', "FILE", "use 'shakeoff rekey' for a new key"),
 	FIXED_AT_ATTACH("conn-max", 0, "N", "it sizes the connection table"),
+	FIXED_AT_ATTACH("synopt-rate", 0, "N", "it is part of the loaded program"),
 	{ .name = "multiprog", .help = "fixed at attach: how the XDP program is attached",
 	  .type = OPT_FLAG, .offset = offsetof(struct set_args, fixed),
 	  .refuse = "cannot change while attached (it is how the XDP program is attached); "

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* env.c - see env.h. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
@@ -153,6 +154,7 @@ void reset_maps(void)
 {
 	if (set_config(&default_cfg) || set_secret(&default_secret))
 		case_fail("cannot reset the config/secret maps: %s", strerror(errno));
+	synopts_clear();
 }
 
 int env_setup(void)
@@ -452,6 +454,34 @@ void conns_clear(void)
 	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
 		if (bpf_map_delete_elem(fd, &k))
 			break;
+}
+
+void synopts_clear(void)
+{
+	int fd = bpf_map__fd(skel->maps.synopts);
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_budget b[n];
+	struct so_flow_key k;
+	__u32 zero = 0;
+
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
+		if (bpf_map_delete_elem(fd, &k))
+			break;
+	memset(b, 0, sizeof(b));
+	bpf_map_update_elem(bpf_map__fd(skel->maps.synoptbudget), &zero, b, BPF_ANY);
+}
+
+int synopt_read(const struct pkt_spec *s, struct so_synopt *v)
+{
+	struct so_flow_key k = { .family = s->family == 6 ? 6 : 4 };
+	__u8 sa[16], da[16];
+
+	spec_addrs(s, sa, da);
+	memcpy(k.saddr, sa, k.family == 6 ? 16 : 4);
+	memcpy(k.daddr, da, k.family == 6 ? 16 : 4);
+	k.sport = htons(spec_sport(s));
+	k.dport = htons(spec_dport(s));
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.synopts), &k, v) ? -1 : 0;
 }
 
 int budget_reset(void)

@@ -94,6 +94,10 @@ int conn_put(const struct so_flow_key *k, const struct so_conn *c);
 bool conn_get(const struct so_flow_key *k, struct so_conn *c);
 int conns_count(void);
 void conns_clear(void);
+/* Empty the synopts map and refill each CPU's write budget of it. */
+void synopts_clear(void);
+/* The synopts entry of a client->server spec's 4-tuple; -1 if none. */
+int synopt_read(const struct pkt_spec *s, struct so_synopt *v);
 /* The sweeper's state as the data path left it; the record of TIME-WAIT
  * sockets that no entry stands for (map "timewait", its gauges) emptied. */
 int sweeper_read(struct so_sweeper *s);

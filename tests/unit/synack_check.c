@@ -85,7 +85,9 @@ static __u16 our_mss(int family)
 
 static __u32 reply_hdr_len(const struct synack_exp *e)
 {
-	return 20 + 4 + (e->reply & R_TS ? 12 : 0) + (e->reply & R_WS ? 4 : 0);
+	if (!(e->reply & R_TS)) /* SACK-permitted then takes a word of its own */
+		return 20 + 4 + (e->reply & R_SACK ? 4 : 0) + (e->reply & R_WS ? 4 : 0);
+	return 20 + 4 + 12 + (e->reply & R_WS ? 4 : 0);
 }
 
 static void check_tcp_hdr(const struct reply *p, const struct pkt_spec *s,
@@ -129,7 +131,13 @@ static int expected_opts(const struct reply *p, const struct pkt_spec *s,
 		put32(o + n, spec_tsval(s)), n += 4;
 		if (e->reply & R_WS)
 			o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = cur_cfg.wscale;
+		return n;
 	}
+	/* without timestamps (the options kept in synopts): Linux's order */
+	if (e->reply & R_SACK)
+		o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
+	if (e->reply & R_WS)
+		o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = cur_cfg.wscale;
 	return n;
 }
 

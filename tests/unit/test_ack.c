@@ -43,6 +43,7 @@ enum ack_how {
 	A_TAMPER,     /* the cookie returned with .arg XORed into the TSecr (TS mode) or ISN */
 	A_REF_TS,     /* no SYN: a reference TS-mode cookie issued .arg ms ago */
 	A_REF_NOTS,   /* no SYN: a reference non-TS cookie of .arg periods ago */
+	A_RESYN,      /* another SYN of the 4-tuple (ISN + 1000) before the ACK of the first */
 };
 
 struct ack_case {
@@ -85,6 +86,16 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_data_ecn",          V4(LINUX(1460, 9), .flags = F_SYN | F_ECE | F_CWR), A_DATA, VALID_ECN(1460, 1, 9, 7, 1, 1) },
 	{ "ack4_third_ecn_no_ts",   V4(.opts = O_MSS, .mss = 1400, .flags = F_SYN | F_ECE | F_CWR), A_THIRD, VALID(1400, 0, 0, 0, 0, 0) },
 	{ "ack4_third_ece_only",    V4(LINUX(1460, 9), .flags = F_SYN | F_ECE), A_THIRD, VALID(1460, 1, 9, 7, 1, 1) },
+	/* without timestamps: SACK and window scale from synopts, MSS only
+	 * when the entry is gone or another SYN's */
+	{ "ack4_third_sack_ws_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_THIRD, VALID(1460, 1, 9, 7, 1, 0) },
+	{ "ack6_third_sack_ws_no_ts", V6(.opts = O_MSS | O_SACK | O_WS, .mss = 1440, .wscale = 9), A_THIRD, VALID(1440, 1, 9, 7, 1, 0) },
+	{ "ack4_third_ws_no_ts",    V4(.opts = O_MSS | O_WS, .mss = 1460, .wscale = 0), A_THIRD, VALID(1460, 1, 0, 7, 0, 0) },
+	{ "ack4_data_sack_no_ts",   V4(.opts = O_MSS | O_SACK, .mss = 1460), A_DATA, VALID(1460, 0, 0, 0, 1, 0) },
+	{ "ack4_rekey_sack_ws_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REKEY, VALID(1460, 1, 9, 7, 1, 0), .arg = 60 },
+	{ "ack4_no_memory_no_ts",   V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 0 },
+	{ "ack4_memory_of_other_syn_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_RESYN, VALID(1460, 0, 0, 0, 0, 0) },
+	{ "ack4_other_sport_sack_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_THIRD, INVALID, .sport = 40001 },
 	/* the first data segment completes too */
 	{ "ack4_data_first_segment", V4(LINUX(1460, 9)),               A_DATA, VALID(1460, 1, 9, 7, 1, 1) },
 	{ "ack6_data_first_segment", V6(LINUX(1440, 9)),               A_DATA, VALID(1440, 1, 9, 7, 1, 1) },
@@ -258,7 +269,14 @@ static bool before_ack(const struct ack_case *c)
 	struct so_secret s;
 	int err = 0;
 
-	if (c->how == A_OTHER_KEY) {
+	if (c->how == A_RESYN) {
+		static struct xdp_result r;
+		struct pkt_spec s = c->syn;
+		struct frame f;
+
+		s.seq = spec_seq(&c->syn) + 1000;
+		err = pkt_build(&s, &f) || run_xdp(&f, 0, &r) ? -1 : 0;
+	} else if (c->how == A_OTHER_KEY) {
 		err = set_other_key();
 	} else if (c->how == A_REKEY) {
 		s = rekeyed(c->arg);
@@ -327,7 +345,11 @@ static void check_ack(const struct ack_case *c, const struct pkt_spec *a, const 
 		check_xdp(r, XDP_DROP, C(ACK_COOKIE_INVALID));
 		return;
 	}
-	check_xdp(r, XDP_PASS, C(ACK_COOKIE_VALID));
+	check_xdp(r, XDP_PASS,
+		  C(ACK_COOKIE_VALID) |
+			  (!c->meta.tstamp_ok && (c->meta.sack_ok || c->meta.wscale_ok)
+				   ? C(SYNOPT_RESTORED)
+				   : 0));
 	if (r->verdict != XDP_PASS)
 		return;
 	check_meta(r, &c->meta, a);
@@ -344,6 +366,7 @@ static void run_ack_case(const struct ack_case *c)
 
 	if (!has_opt(&c->syn, O_TS))
 		avoid_period_edge();
+	synopts_clear();
 	if (!issue_cookie(c, &k) || !before_ack(c))
 		goto out;
 	ack_spec(c, &k, &a);
