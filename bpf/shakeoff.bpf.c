@@ -83,9 +83,9 @@ SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, budget, struct so_budget);
 /* The SYN options of clients without timestamps, and the write budget of
  * that map, per CPU (struct so_synopt, bpf/synopt.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SO_SYNOPT_MAX);
-	__type(key, struct so_flow_key);
+	__type(key, __u32);
 	__type(value, struct so_synopt);
 } synopts SEC(".maps");
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, synoptbudget, struct so_budget);

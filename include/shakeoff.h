@@ -285,27 +285,32 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
 #define SO_MSS_IDX_BITS 3
 #define SO_MSS_IDX_MASK 7u
 
-/* --- SYN options of clients without timestamps (map "synopts", LRU hash) -- */
+/* --- SYN options of clients without timestamps (map "synopts", array) ---- */
 
 /*
  * A cookie without timestamps has no room for window scale and SACK next
- * to its MAC, so the SYN's are kept here, keyed like conns by the 4-tuple
- * (struct so_flow_key), with the ISN of the SYN-ACK they belong to; the
- * third ACK finds them from whatever CPU it arrives on (one LRU shared by
- * all). At most SO_SYNOPT_RATE writes a second, all CPUs together (a GCRA
- * budget per CPU, bursts of one second's worth): under a flood the SYNs
- * past it get MSS only, as with the kernel's own cookies, and an entry
- * survives at least SO_SYNOPT_MAX / SO_SYNOPT_RATE = 4 s whatever the
- * flood. An entry that is gone or belongs to another ISN leaves the ACK's
- * socket with MSS only; it is never needed for the cookie's validity.
+ * to its MAC, so the SYN's are kept here: a direct-mapped table shared by
+ * all CPUs (the third ACK may arrive on another one), whose slot is picked
+ * by the cookie's own MAC bits (SO_SYNOPT_SLOT): the ACK finds it from the
+ * cookie it returns, with no hash to compute and no lock, and nobody
+ * without the secret can aim at a slot. The entry holds the ISN and the
+ * client's port, which the ACK must match. Written as one 8-byte word, so
+ * that a reader on another CPU never sees half an entry. At most
+ * SO_SYNOPT_RATE writes a second, all CPUs together (a GCRA budget per
+ * CPU, bursts of one second's worth): under a flood the SYNs past it get
+ * MSS only, as with the kernel's own cookies, and a slot is overwritten
+ * on average every SO_SYNOPT_MAX / SO_SYNOPT_RATE = 4 s. An entry that is
+ * gone leaves the ACK's socket with MSS only; it never decides validity.
  */
 struct so_synopt {
 	__u32 isn;    /* the SYN-ACK's ISN: the cookie the ACK must return */
+	__be16 sport; /* the client's port (0: an empty slot; never answered) */
 	__u8 wscale;  /* the client's window scale, or SO_WS_NONE */
 	__u8 sack;
-	__u8 pad[2];
 };
 _Static_assert(sizeof(struct so_synopt) == 8, "so_synopt layout");
+
+#define SO_SYNOPT_SLOT(isn) (((isn) >> SO_NOTS_MAC_SHIFT) & (SO_SYNOPT_MAX - 1))
 
 #define SO_SYNOPT_MAX 65536
 #define SO_SYNOPT_RATE 16384 /* writes per second, all CPUs (attach --synopt-rate) */

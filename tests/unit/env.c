@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* env.c - see env.h. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
@@ -458,30 +457,32 @@ void conns_clear(void)
 
 void synopts_clear(void)
 {
-	int fd = bpf_map__fd(skel->maps.synopts);
+	static __u32 keys[SO_SYNOPT_MAX];
+	static struct so_synopt zeros[SO_SYNOPT_MAX];
+	__u32 count = SO_SYNOPT_MAX, zero = 0;
 	int n = ncpus > 0 ? ncpus : 1;
 	struct so_budget b[n];
-	struct so_flow_key k;
-	__u32 zero = 0;
 
-	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
-		if (bpf_map_delete_elem(fd, &k))
-			break;
+	for (__u32 i = 0; i < SO_SYNOPT_MAX; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(bpf_map__fd(skel->maps.synopts), keys, zeros, &count, NULL))
+		case_fail("cannot clear the synopts map: %s", strerror(errno));
 	memset(b, 0, sizeof(b));
 	bpf_map_update_elem(bpf_map__fd(skel->maps.synoptbudget), &zero, b, BPF_ANY);
 }
 
-int synopt_read(const struct pkt_spec *s, struct so_synopt *v)
+int synopt_read(__u32 isn, struct so_synopt *v)
 {
-	struct so_flow_key k = { .family = s->family == 6 ? 6 : 4 };
-	__u8 sa[16], da[16];
+	__u32 slot = SO_SYNOPT_SLOT(isn);
 
-	spec_addrs(s, sa, da);
-	memcpy(k.saddr, sa, k.family == 6 ? 16 : 4);
-	memcpy(k.daddr, da, k.family == 6 ? 16 : 4);
-	k.sport = htons(spec_sport(s));
-	k.dport = htons(spec_dport(s));
-	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.synopts), &k, v) ? -1 : 0;
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.synopts), &slot, v) ? -1 : 0;
+}
+
+int synopt_write(const struct so_synopt *v)
+{
+	__u32 slot = SO_SYNOPT_SLOT(v->isn);
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.synopts), &slot, v, BPF_ANY) ? -errno : 0;
 }
 
 int budget_reset(void)

@@ -96,8 +96,10 @@ int conns_count(void);
 void conns_clear(void);
 /* Empty the synopts map and refill each CPU's write budget of it. */
 void synopts_clear(void);
-/* The synopts entry of a client->server spec's 4-tuple; -1 if none. */
-int synopt_read(const struct pkt_spec *s, struct so_synopt *v);
+/* The synopts slot of a SYN-ACK's ISN. */
+int synopt_read(__u32 isn, struct so_synopt *v);
+/* Write an entry into the slot of its ISN. */
+int synopt_write(const struct so_synopt *v);
 /* The sweeper's state as the data path left it; the record of TIME-WAIT
  * sockets that no entry stands for (map "timewait", its gauges) emptied. */
 int sweeper_read(struct so_sweeper *s);

@@ -44,6 +44,7 @@ enum ack_how {
 	A_REF_TS,     /* no SYN: a reference TS-mode cookie issued .arg ms ago */
 	A_REF_NOTS,   /* no SYN: a reference non-TS cookie of .arg periods ago */
 	A_RESYN,      /* another SYN of the 4-tuple (ISN + 1000) before the ACK of the first */
+	A_SLOT_TAKEN, /* the cookie's synopts slot overwritten by another port's entry */
 };
 
 struct ack_case {
@@ -94,7 +95,8 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_data_sack_no_ts",   V4(.opts = O_MSS | O_SACK, .mss = 1460), A_DATA, VALID(1460, 0, 0, 0, 1, 0) },
 	{ "ack4_rekey_sack_ws_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REKEY, VALID(1460, 1, 9, 7, 1, 0), .arg = 60 },
 	{ "ack4_no_memory_no_ts",   V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 0 },
-	{ "ack4_memory_of_other_syn_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_RESYN, VALID(1460, 0, 0, 0, 0, 0) },
+	{ "ack4_own_memory_after_resyn_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_RESYN, VALID(1460, 1, 9, 7, 1, 0) },
+	{ "ack4_slot_taken_no_ts",  V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_SLOT_TAKEN, VALID(1460, 0, 0, 0, 0, 0) },
 	{ "ack4_other_sport_sack_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_THIRD, INVALID, .sport = 40001 },
 	/* the first data segment completes too */
 	{ "ack4_data_first_segment", V4(LINUX(1460, 9)),               A_DATA, VALID(1460, 1, 9, 7, 1, 1) },
@@ -264,12 +266,18 @@ static bool issue_cookie(const struct ack_case *c, struct cookie *k)
 }
 
 /* What happens between the SYN-ACK and the ACK. */
-static bool before_ack(const struct ack_case *c)
+static bool before_ack(const struct ack_case *c, const struct cookie *k)
 {
 	struct so_secret s;
 	int err = 0;
 
-	if (c->how == A_RESYN) {
+	if (c->how == A_SLOT_TAKEN) {
+		/* the cookie's own ISN, another client port: the port check
+		 * alone must refuse it */
+		struct so_synopt v = { .isn = k->isn, .sport = htons(12345), .wscale = 3, .sack = 1 };
+
+		err = synopt_write(&v);
+	} else if (c->how == A_RESYN) {
 		static struct xdp_result r;
 		struct pkt_spec s = c->syn;
 		struct frame f;
@@ -367,7 +375,7 @@ static void run_ack_case(const struct ack_case *c)
 	if (!has_opt(&c->syn, O_TS))
 		avoid_period_edge();
 	synopts_clear();
-	if (!issue_cookie(c, &k) || !before_ack(c))
+	if (!issue_cookie(c, &k) || !before_ack(c, &k))
 		goto out;
 	ack_spec(c, &k, &a);
 	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))

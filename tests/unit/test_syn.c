@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <linux/bpf.h>
 
 #include "cases.h"
@@ -183,7 +184,8 @@ static bool synopt_kept(const struct synack_exp *e)
 	return !(e->reply & R_TS) && (e->reply & (R_SACK | R_WS));
 }
 
-/* The synopts entry of the SYN: its SYN-ACK's ISN and the client's options. */
+/* The synopts entry of the SYN, in its ISN's slot: the ISN, the client's
+ * port and options. */
 static void check_synopt(const struct pkt_spec *s, const struct xdp_result *r,
 			 const struct synack_exp *e)
 {
@@ -191,11 +193,12 @@ static void check_synopt(const struct pkt_spec *s, const struct xdp_result *r,
 	struct so_synopt v;
 
 	synack_read(r, s->family == 6 ? 6 : 4, &seen);
-	if (synopt_read(s, &v)) {
-		case_fail("no synopts entry for the SYN's 4-tuple");
+	if (synopt_read(seen.isn, &v)) {
+		case_fail("cannot read the synopts slot of ISN 0x%x", seen.isn);
 		return;
 	}
 	check_hex(v.isn, seen.isn, "synopts isn (the SYN-ACK's)");
+	check_u64(ntohs(v.sport), spec_sport(s), "synopts sport (the client's)");
 	check_u64(v.wscale, e->reply & R_WS ? e->ws : SO_WS_NONE, "synopts wscale (the client's)");
 	check_u64(v.sack, !!(e->reply & R_SACK), "synopts sack");
 }
