@@ -19,20 +19,8 @@ start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 client_ns_exec sysctl -qw net.ipv4.tcp_ecn=1 || bail sysctl "could not set tcp_ecn=1 in $CNS"
 server_ns_exec sysctl -qw net.ipv4.tcp_ecn=2 || bail sysctl "could not set tcp_ecn=2 in $SNS"
 
-# held NAME HOST: hold a connection open, read both sockets' details (INFO
-# on the server, CINFO on the client), then move data and close it.
-held() {
-	local name=$1 host=$2
-	if ! hold_open "$CNS" "$host" $P; then
-		fail "$name.connect" "connection to $host:$P failed: $(_oneline "$(cat "$HOLD_LOG")")"
-		return 1
-	fi
-	INFO=$(sock_info "$SNS" $P)
-	CINFO=$(ip netns exec "$CNS" ss -Htino state established "( dport = :$P )")
-	vsay "server: $INFO"
-	vsay "client: $CINFO"
-	if hold_close; then ok "$name.data"; else fail "$name.data" "$(_oneline "$(cat "$HOLD_LOG")")"; fi
-}
+# held NAME HOST: held_check on port P (INFO: the server's end, CINFO: the client's).
+held() { held_check "$1" "$2" $P; }
 
 # 0. The kernel alone: what the offload must match.
 if held kernel_v4 "$S4"; then

@@ -14,27 +14,14 @@ require_shakeoff
 
 P=9000 PPS=2000
 TS=$SS_TS SACK=$SS_SACK WS=$SS_WSCALE
-FLOOD=$TOP/tests/netns/nots_flood.py
 
 setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 client_ns_exec sysctl -qw net.ipv4.tcp_timestamps=0 || bail sysctl "could not set tcp_timestamps=0 in $CNS"
 stat_of() { so_stat "$SNS" "$SIF" "$1"; }
 
-# held NAME HOST: hold a connection open, read both sockets' options
-# (INFO on the server, CINFO on the client), then move data and close it.
-held() {
-	local name=$1 host=$2
-	if ! hold_open "$CNS" "$host" $P; then
-		fail "$name.connect" "connection to $host:$P failed: $(_oneline "$(cat "$HOLD_LOG")")"
-		return 1
-	fi
-	INFO=$(sock_info "$SNS" $P)
-	CINFO=$(ip netns exec "$CNS" ss -Htino state established "( dport = :$P )")
-	vsay "server: $INFO"
-	vsay "client: $CINFO"
-	if hold_close; then ok "$name.data"; else fail "$name.data" "$(_oneline "$(cat "$HOLD_LOG")")"; fi
-}
+# held NAME HOST: held_check on port P (INFO: the server's end, CINFO: the client's).
+held() { held_check "$1" "$2" $P; }
 wscale_of() { grep -oE 'wscale:[0-9]+,[0-9]+' <<<"$1"; }
 
 # 0. The kernel alone: SACK and window scaling without timestamps.
@@ -66,7 +53,7 @@ check_num nots.synopt_over_budget -eq 0 "$(stat_of synopt_over_budget)"
 shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1
 attach_or_bail "$SNS" "$SIF" --ports $P --wscale 9 --synopt-rate 100
 CMAC=$(mac_of "$CNS" "$CIF") SMAC=$(mac_of "$SNS" "$SIF")
-ns_bg "$CNS" "$PY" "$FLOOD" "$CIF" "$CMAC" "$SMAC" "$S4" $P $PPS 60
+ns_bg "$CNS" "$PY" "$TCPTOOL" flood "$CIF" "$CMAC" "$SMAC" "$S4" $P $PPS 60 nots
 FLOOD_PID=$BG_PID FLOOD_LOG=$BG_LOG
 for _ in $(seq 100); do
 	[ "$(stat_of synopt_over_budget)" -gt 0 ] 2>/dev/null && break

@@ -20,19 +20,8 @@ setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 attach_or_bail "$SNS" "$SIF" --ports $P --wscale 9
 
-# held_info NAME HOST: hold a connection open, read its options (INFO), close it.
-# The caller checks INFO.
-held_info() {
-	local name=$1 host=$2
-	if ! hold_open "$CNS" "$host" $P; then
-		fail "$name.connect" "connection to $host:$P failed: $(_oneline "$(cat "$HOLD_LOG")")"
-		return 1
-	fi
-	INFO=$(sock_info "$SNS" $P)
-	CINFO=$(ip netns exec "$CNS" ss -Htino state established "( dport = :$P )")
-	vsay "$INFO"
-	if hold_close; then ok "$name.data"; else fail "$name.data" "$(_oneline "$(cat "$HOLD_LOG")")"; fi
-}
+# held_info NAME HOST: held_check on port P (INFO, CINFO).
+held_info() { held_check "$1" "$2" $P; }
 
 # 1. Defaults: the client offers everything.
 for fam in v4 v6; do

@@ -20,14 +20,7 @@ BANNER=$TOP/tests/netns/banner.py
 setup_pair || bail setup "could not build the namespaces and the veth pair"
 ns_bg "$SNS" "$PY" "$BANNER" serve $P
 wait_port "$SNS" $P || bail server "banner.py did not listen on port $P"
-client_ns_exec nft -f - <<EOF2 || bail nft "could not load the nft rule that drops third ACKs"
-table inet so_lost {
-	chain output {
-		type filter hook output priority filter; policy accept;
-		tcp dport $P tcp flags == ack ct original packets 2 counter drop comment "third ack"
-	}
-}
-EOF2
+drop_third_acks "$CNS" $P || bail nft "could not load the nft rule that drops third ACKs"
 dropped() { nft_rule_count "$CNS" "inet so_lost output" "third ack"; }
 
 # banner NAME HOST SECS: the banner must arrive within SECS.
