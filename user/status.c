@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "pins.h"
 #include "ports.h"
+#include "secret.h"
 #include "sys.h"
 #include "tune.h"
 
@@ -97,6 +99,57 @@ static void json_options(struct json *j, __u32 options)
 	json_object_end(j);
 }
 
+/* A key's role in the ring: the first issues, the others validate, a key
+ * kept after a random rekey retires (and is gone, to the programs, once
+ * its time is up). */
+static const char *key_role(const struct so_key *k, unsigned int slot, __u64 now)
+{
+	if (slot == 0)
+		return "issuing";
+	if (k->retire_tai_ns == 0)
+		return "validating";
+	return k->retire_tai_ns > now ? "retiring" : "retired";
+}
+
+static void json_keys(struct json *j, const struct so_ring *r)
+{
+	__u64 now = clock_ns(CLOCK_TAI);
+	char fp[16];
+
+	json_key(j, "keys");
+	json_array_begin(j);
+	for (unsigned int i = 0; i < r->nkeys && i < SO_KEYS_MAX; i++) {
+		const struct so_key *k = &r->key[i];
+
+		snprintf(fp, sizeof(fp), "%08x", k->fp);
+		json_object_begin(j);
+		json_kv_str(j, "fingerprint", fp);
+		json_kv_uint(j, "id", k->fp & SO_KEY_ID_MASK);
+		json_kv_str(j, "role", key_role(k, i, now));
+		json_kv_uint(j, "needed_s", key_needed_s(k, i, now));
+		json_kv_uint(j, "retire_in_s", k->retire_tai_ns > now ?
+			     (k->retire_tai_ns - now + 999999999) / 1000000000 : 0);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void print_keys(const struct attachment *at)
+{
+	const struct so_ring *r = &at->secret.ring[at->secret.gen & 1];
+	__u64 now = clock_ns(CLOCK_TAI);
+
+	for (unsigned int i = 0; i < r->nkeys && i < SO_KEYS_MAX; i++) {
+		const struct so_key *k = &r->key[i];
+		__u64 left = key_needed_s(k, i, now);
+
+		printf("  key %08x %-10s", k->fp, key_role(k, i, now));
+		if (left)
+			printf(" (its cookies may live %llu s more)", (unsigned long long)left);
+		putchar('\n');
+	}
+}
+
 static void print_json(struct json *j, const struct attachment *at, const char *ports)
 {
 	const struct so_config *c = &at->cfg;
@@ -121,6 +174,7 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "time_wait_s", c->time_wait_s);
 	json_kv_uint(j, "idle_timeout_s", c->idle_timeout_s);
 	json_kv_uint(j, "secret_gen", at->secret.gen);
+	json_keys(j, &at->secret.ring[at->secret.gen & 1]);
 	json_kv_uint(j, "attached_at", c->attached_ns / 1000000000ull);
 	json_kv_bool(j, "attached", at->attached);
 	json_object_end(j);
@@ -165,6 +219,10 @@ static void print_all(const struct attachment *at, char **ports, size_t count, b
 			print_json(&j, &at[i], ports[i]);
 		else
 			print_row(&at[i], ports[i]);
+	}
+	for (size_t i = 0; !json && i < count; i++) {
+		printf("%s keys:\n", at[i].ifname);
+		print_keys(&at[i]);
 	}
 	if (json && array)
 		json_array_end(&j);
@@ -224,8 +282,9 @@ const struct cmd cmd_status = {
 	.name = "status",
 	.summary = "show the attachments of this network namespace",
 	.description = "Show every attachment of this network namespace, or only IFACE's, as\n"
-		       "read back from the pinned maps. With -j: a JSON array of objects (one\n"
-		       "object with IFACE).",
+		       "read back from the pinned maps, then each one's cookie keys: their\n"
+		       "fingerprints (a hash, never the key) and roles (issuing, validating,\n"
+		       "retiring). With -j: a JSON array of objects (one object with IFACE).",
 	.opts = status_opts,
 	.args = &status_args,
 	.needs_root = true,

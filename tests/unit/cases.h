@@ -13,6 +13,7 @@
 #include "ref.h"
 
 void test_ref(void);     /* test_ref.c: the reference SipHash itself */
+void test_keyfile(void); /* test_keyfile.c: the key file's format, fingerprints (no root) */
 void test_syn(void);     /* test_syn.c: SYN in, SYN-ACK out */
 void test_drop(void);    /* test_drop.c: everything XDP drops or passes untouched */
 void test_ack(void);     /* test_ack.c: cookie ACKs, metadata, existing sockets */
@@ -64,5 +65,11 @@ void ref_flow_of(const struct pkt_spec *s, __u32 client_isn, struct ref_flow *f)
 /* The key the BPF program signs with now. */
 static inline const __u64 *cur_key(void)
 {
-	return cur_secret.key[cur_secret.gen & 1];
+	return cur_secret.ring[cur_secret.gen & 1].key[0].k;
+}
+
+/* Its key id, which timestamp cookies carry in the TSval. */
+static inline __u8 cur_key_id(void)
+{
+	return cur_secret.ring[cur_secret.gen & 1].key[0].fp & SO_KEY_ID_MASK;
 }

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_keyfile(); /* needs neither root nor BPF */
 	if (env_setup())
 		return 1;
 	test_ref();
