@@ -441,6 +441,11 @@ static struct attach_args attach_args = {
 	.tx = TX_AUTO,
 };
 
+const char *attach_secret_file(void)
+{
+	return attach_args.secret_file;
+}
+
 const struct cmd cmd_attach = {
 	.name = "attach",
 	.summary = "attach the offload to an interface and pin it",

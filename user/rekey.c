@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "pins.h"
 #include "shakeoff.h"
 #include "secret.h"
@@ -38,6 +39,7 @@
 struct rekey_args {
 	const char *ifname;
 	const char *secret_file;
+	const char *config;
 	bool force;
 };
 
@@ -48,6 +50,10 @@ static const struct opt rekey_opts[] = {
 	  .help = "the key ring: one key of 32 hex digits a line, the first issuing (or 16 raw "
 		  "bytes); default: one random key, the previous one retiring",
 	  .type = OPT_STRING, .offset = offsetof(struct rekey_args, secret_file) },
+	{ .name = "config", .short_name = 'c', .metavar = "FILE",
+	  .help = "take the key file from FILE's secret-file line (attach's option file, as "
+		  "the systemd unit's reload does); none there: the keys stay",
+	  .type = OPT_STRING, .offset = offsetof(struct rekey_args, config) },
 	{ .name = "force", .short_name = 'f',
 	  .help = "drop keys even if they issued cookies within the cookie lifetime (those "
 		  "cookies then fail at once)",
@@ -89,8 +95,8 @@ static int check_drops(const char *ifname, const struct so_ring *cur, const stru
 			continue;
 		if (i == 0)
 			pr_err("not rekeying %s: that drops key %08x, which issues its cookies now, "
-			       "and their handshakes in flight would fail; keep it in the ring for "
-			       "%d s more (second, then gone), or use --force",
+			       "and their handshakes in flight would fail; keep it in the file, "
+			       "second, for %d s more, or use --force",
 			       ifname, k->fp, SO_COOKIE_LIFETIME_S);
 		else
 			pr_err("not rekeying %s: that drops key %08x, which issued cookies %llu s "
@@ -141,6 +147,23 @@ static int rekey(int fd, const struct rekey_args *a, struct so_ring *next, struc
 	return write_secret(fd, a->ifname, s);
 }
 
+/* --config: the secret-file of attach's option file, parsed as attach does. */
+static int secret_file_of_config(struct rekey_args *a)
+{
+	char *argv[] = { "attach", (char *)a->ifname, "--config", (char *)a->config, NULL };
+
+	if (a->secret_file) {
+		pr_err("cannot rekey %s: --secret-file and --config both name a key file; give one",
+		       a->ifname);
+		return -1;
+	}
+	if (opts_parse("attach", cmd_attach.opts, cmd_attach.args, 4, argv, false, NULL) !=
+	    OPTS_OK)
+		return -1;
+	a->secret_file = attach_secret_file();
+	return 0;
+}
+
 static int run_rekey(void *args)
 {
 	struct rekey_args *a = args;
@@ -149,6 +172,15 @@ static int run_rekey(void *args)
 	char dir[PATH_MAX];
 	int fd, err;
 
+	if (a->config) {
+		if (secret_file_of_config(a))
+			return RC_FAIL;
+		if (!a->secret_file) {
+			printf("shakeoff: %s names no secret-file: the keys of %s stay\n", a->config,
+			       a->ifname);
+			return RC_OK;
+		}
+	}
 	pins_clean_stale();
 	if (pins_find(a->ifname, dir, sizeof(dir)) || secret_load(a->secret_file, &next))
 		return RC_FAIL;

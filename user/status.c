@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,59 @@ static const char *key_role(const struct so_key *k, unsigned int slot, __u64 now
 	return k->retire_tai_ns > now ? "retiring" : "retired";
 }
 
+/*
+ * The host's clock, as adjtimex(2) says: timestamp cookies carry CLOCK_TAI,
+ * so hosts sharing keys must agree on it within SO_COOKIE_SKEW_MS (and on
+ * TAI's offset from UTC, which only a time daemon sets). Synchronised: a
+ * daemon (chrony, ntpd, ptp4l via phc2sys) cleared STA_UNSYNC and the state
+ * is not TIME_ERROR.
+ */
+struct clock_sync {
+	bool synchronised;
+	long max_error_us; /* the kernel's bound on the error (maxerror) */
+	long est_error_us;
+	int tai_offset_s;  /* CLOCK_TAI - CLOCK_REALTIME */
+};
+
+static void clock_sync_read(struct clock_sync *c)
+{
+	struct timex tx = { .modes = 0 };
+	int state = adjtimex(&tx);
+
+	c->synchronised = state >= 0 && state != TIME_ERROR && !(tx.status & STA_UNSYNC);
+	c->max_error_us = tx.maxerror;
+	c->est_error_us = tx.esterror;
+	c->tai_offset_s = tx.tai;
+}
+
+static void json_clock(struct json *j)
+{
+	struct clock_sync c;
+
+	clock_sync_read(&c);
+	json_key(j, "clock");
+	json_object_begin(j);
+	json_kv_bool(j, "synchronised", c.synchronised);
+	json_kv_uint(j, "max_error_us", c.max_error_us < 0 ? 0 : c.max_error_us);
+	json_kv_uint(j, "est_error_us", c.est_error_us < 0 ? 0 : c.est_error_us);
+	json_kv_uint(j, "tai_offset_s", c.tai_offset_s < 0 ? 0 : c.tai_offset_s);
+	json_object_end(j);
+}
+
+static void print_clock(void)
+{
+	struct clock_sync c;
+
+	clock_sync_read(&c);
+	if (c.synchronised)
+		printf("clock: synchronised, max error %ld us, TAI-UTC %d s\n", c.max_error_us,
+		       c.tai_offset_s);
+	else
+		printf("clock: NOT synchronised (adjtimex: STA_UNSYNC or TIME_ERROR), max error "
+		       "%ld us, TAI-UTC %d s: hosts sharing keys need chrony or PTP\n",
+		       c.max_error_us, c.tai_offset_s);
+}
+
 static void json_keys(struct json *j, const struct so_ring *r)
 {
 	__u64 now = clock_ns(CLOCK_TAI);
@@ -175,6 +229,7 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "idle_timeout_s", c->idle_timeout_s);
 	json_kv_uint(j, "secret_gen", at->secret.gen);
 	json_keys(j, &at->secret.ring[at->secret.gen & 1]);
+	json_clock(j);
 	json_kv_uint(j, "attached_at", c->attached_ns / 1000000000ull);
 	json_kv_bool(j, "attached", at->attached);
 	json_object_end(j);
@@ -224,6 +279,8 @@ static void print_all(const struct attachment *at, char **ports, size_t count, b
 		printf("%s keys:\n", at[i].ifname);
 		print_keys(&at[i]);
 	}
+	if (!json && count)
+		print_clock();
 	if (json && array)
 		json_array_end(&j);
 	if (json)
@@ -284,7 +341,9 @@ const struct cmd cmd_status = {
 	.description = "Show every attachment of this network namespace, or only IFACE's, as\n"
 		       "read back from the pinned maps, then each one's cookie keys: their\n"
 		       "fingerprints (a hash, never the key) and roles (issuing, validating,\n"
-		       "retiring). With -j: a JSON array of objects (one object with IFACE).",
+		       "retiring), and whether the host's clock is synchronised (adjtimex(2):\n"
+		       "cookies carry CLOCK_TAI). With -j: a JSON array of objects (one object\n"
+		       "with IFACE).",
 	.opts = status_opts,
 	.args = &status_args,
 	.needs_root = true,

@@ -257,6 +257,18 @@ int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 	return r->err;
 }
 
+int xdp_run_time(const struct frame *f, __u32 repeat, __u32 *ns)
+{
+	__u8 out[PKT_MAX + 64];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_shakeoff), &o))
+		return -errno;
+	*ns = o.duration;
+	return 0;
+}
+
 bool xdp_runs_short_frames(void)
 {
 	static int known = -1;

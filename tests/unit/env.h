@@ -63,6 +63,9 @@ struct xdp_result {
 /* Run xdp_shakeoff on a frame; meta_len bytes of zeroed metadata go before it
  * (a multiple of 4, at most 32; 0 for a plain frame). */
 int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r);
+/* BPF_PROG_RUN of xdp_shakeoff, repeat times: the mean ns per run (the
+ * kernel's own timing, in-program), no counters read. */
+int xdp_run_time(const struct frame *f, __u32 repeat, __u32 *ns);
 /* Whether BPF_PROG_RUN takes an XDP frame shorter than an Ethernet header
  * (behind metadata, since the data itself must be 14 bytes at least). */
 bool xdp_runs_short_frames(void);

@@ -158,12 +158,23 @@ static const struct ack_case ack_cases[] = {
 	{ "ack6_ref_ts_age_118s",   V6(LINUX(1440, 7)),                A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = 118000 },
 	{ "ack4_ref_ts_ahead_1s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = -1000 },
 	{ "ack4_ref_ts_ahead_10s",  V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = -10000 },
+	/* clock skew between the host that issued and the one that checks: the
+	 * TSval's time counts 1.024 s units (rounded down), so an issuer ahead by
+	 * up to SO_COOKIE_SKEW_MS is always taken, ahead by 2048 + 1023 ms never */
+	{ "ack4_ref_ts_skew_issuer_ahead_2s", V4(LINUX(1460, 7)),      A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = -2000 },
+	{ "ack6_ref_ts_skew_issuer_ahead_2s", V6(LINUX(1440, 7)),      A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = -2000 },
+	{ "ack4_ref_ts_skew_issuer_ahead_3100ms", V4(LINUX(1460, 7)),  A_REF_TS, INVALID, .arg = -3100 },
+	{ "ack4_ref_ts_skew_issuer_ahead_37s", V4(LINUX(1460, 7)),     A_REF_TS, INVALID, .arg = -37000 }, /* TAI offset set on one host only */
+	{ "ack4_ref_ts_skew_issuer_behind_118s", V4(LINUX(1460, 7)),   A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 118900 },
 	/* cookie age, no timestamps: the period of issue and the next one */
 	{ "ack4_ref_nots_this_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 0 },
 	{ "ack4_ref_nots_prev_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 1 },
 	{ "ack4_ref_nots_two_periods", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, INVALID, .arg = 2 },
 	{ "ack6_ref_nots_two_periods", V6(.opts = O_MSS, .mss = 1440), A_REF_NOTS, INVALID, .arg = 2 },
 	{ "ack4_ref_nots_three_periods", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, INVALID, .arg = 3 },
+	/* without timestamps, an issuer already in the next period (its clock
+	 * ahead, near a period's edge) makes a cookie the checker refuses */
+	{ "ack4_ref_nots_skew_issuer_next_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, INVALID, .arg = -1 },
 };
 
 /* What the ACK returns: the cookie and, in timestamp mode, the TSval it echoes. */
