@@ -275,6 +275,8 @@ static void print_all(const struct attachment *at, char **ports, size_t count, b
 		else
 			print_row(&at[i], ports[i]);
 	}
+	if (!json && count) /* the table, then a blank line, then the keys and the clock */
+		putchar('\n');
 	for (size_t i = 0; !json && i < count; i++) {
 		printf("%s keys:\n", at[i].ifname);
 		print_keys(&at[i]);

@@ -189,7 +189,7 @@ load_start() {
 	LOAD=$TMPD/load
 	mkdir -p "$LOAD"
 	ns_bg "$CNS" bash -c 'n=0; while [ ! -e "$0/stop" ]; do n=$((n + 1));
-		ab -q -r -n 100 -c 6 -s 20 "$1" >"$0/ab.$n" 2>&1; sleep 0.2; done' "$LOAD" "$1"
+		ab -q -r -n 100 -c 4 -s 20 "$1" >"$0/ab.$n" 2>&1; sleep 0.2; done' "$LOAD" "$1"
 	LOAD_PID=$BG_PID
 }
 load_stop() {
@@ -226,6 +226,7 @@ FPA=$(role 1 0 fingerprint)
 check_grep rotation.fingerprint_shown '^[0-9a-f]{8}$' "$FPA"
 check_nogrep rotation.fingerprint_not_the_key "$FPA" "$KA"
 snap rot ack_cookie_other_key
+snap roti ack_cookie_invalid
 load_start "http://$VIP4:$P/"
 keys AB "$KA" "$KB"
 push step1_add_second AB
@@ -261,6 +262,15 @@ done
 check_num rotation.requests -ge 1000 "$complete"
 check_eq rotation.requests_all_complete $((runs * 100)) "$complete"
 check_eq rotation.failed_requests 0 "$failed"
+if [ "$failed" != 0 ]; then
+	grep -h -A4 '^Failed requests: *[1-9]' "$LOAD"/ab.* | sed 's/^/# ab: /' | head -20
+fi
+refused=0
+for i in $H; do refused=$((refused + $(delta roti ack_cookie_invalid $i))); done
+# (not asserted: segments of connections the servers already closed, with no
+# TIME-WAIT kept, are refused as cookie ACKs too; a lost handshake would
+# show as a failed request above)
+say "rotation: $refused segments refused as invalid cookie ACKs (closed connections' stragglers)"
 other=0
 for i in $H; do other=$((other + $(delta rot ack_cookie_other_key $i))); done
 check_num rotation.cookies_of_the_second_key -ge 1 "$other"
@@ -278,6 +288,7 @@ shakeoff_in "${HNS[3]}" rekey "${HIF[3]}" --secret-file "$TMPD/keys.X" --force >
 snap nk conn_created
 snap nki ack_cookie_invalid
 snap nkr conn_retried
+snap nkt passed_time_wait
 # 60 curls, 10 at a time, each given 3 s: those hashed to host 3 time out.
 seq 60 | ip netns exec "$CNS" xargs -P 10 -I{} curl -s -o /dev/null -m 3 -w '%{http_code}\n' \
 	"http://$VIP4:$P/" >"$TMPD/curl.nokey" 2>&1
@@ -287,9 +298,13 @@ check_eq nokey.host3_created_none 0 "$(delta nk conn_created 3)"
 check_num nokey.host3_refused_them -ge 1 "$(delta nki ack_cookie_invalid 3)"
 check_num nokey.requests_failed -ge 1 "$nk_failed"
 # each success took a cookie socket on host 1 or 2 (created, or retried when
-# a reused port met its 4-tuple's entry not yet confirmed)
-check_num nokey.the_others_completed_the_rest -ge "$nk_ok" \
-	$(($(delta nk conn_created 1) + $(delta nk conn_created 2) + $(delta nkr conn_retried 1) + $(delta nkr conn_retried 2)))
+# a reused port met its 4-tuple's entry not yet confirmed), or was a SYN
+# that host 1 handed to its kernel (a 4-tuple of its table in TIME-WAIT)
+nk_sockets=0
+for i in 1 2; do
+	nk_sockets=$((nk_sockets + $(delta nk conn_created $i) + $(delta nkr conn_retried $i) + $(delta nkt passed_time_wait $i)))
+done
+check_num nokey.the_others_completed_the_rest -ge "$nk_ok" "$nk_sockets"
 check_eq nokey.no_invalid_elsewhere 0 $(($(delta nki ack_cookie_invalid 1) + $(delta nki ack_cookie_invalid 2)))
 say "no shared key: $nk_failed of 60 handshakes hashed to host 3 failed there ($(delta nki ack_cookie_invalid 3) invalid cookie ACKs), $nk_ok completed on hosts 1 and 2"
 shakeoff_in "${HNS[3]}" rekey "${HIF[3]}" --secret-file "$TMPD/keys.B" --force >/dev/null 2>&1 ||

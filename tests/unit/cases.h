@@ -63,14 +63,3 @@ void check_meta(const struct xdp_result *r, const struct meta_exp *e, const stru
 /* The cookie input of a client->server spec, with the given client ISN. */
 void ref_flow_of(const struct pkt_spec *s, __u32 client_isn, struct ref_flow *f);
 
-/* The key the BPF program signs with now. */
-static inline const __u64 *cur_key(void)
-{
-	return cur_secret.ring[cur_secret.gen & 1].key[0].k;
-}
-
-/* Its key id, which timestamp cookies carry in the TSval. */
-static inline __u8 cur_key_id(void)
-{
-	return cur_secret.ring[cur_secret.gen & 1].key[0].fp & SO_KEY_ID_MASK;
-}

@@ -35,6 +35,18 @@ extern const struct so_secret default_secret;
 
 /* The secret the maps hold now (the reference cookies use it). */
 extern struct so_secret cur_secret;
+
+/* The key the BPF program signs with now (the ring in force's first). */
+static inline const __u64 *cur_key(void)
+{
+	return cur_secret.ring[cur_secret.gen & 1].key[0].k;
+}
+
+/* Its key id, which timestamp cookies carry in the TSval. */
+static inline __u8 cur_key_id(void)
+{
+	return cur_secret.ring[cur_secret.gen & 1].key[0].fp & SO_KEY_ID_MASK;
+}
 extern struct so_config cur_cfg;
 
 int env_setup(void);
