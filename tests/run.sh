@@ -19,6 +19,7 @@
 #   V=1          also stream the programs' other output and stderr, and have
 #                the namespace tests print the commands they run
 #   O=DIR        build directory (default build); SHAKEOFF=path overrides the CLI
+#   TEST_UNIT_EXCLUDE="CASE..."  test_unit skips these cases (saying so)
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,7 +90,9 @@ run_prog() {
 
 if selected test_unit; then
 	if [ -x "$O/test_unit" ]; then
-		run_prog test_unit "$O/test_unit"
+		unit_args=()
+		for c in ${TEST_UNIT_EXCLUDE:-}; do unit_args+=(-x "$c"); done
+		run_prog test_unit "$O/test_unit" "${unit_args[@]}"
 	else
 		echo "FAIL test_unit: $O/test_unit not built"
 		failed=$((failed + 1))

@@ -10,7 +10,7 @@ RES=/run/vmresults
 . $RES/env
 export PATH=$RES/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C.UTF-8
-export O O19 V
+export O O19 V TEST_UNIT_EXCLUDE
 cd "$TOP" || exit 1
 hostname vmtest-"$KLINE"
 ip link set lo up

@@ -15,7 +15,8 @@
 #  - qemu boots it (KVM if a probe boot works, TCG otherwise) with the host's /
 #    read-only over virtio-9p and a read-write 9p share for the results;
 #  - inside, tests/vm/guest.sh runs tests/run.sh on the set of tests/vm/sets/LINE
-#    (every test with VMTEST_ALL=1), and the run's closing line
+#    (TESTS, and UNIT_EXCLUDE for test_unit; every test with VMTEST_ALL=1: a
+#    new kernel line needs only its set file), and the run's closing line
 #    "N passed, N failed[, N skipped]" is printed again here per kernel.
 # A kernel fails when a test fails, when nothing passed, or when the guest
 # dies, panics or runs past VMTEST_TIMEOUT seconds (default 1500) without
@@ -156,16 +157,20 @@ run_kernel() {
 	initramfs || { echo "vmtest: cannot build the initramfs for $KVER"; return 1; }
 	res=$VMDIR/run-$line
 	rm -rf "$res" && mkdir -p "$res"
+	TESTS= UNIT_EXCLUDE=
 	if [ "$VMTEST_ALL" = 1 ]; then
 		pattern=.
 	else
 		set=$TOP/tests/vm/sets/$line
-		[ -r "$set" ] || set=$TOP/tests/vm/sets/default
-		pattern="^($(sed 's/#.*//' "$set" | tr -s ' \t\n' '\n' | grep . | paste -sd '|'))\$"
+		[ -r "$set" ] || { echo "$line: FAIL: no test set $set"; return 1; }
+		# shellcheck disable=SC1090
+		. "$set"
+		pattern="^($(tr -s ' \t' '\n' <<<"$TESTS" | grep . | paste -sd '|'))\$"
 	fi
 	# What the guest runs, read by tests/vm/guest.sh.
 	{
 		printf 'TOP=%q\nO=%q\nO19=%q\nPATTERN=%q\nV=%q\nKLINE=%q\n' "$TOP" "$O" "$O19" "$pattern" "$V" "$line"
+		printf 'TEST_UNIT_EXCLUDE=%q\n' "$UNIT_EXCLUDE"
 	} >"$res/env"
 	# modprobe on the guest kernel's modules (the host has none of its own
 	# under /lib/modules): for the kernel's on-demand loads and on PATH.
@@ -175,9 +180,9 @@ run_kernel() {
 	say "$line: $PKG ($KVER), $ACCEL, tests matching $pattern"
 	start=$(date +%s)
 	if [ "$V" = 1 ]; then
-		qemu_run "$ACCEL" "$res" vmtest.run=1 2>&1 | tr -d '\r' | tee "$res/console"
+		qemu_run "$ACCEL" "$res" vmtest.run=1 2>&1 | sed -u 's/\r$//' | tee "$res/console"
 	else
-		qemu_run "$ACCEL" "$res" vmtest.run=1 2>&1 | tr -d '\r' | tee "$res/console" |
+		qemu_run "$ACCEL" "$res" vmtest.run=1 2>&1 | sed -u 's/\r$//' | tee "$res/console" |
 			grep --line-buffered -E '^(ok |FAIL |skip |# |vmtest-guest: )'
 	fi
 	rc=${PIPESTATUS[0]}
