@@ -24,7 +24,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I/usr/include/$(MULTIARCH)
 USER_CFLAGS := -g -O2 -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(O)
-USER_LDLIBS := -lbpf -lelf -lz
+USER_LDLIBS := -lxdp -lbpf -lelf -lz
 
 ifeq ($(V),1)
 Q =
@@ -34,12 +34,13 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev), tests and
+# Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev, libxdp-dev
+# for attach --multiprog; xdp-tools' xdp-filter shares an interface in its test), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
 # python3-scapy; python3-prometheus-client parses the exporter's text and man-db
 # renders the man page), bench (util-linux's taskset and nsenter, and linux-perf
 # for BENCH_PROFILE=1), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
-DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
+DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libxdp-dev xdp-tools pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
 	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
 
