@@ -41,6 +41,28 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* The verifier's refusal of an freplace program that changes packet data
+ * (bpf_xdp_adjust_head/_meta/_tail: shakeoff's does, to answer SYNs and to
+ * hand ACKs' options to TC) in a slot that does not: a check of Linux 6.13,
+ * also in Debian's 6.12 (6.12.118), not in its 6.1 (6.1.192). libxdp 1.3's
+ * dispatcher (Debian 12's) has such slots: xdp-loader fails there the same
+ * way. Seen in libbpf's log of the load, which goes on as before. */
+static libbpf_print_fn_t print_before;
+static bool pkt_data_refused;
+
+static int watch_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static char msg[1 << 16]; /* a verifier log comes as one message */
+	va_list copy;
+
+	va_copy(copy, ap);
+	vsnprintf(msg, sizeof(msg), fmt, copy);
+	va_end(copy);
+	if (strstr(msg, "Extension program changes packet data"))
+		pkt_data_refused = true;
+	return print_before ? print_before(level, fmt, ap) : 0;
+}
+
 bool multiprog_supported(void)
 {
 	return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_EXT, NULL) == 1;
@@ -79,8 +101,14 @@ int multiprog_attach(struct bpf_object *obj, const char *prog_name, int ifindex,
 		return -1;
 	}
 	/* loads the whole object: the XDP program as an freplace of the slot */
+	print_before = libbpf_set_print(watch_libbpf);
 	err = xdp_program__attach(xp, ifindex, skb ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
-	if (err) {
+	libbpf_set_print(print_before);
+	if (err && pkt_data_refused) {
+		pr_err("cannot attach to %s through libxdp's dispatcher: this kernel refuses "
+		       "freplace programs that change packet data (shakeoff's does, to answer SYNs) "
+		       "in slots that do not, as this libxdp's dispatcher's do", ifname);
+	} else if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		pr_err("cannot attach to %s through libxdp's dispatcher: %s%s", ifname, msg,
 		       attach_hint(err));

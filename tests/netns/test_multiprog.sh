@@ -9,9 +9,11 @@
 #                again, unloading xdp-filter leaves shakeoff running (U
 #                served again, P still by cookies); then detach: all clean
 # The dispatcher runs programs as freplace (BPF_PROG_TYPE_EXT): on a kernel
-# that refuses those (this development machine's, without BPF trampolines)
-# attach --multiprog must refuse in one sentence and leave nothing, and the
-# rest is skipped. make vmtest runs it inside Debian's kernels, which have it.
+# that refuses those (this development machine's, without BPF trampolines),
+# or that refuses packet-changing ones in the dispatcher's slots (Debian's
+# 6.12 with Debian 12's libxdp 1.3), attach --multiprog must refuse in one
+# sentence and leave nothing, and the rest is skipped. make vmtest runs it
+# inside Debian's kernels.
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd curl ethtool xdp-filter xdp-loader
@@ -41,6 +43,11 @@ rc=$?
 if [ $rc != 0 ] && grep -q "freplace .*this kernel refuses to load them" "$TMPD/probe.err"; then
 	check_refused no_freplace $rc "$TMPD/probe.err" "$SNS" "$SIF"
 	skip sharing "this kernel does not load freplace programs, which libxdp's dispatcher needs"
+	finish
+fi
+if [ $rc != 0 ] && grep -q "refuses freplace programs that change packet data" "$TMPD/probe.err"; then
+	check_refused pkt_data $rc "$TMPD/probe.err" "$SNS" "$SIF"
+	skip sharing "this kernel refuses freplace programs that change packet data in the slots of this libxdp's dispatcher"
 	finish
 fi
 _ATTACHED+=("$SNS $SIF")

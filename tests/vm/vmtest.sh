@@ -15,7 +15,8 @@
 #  - qemu boots it (KVM if a probe boot works, TCG otherwise) with the host's /
 #    read-only over virtio-9p and a read-write 9p share for the results;
 #  - inside, tests/vm/guest.sh runs tests/run.sh on the set of tests/vm/sets/LINE
-#    (TESTS, and UNIT_EXCLUDE for test_unit; every test with VMTEST_ALL=1: a
+#    (TESTS, UNIT_EXCLUDE for test_unit, GUEST_ENV: VAR=VALUE words for the
+#    tests' environment; every test with VMTEST_ALL=1: a
 #    new kernel line needs only its set file), and the run's closing line
 #    "N passed, N failed[, N skipped]" is printed again here per kernel.
 # A kernel fails when a test fails, when nothing passed, or when the guest
@@ -24,7 +25,10 @@
 #
 # Environment: O (build directory, default build), O19 (the clang 19 build
 # whose BPF objects are load-checked as well, default $O-clang19),
-# VMTEST_ALL=1, VMTEST_TIMEOUT, VMTEST_ACCEL (kvm or tcg: skip the probe),
+# VMTEST_ALL=1, VMTEST_TESTS="test_a test_b" (instead of the set's TESTS; its
+# own run directory, so that it can run next to a full run), VMTEST_CMD="..."
+# (a shell command to run inside instead of the tests, for a look around:
+# its output is shown, its status is the result), VMTEST_TIMEOUT, VMTEST_ACCEL (kvm or tcg: skip the probe),
 # VMTEST_MEM (MiB, default 2048), VMTEST_CPUS (default 2), V=1 (also show the
 # guest's kernel messages and the tests' other output).
 set -u
@@ -150,14 +154,23 @@ probe_accel() {
 	if [ -e "$res/probe-ok" ]; then ACCEL=kvm; fi
 }
 
+# stamp: the seconds since boot on each "# test_..." line (where the time goes).
+stamp() {
+	local t0=$SECONDS line
+	while IFS= read -r line; do
+		case $line in "# test_"* | "# fuzz"*) line="$line [+$((SECONDS - t0)) s]" ;; esac
+		printf '%s\n' "$line"
+	done
+}
+
 # run_kernel LINE: boot one kernel, run its set; prints the closing line.
 run_kernel() {
 	local line=$1 res set pattern start rc summary t
 	fetch "$line" || return 1
 	initramfs || { echo "vmtest: cannot build the initramfs for $KVER"; return 1; }
-	res=$VMDIR/run-$line
+	res=$VMDIR/run-$line${VMTEST_TESTS:+-custom}${VMTEST_CMD:+-cmd}
 	rm -rf "$res" && mkdir -p "$res"
-	TESTS= UNIT_EXCLUDE=
+	TESTS= UNIT_EXCLUDE= GUEST_ENV=
 	if [ "$VMTEST_ALL" = 1 ]; then
 		pattern=.
 	else
@@ -165,12 +178,14 @@ run_kernel() {
 		[ -r "$set" ] || { echo "$line: FAIL: no test set $set"; return 1; }
 		# shellcheck disable=SC1090
 		. "$set"
+		TESTS=${VMTEST_TESTS:-$TESTS}
 		pattern="^($(tr -s ' \t' '\n' <<<"$TESTS" | grep . | paste -sd '|'))\$"
 	fi
 	# What the guest runs, read by tests/vm/guest.sh.
 	{
 		printf 'TOP=%q\nO=%q\nO19=%q\nPATTERN=%q\nV=%q\nKLINE=%q\n' "$TOP" "$O" "$O19" "$pattern" "$V" "$line"
-		printf 'TEST_UNIT_EXCLUDE=%q\n' "$UNIT_EXCLUDE"
+		printf 'TEST_UNIT_EXCLUDE=%q\nVMTEST_CMD=%q\n' "$UNIT_EXCLUDE" "${VMTEST_CMD:-}"
+		for v in $GUEST_ENV; do printf 'export %q\n' "$v"; done
 	} >"$res/env"
 	# modprobe on the guest kernel's modules (the host has none of its own
 	# under /lib/modules): for the kernel's on-demand loads and on PATH.
@@ -183,7 +198,7 @@ run_kernel() {
 		qemu_run "$ACCEL" "$res" vmtest.run=1 2>&1 | sed -u 's/\r$//' | tee "$res/console"
 	else
 		qemu_run "$ACCEL" "$res" vmtest.run=1 2>&1 | sed -u 's/\r$//' | tee "$res/console" |
-			grep --line-buffered -E '^(ok |FAIL |skip |# |vmtest-guest: )'
+			grep --line-buffered -E '^(ok |FAIL |skip |# |vmtest-guest: )' | stamp
 	fi
 	rc=${PIPESTATUS[0]}
 	t=$(($(date +%s) - start))
@@ -226,12 +241,12 @@ for k in $KERNELS; do
 		say "accelerator: $ACCEL"
 		first=0
 	fi
-	mkdir -p "$VMDIR/run-$k"
-	run_kernel "$k" 2>&1 | tee "$VMDIR/result-$k"
+	r=$VMDIR/result-$k${VMTEST_TESTS:+-custom}${VMTEST_CMD:+-cmd}
+	run_kernel "$k" 2>&1 | tee "$r"
 	if [ "${PIPESTATUS[0]}" = 0 ]; then
-		results+=("ok   $(tail -n 1 "$VMDIR/result-$k")")
+		results+=("ok   $(tail -n 1 "$r")")
 	else
-		results+=("FAIL $(tail -n 1 "$VMDIR/result-$k")")
+		results+=("FAIL $(tail -n 1 "$r")")
 		overall=1
 	fi
 done
