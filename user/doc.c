@@ -72,8 +72,11 @@ static const struct section after[] = {
 	  "out of it and leaves the others running, and `xdp-loader unload` of the others "
 	  "leaves shakeoff. The dispatcher runs each program as an freplace "
 	  "(BPF_PROG_TYPE_EXT) program: on a kernel that cannot load those (no BPF "
-	  "trampolines, lockdown, an LSM), and next to an XDP program that is not in a "
-	  "dispatcher, `--multiprog` refuses in one sentence and attaches nothing." },
+	  "trampolines, lockdown, an LSM), next to an XDP program that is not in a "
+	  "dispatcher, and where the kernel refuses freplace programs that change packet data "
+	  "(shakeoff's does) in the slots of libxdp's dispatcher (Linux 6.13, also Debian's "
+	  "6.12, with Debian 12's libxdp 1.3, whose slots do not), `--multiprog` refuses in one "
+	  "sentence and attaches nothing." },
 	{ "FILES",
 	  "`/sys/fs/bpf/shakeoff/ns-INODE/IFACE/` holds the pins of an attachment (INODE: the "
 	  "network namespace's inode): the maps under their own names (config, ports, secret, "
