@@ -37,7 +37,7 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 	(void)level;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	buf[strcspn(buf, "\n")] = 0;
-	pr_debug("libxdp: %s", buf);
+	pr_debug("%s", buf); /* libxdp says "libxdp: " itself */
 	return 0;
 }
 
