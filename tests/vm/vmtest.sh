@@ -23,6 +23,8 @@
 # dies, panics or runs past VMTEST_TIMEOUT seconds (default 1500) without
 # writing its result. The script exits 1 if any kernel failed.
 #
+# The tree may be anywhere, also under /tmp.
+#
 # Environment: O (build directory, default build), O19 (the clang 19 build
 # whose BPF objects are load-checked as well, default $O-clang19),
 # VMTEST_ALL=1, VMTEST_TESTS="test_a test_b" (instead of the set's TESTS; its
@@ -208,7 +210,8 @@ run_kernel() {
 		124 | 137) why="timed out after $VMTEST_TIMEOUT s" ;;
 		*) why="the guest died before writing its result (qemu status $rc)" ;;
 		esac
-		grep -E 'Kernel panic|BUG:|Oops' "$res/console" | head -n 5 | sed 's/^/# console: /'
+		grep -E 'Kernel panic|BUG:|Oops|vmtest-guest:' "$res/console" | head -n 5 | sed 's/^/# console: /'
+		grep -v '^\[' "$res/console" | tail -n 5 | sed 's/^/# console tail: /'
 		echo "$line: FAIL: $why; ${summary:-no closing line} [$t s]"
 		return 1
 	fi
