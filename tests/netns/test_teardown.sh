@@ -126,9 +126,9 @@ done_ok() {
 
 # gone SLOT SECONDS: the entry leaves the table within SECONDS; prints the
 # last idle_ms seen while it was there (how long it lingered after its last
-# packet).
+# packet; empty if it was gone at the first look).
 gone() {
-	local v last=0 end
+	local v last= end
 	end=$(($(now_ms) + $2 * 1000))
 	while [ "$(now_ms)" -le $end ]; do
 		v=$(entry "$1" idle_ms)
@@ -209,7 +209,13 @@ for fam in $FAMILIES; do
 	expect $n.tw $n time_wait
 	t=$(gone $n $((TW + 4))) || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
 	# The sweeper runs every second: gone at its first run past --time-wait.
-	check_num $n.tw_lingered_ms -ge $((TW * 1000 - 1200)) "$t"
+	# Empty when it was gone at the first look (each look takes seconds under
+	# TCG, make vmtest): then the linger cannot be measured here.
+	if [ -n "$t" ]; then
+		check_num $n.tw_lingered_ms -ge $((TW * 1000 - 1200)) "$t"
+	else
+		skip $n.tw_lingered_ms "the entry was gone at the first look: too slow a machine to time it"
+	fi
 	check_eq $n.after.conns none "$(entry $n state)"
 	# The kernel keeps its TIME-WAIT 60 s; the table lets go after --time-wait.
 	check_eq $n.after.ss_still_time_wait time_wait "$(ss_state "$SNS" "$(sport $n)" "$(cport $n)")"
