@@ -145,9 +145,25 @@ require_cmd() {
 	done
 }
 
-# require_shakeoff: the CLI must be built; its absence is a failure.
+# require_shakeoff: the CLI must be built; its absence is a failure. And
+# the kernel must have what attach needs (require_kfunc).
 require_shakeoff() {
 	[ -x "$SHAKEOFF" ] || bail cli "shakeoff not built: $SHAKEOFF missing (make, or SHAKEOFF=path)"
+	require_kfunc
+}
+
+# require_kfunc: skip the whole test where the kernel lacks the kfunc
+# bpf_sk_assign_tcp_reqsk (before 6.9: Debian 12's 6.1), which attach and
+# the BPF object need. A feature probe: the name in the kernel's BTF.
+# XXX: the kernel-cookie completion mode (issue 12, point 3) will run
+# without it; the tests it covers then stop skipping here.
+require_kfunc() {
+	[ -r /sys/kernel/btf/vmlinux ] || return 0 # no BTF at all: attach says so itself
+	if ! grep -qa bpf_sk_assign_tcp_reqsk /sys/kernel/btf/vmlinux; then
+		skip all "this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (not in its BTF)"
+		_DONE=1
+		exit 0
+	fi
 }
 
 # --- cleanup -------------------------------------------------------------------

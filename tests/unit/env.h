@@ -49,6 +49,7 @@ static inline __u8 cur_key_id(void)
 }
 extern struct so_config cur_cfg;
 
+/* 0: ready; 1: the kernel lacks what the object needs (skip line printed); -1: error. */
 int env_setup(void);
 /* Whether the socket addresses could be put on lo (env_setup tries). */
 bool env_sock_addrs_ok(void);
