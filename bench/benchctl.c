@@ -469,7 +469,10 @@ static int shakeoff_setup(struct shakeoff *so, __u16 port)
 	struct so_secret sec = {};
 	__u32 zero = 0;
 
-	if (getrandom(sec.key, sizeof(sec.key), 0) != sizeof(sec.key))
+	/* one key in the current ring (the key ring of include/shakeoff.h) */
+	sec.ring[0].nkeys = 1;
+	if (getrandom(sec.ring[0].key[0].k, sizeof(sec.ring[0].key[0].k), 0) !=
+	    sizeof(sec.ring[0].key[0].k))
 		return -EIO;
 	ports.bits[port >> 6] |= 1ull << (port & 63);
 	if (bpf_map_update_elem(bpf_map__fd(so->maps.config), &zero, &cfg, BPF_ANY) ||
