@@ -37,10 +37,11 @@ endif
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
 # python3-scapy; python3-prometheus-client parses the exporter's text and man-db
 # renders the man page), bench (util-linux's taskset and nsenter, and linux-perf
-# for BENCH_PROFILE=1), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
+# for BENCH_PROFILE=1; rt-tests' cyclictest for the stalls of a big table), fuzz
+# (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
-	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
+	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db rt-tests
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
@@ -85,7 +86,7 @@ $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit $(TEST_SRC) $(USER_LDLIBS) -o $@
 
-test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood
+test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/bench/fill
 	$(Q)tests/run.sh
 
 # fuzz: tests/fuzz/fuzz_xdp.c over the unit tests' environment, with clang's
@@ -126,12 +127,17 @@ $(O)/bench/flood: bench/flood.c $(BENCH_HDRS) | $(O)/.deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) $< -o $@
 
+$(O)/bench/fill: bench/fill.c include/shakeoff.h | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@
+
 $(O)/bench/benchctl: bench/benchctl.c $(BENCH_HDRS) include/shakeoff.h $(O)/bench/bench.skel.h \
 		$(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/bench $< $(USER_LDLIBS) -o $@
 
-bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl
+bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl $(O)/bench/fill
 	$(Q)O=$(O) bench/run.sh
 	$(Q)O=$(O) bench/bulk.sh
 

@@ -127,3 +127,56 @@ unsigned long long clock_ns(int clock)
 	clock_gettime(clock, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
+
+/* A number from a one-line file (a cgroup's memory.max: "max" is none). */
+static unsigned long long read_ull(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* What cgroup v2 still lets this process charge, or 0 for no limit. */
+static unsigned long long cgroup_room(void)
+{
+	char line[PATH_MAX], path[PATH_MAX + 64];
+	unsigned long long max, cur;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	bool found = false;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, "0::", 3) == 0;
+	fclose(f);
+	if (!found)
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
+	max = read_ull(path);
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", line + 3);
+	cur = read_ull(path);
+	return max == 0 ? 0 : max > cur ? max - cur : 1;
+}
+
+unsigned long long sys_mem_available(void)
+{
+	unsigned long long kb = 0, room = cgroup_room(), avail;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				break;
+		fclose(f);
+	}
+	avail = kb * 1024;
+	return room && (room < avail || !avail) ? room : avail;
+}
