@@ -3,7 +3,8 @@
  * fill.c - put N made-up connections into an attachment's connection table
  * through its pinned maps, as the data path would have made them: entries
  * in "conns" (batch updates), their count on the idle wheel ("wheel") and
- * in the gauges and the table's count ("sweeper"). For the tests and the
+ * in the gauges and the table's count ("gauges"; never "sweeper": an update
+ * from userspace would cancel its timer). For the tests and the
  * bench of a big table (make bench, BENCH_ONLY=tables).
  *
  *   fill PIN_DIR N [IDLE_S [SERVER_ADDR [PORT]]]
@@ -87,21 +88,21 @@ static int put_entries(int fd, unsigned long n, __u64 t, __be32 server, __u16 po
 }
 
 /* Count them as the data path counts a new connection (bpf/track.h). */
-static int count_in(int wheel_fd, int sweeper_fd, unsigned long n, __u64 t)
+static int count_in(int wheel_fd, int gauges_fd, unsigned long n, __u64 t)
 {
 	__u32 slot = so_wheel_unit(t) & (SO_WHEEL_SLOTS - 1), zero = 0;
 	struct so_wheel_slot w;
-	struct so_sweeper s;
+	struct so_gauges s;
 
-	if (bpf_map_lookup_elem(wheel_fd, &slot, &w) || bpf_map_lookup_elem(sweeper_fd, &zero, &s)) {
+	if (bpf_map_lookup_elem(wheel_fd, &slot, &w) || bpf_map_lookup_elem(gauges_fd, &zero, &s)) {
 		fprintf(stderr, "fill: cannot read the gauges: %s\n", strerror(errno));
 		return -1;
 	}
 	w.n[SO_ST_ESTABLISHED] += n;
-	s.gauge[SO_ST_ESTABLISHED] += n;
+	s.state[SO_ST_ESTABLISHED] += n;
 	s.entries += n;
 	if (bpf_map_update_elem(wheel_fd, &slot, &w, BPF_ANY) ||
-	    bpf_map_update_elem(sweeper_fd, &zero, &s, BPF_ANY)) {
+	    bpf_map_update_elem(gauges_fd, &zero, &s, BPF_ANY)) {
 		fprintf(stderr, "fill: cannot write the gauges: %s\n", strerror(errno));
 		return -1;
 	}
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	unsigned long long idle = argc > 3 ? strtoull(argv[3], NULL, 10) : 0, t0, t;
 	unsigned int port = argc > 5 ? strtoul(argv[5], NULL, 10) : 9;
 	struct in_addr server = { htonl(0xc6120001u) }; /* 198.18.0.1 */
-	int conns, wheel, sweeper, rc = 1;
+	int conns, wheel, gauges, rc = 1;
 
 	if (argc < 3 || argc > 6 || !n || (argc > 4 && inet_pton(AF_INET, argv[4], &server) != 1)) {
 		fprintf(stderr, "usage: fill PIN_DIR N [IDLE_S [SERVER_ADDR [PORT]]]\n");
@@ -122,17 +123,17 @@ int main(int argc, char **argv)
 	}
 	conns = open_pin(argv[1], "conns");
 	wheel = open_pin(argv[1], "wheel");
-	sweeper = open_pin(argv[1], "sweeper");
-	if (conns < 0 || wheel < 0 || sweeper < 0)
+	gauges = open_pin(argv[1], "gauges");
+	if (conns < 0 || wheel < 0 || gauges < 0)
 		return 1;
 	t0 = mono_ns();
 	t = t0 - idle * 1000000000ull;
-	if (!put_entries(conns, n, t, server.s_addr, port) && !count_in(wheel, sweeper, n, t)) {
+	if (!put_entries(conns, n, t, server.s_addr, port) && !count_in(wheel, gauges, n, t)) {
 		printf("{\"entries\": %lu, \"seconds\": %.3f}\n", n, (mono_ns() - t0) / 1e9);
 		rc = 0;
 	}
 	close(conns);
 	close(wheel);
-	close(sweeper);
+	close(gauges);
 	return rc;
 }

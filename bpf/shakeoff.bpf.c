@@ -134,6 +134,9 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, handover, struct so_handover);
 /* The connection table's sweeper timer. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, sweeper, struct so_sweeper);
 
+/* The connection table's gauges. */
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, gauges, struct so_gauges);
+
 static __always_inline void count(enum so_counter c)
 {
 	struct so_stats *s = singleton(&stats);

@@ -60,10 +60,10 @@ static __always_inline void twf_add(const struct so_flow_key *k, int n)
 
 static __always_inline void gauge_add(__u8 state, int n)
 {
-	struct so_sweeper *s = singleton(&sweeper);
+	struct so_gauges *g = singleton(&gauges);
 
-	if (s && state < SO_ST_MAX)
-		__sync_fetch_and_add(&s->gauge[state], n);
+	if (g && state < SO_ST_MAX)
+		__sync_fetch_and_add(&g->state[state], n);
 }
 
 static __always_inline void wheel_add(__u32 unit, __u8 state, int n)
@@ -156,14 +156,14 @@ static __always_inline void enter_time_wait(struct so_conn *c, const struct so_f
  * insert into a full table evicts one. */
 static __always_inline void entries_add(int n)
 {
-	struct so_sweeper *s = singleton(&sweeper);
+	struct so_gauges *g = singleton(&gauges);
 	struct so_config *cfg = singleton(&config);
 
-	if (!s || !cfg)
+	if (!g || !cfg)
 		return;
-	if (n > 0 && s->entries >= cfg->conn_max)
+	if (n > 0 && g->entries >= cfg->conn_max)
 		return;
-	__sync_fetch_and_add(&s->entries, n);
+	__sync_fetch_and_add(&g->entries, n);
 }
 
 /* Delete an entry; true if this CPU did. An entry in time_wait leaves
@@ -390,7 +390,7 @@ static __always_inline void tw_cli_merge(struct so_sweeper *s, const struct so_c
  * takes at most SWEEP_TWQ_MAX entries off the time_wait queue, and walks
  * the timewait notes (SO_TW_MAX at most) once a second while there are any.
  */
-#define SWEEP_WHEEL_SLOTS 1024
+#define SWEEP_WHEEL_SLOTS 8192
 #define SWEEP_TWQ_MAX 4096
 
 /* The one place where housekeeping deletes an entry (a close event goes
@@ -439,6 +439,7 @@ static __always_inline void sweep_wheel(struct so_sweeper *s, const struct so_co
 	struct wheel_ctx w = { .s = s, .limit = s->w_dead };
 	__u32 unit = so_wheel_unit(now), idle, dead;
 	struct so_stats *st = singleton(&stats);
+	struct so_gauges *g = singleton(&gauges);
 	__s64 total = 0;
 
 	/* the wheel's slots below unit - SO_WHEEL_SLOTS are unit's own */
@@ -448,7 +449,8 @@ static __always_inline void sweep_wheel(struct so_sweeper *s, const struct so_co
 	for (int i = 0; i < SO_ST_MAX; i++) {
 		if (!w.sum[i])
 			continue;
-		__sync_fetch_and_add(&s->gauge[i], -w.sum[i]);
+		if (g)
+			__sync_fetch_and_add(&g->state[i], -w.sum[i]);
 		total += w.sum[i];
 	}
 	if (st && total > 0)
@@ -547,6 +549,7 @@ static __always_inline void sweep_tw(struct so_sweeper *s, __u64 now)
 static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 {
 	struct so_config *cfg = singleton(&config);
+	struct so_gauges *g = singleton(&gauges);
 	__u64 now = bpf_ktime_get_ns();
 
 	if (cfg) {
@@ -556,9 +559,9 @@ static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 	if (s->ticks++ % (1000000000ULL / SO_SWEEP_INTERVAL_NS) == 0 && s->tw_orphans)
 		sweep_tw(s, now);
 	/* The kernel's count of the table's elements: evictions included. */
-	if (bpf_map_sum_elem_count)
-		__sync_fetch_and_add(&s->entries,
-				     bpf_map_sum_elem_count((struct bpf_map *)&conns) - s->entries);
+	if (g && bpf_map_sum_elem_count)
+		__sync_fetch_and_add(&g->entries,
+				     bpf_map_sum_elem_count((struct bpf_map *)&conns) - g->entries);
 	bpf_timer_start(&s->timer, SO_SWEEP_INTERVAL_NS, 0);
 	return 0;
 }

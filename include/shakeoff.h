@@ -620,13 +620,21 @@ struct so_sweeper {
 	__u32 w_counted;
 	__u64 twq_head; /* next slot of the time_wait queue the sweeper reads */
 	__u64 twq_tail; /* next slot a producer takes */
-	__s64 entries;  /* elements in conns at the last tick, dead ones too */
 	__u64 ticks;
-	/* Entries per state, kept by the data path and the sweeper: what
-	 * stats, status and the exporter read instead of walking the table.
-	 * With a full table, an entry the LRU evicts stays counted until its
-	 * idle timeout: the CLI takes the smaller of the sum and entries. */
-	__s64 gauge[SO_ST_MAX];
-	__u64 pad;
 };
-_Static_assert(sizeof(struct so_sweeper) == 80 + 8 * SO_ST_MAX + 8, "so_sweeper layout");
+_Static_assert(sizeof(struct so_sweeper) == 72, "so_sweeper layout");
+
+/* The gauges of the connection table (map "gauges", one entry), kept by the
+ * data path and the sweeper: what stats, status and the exporter read
+ * instead of walking the table. Apart from the sweeper's map, whose timer
+ * an update from userspace would cancel (bench/fill writes here). */
+struct so_gauges {
+	/* Elements in conns, idle-expired ones too: the data path's count,
+	 * set to the kernel's at every tick (bpf_map_sum_elem_count, 6.6). */
+	__s64 entries;
+	/* Entries per state. An entry the LRU evicts from a full table stays
+	 * counted until its idle timeout: the CLI takes the smaller of the
+	 * sum and entries. */
+	__s64 state[SO_ST_MAX];
+};
+_Static_assert(sizeof(struct so_gauges) == 8 + 8 * SO_ST_MAX, "so_gauges layout");

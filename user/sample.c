@@ -31,8 +31,8 @@ const char *const counter_help[SO_C_MAX] = {
 
 static int open_maps(const char *dir, struct source *src)
 {
-	static const char *const names[] = { "stats", "sweeper", "config", "armed" };
-	int *fds[] = { &src->stats_fd, &src->sweeper_fd, &src->config_fd, &src->armed_fd };
+	static const char *const names[] = { "stats", "gauges", "config", "armed" };
+	int *fds[] = { &src->stats_fd, &src->gauges_fd, &src->config_fd, &src->armed_fd };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		*fds[i] = pins_open(dir, names[i]);
@@ -65,7 +65,7 @@ int source_open(const char *ifname, struct source *src)
 
 void source_close(struct source *src)
 {
-	int fds[] = { src->stats_fd, src->sweeper_fd, src->config_fd, src->armed_fd };
+	int fds[] = { src->stats_fd, src->gauges_fd, src->config_fd, src->armed_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -82,16 +82,16 @@ void source_close(struct source *src)
  */
 static int read_gauges(const struct source *src, struct sample *s)
 {
-	struct so_sweeper sw;
+	struct so_gauges sw;
 	__u64 sum = 0, entries;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(src->sweeper_fd, &zero, &sw)) {
+	if (bpf_map_lookup_elem(src->gauges_fd, &zero, &sw)) {
 		pr_err("cannot read the connection gauges: %s", strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < SO_ST_MAX; i++) {
-		s->state[i] = sw.gauge[i] > 0 ? sw.gauge[i] : 0;
+		s->state[i] = sw.state[i] > 0 ? sw.state[i] : 0;
 		sum += s->state[i];
 	}
 	entries = sw.entries > 0 ? sw.entries : 0;

@@ -28,12 +28,12 @@ struct sample {
 
 /* The pinned maps of one attachment, and buffers for per-CPU values. */
 struct source {
-	int stats_fd, sweeper_fd, config_fd, armed_fd;
+	int stats_fd, gauges_fd, config_fd, armed_fd;
 	int ncpus;
 	struct so_stats *percpu; /* the stats map's value, one per possible CPU */
 };
 
-#define SOURCE_INIT { .stats_fd = -1, .sweeper_fd = -1, .config_fd = -1, .armed_fd = -1 }
+#define SOURCE_INIT { .stats_fd = -1, .gauges_fd = -1, .config_fd = -1, .armed_fd = -1 }
 
 /* 0, or -1 after one sentence. */
 int source_open(const char *ifname, struct source *src);
