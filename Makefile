@@ -139,7 +139,7 @@ $(O)/bench/benchctl: bench/benchctl.c $(BENCH_HDRS) include/shakeoff.h $(O)/benc
 
 bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl $(O)/bench/fill
 	$(Q)O=$(O) bench/run.sh
-	$(Q)O=$(O) bench/bulk.sh
+	$(Q)[ "$(BENCH_ONLY)" = tables ] || O=$(O) bench/bulk.sh
 
 # Installation. The man page is the committed man/shakeoff.8 (make docs
 # regenerates it from the CLI); the units get the installed paths.

@@ -562,6 +562,11 @@ static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 	if (g && bpf_map_sum_elem_count)
 		__sync_fetch_and_add(&g->entries,
 				     bpf_map_sum_elem_count((struct bpf_map *)&conns) - g->entries);
+	/* what the bench reads: housekeeping's CPU time and its longest piece */
+	now = bpf_ktime_get_ns() - now;
+	s->tick_ns += now;
+	if (now > s->tick_max_ns)
+		s->tick_max_ns = now;
 	bpf_timer_start(&s->timer, SO_SWEEP_INTERVAL_NS, 0);
 	return 0;
 }

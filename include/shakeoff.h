@@ -621,8 +621,10 @@ struct so_sweeper {
 	__u64 twq_head; /* next slot of the time_wait queue the sweeper reads */
 	__u64 twq_tail; /* next slot a producer takes */
 	__u64 ticks;
+	__u64 tick_ns;     /* time in the ticks, in all (bpf_ktime_get_ns) */
+	__u64 tick_max_ns; /* the longest tick */
 };
-_Static_assert(sizeof(struct so_sweeper) == 72, "so_sweeper layout");
+_Static_assert(sizeof(struct so_sweeper) == 88, "so_sweeper layout");
 
 /* The gauges of the connection table (map "gauges", one entry), kept by the
  * data path and the sweeper: what stats, status and the exporter read
