@@ -474,13 +474,17 @@ table_fill() {
 	vsay "fill: $(cat "$TMPD/fill.out")"
 }
 
-# sweeper_read: the sweeper's tick figures as "ticks tick_ns tick_max_ns".
+# sweeper_read: the sweeper's tick figures as "ticks tick_ns tick_max_ns"
+# (0 0 0 from a build without them, as SHAKEOFF= an older one).
 sweeper_read() {
 	bpftool map dump pinned "$PINDIR/sweeper" -j 2>/dev/null | "$PY" -c '
 import json, sys
-e = json.load(sys.stdin)[0]
-v = e.get("formatted", e)["value"]
-print(v["ticks"], v["tick_ns"], v["tick_max_ns"])'
+try:
+    e = json.load(sys.stdin)[0]
+    v = e.get("formatted", e)["value"]
+    print(v["ticks"], v["tick_ns"], v["tick_max_ns"])
+except Exception:
+    print(0, 0, 0)'
 }
 
 # stalls SECS: cyclictest, one SCHED_FIFO thread per CPU waking every 1 ms;
@@ -501,6 +505,7 @@ table_size() {
 		TABLE_N=
 		return 1
 	fi
+	sleep 3 # the wheel's first catch-up (8 ticks) is over
 	h0=$(sweeper_read) w0=$(now_ns)
 	st=$(stalls "$STALL_SECS")
 	h1=$(sweeper_read) w1=$(now_ns)
