@@ -142,27 +142,42 @@ static unsigned long long read_ull(const char *path)
 	return v;
 }
 
-/* What cgroup v2 still lets this process charge, or 0 for no limit. */
+/* What the memory cgroup still lets this process charge, or 0 for no
+ * limit: cgroup v2 ("0::PATH", memory.max) or v1 ("N:memory:PATH",
+ * memory.limit_in_bytes). */
 static unsigned long long cgroup_room(void)
 {
 	char line[PATH_MAX], path[PATH_MAX + 64];
+	const char *max_file = NULL, *cur_file = NULL, *root = NULL, *cg = NULL;
 	unsigned long long max, cur;
 	FILE *f = fopen("/proc/self/cgroup", "r");
-	bool found = false;
 
 	if (!f)
 		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strncmp(line, "0::", 3) == 0;
+	while (!cg && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!p)
+			continue;
+		if (strncmp(p, ":memory:", 8) == 0) {
+			root = "/sys/fs/cgroup/memory", cg = p + 8;
+			max_file = "memory.limit_in_bytes", cur_file = "memory.usage_in_bytes";
+		} else if (strncmp(line, "0::", 3) == 0 && !access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
+			root = "/sys/fs/cgroup", cg = line + 3;
+			max_file = "memory.max", cur_file = "memory.current";
+		}
+	}
 	fclose(f);
-	if (!found)
+	if (!cg)
 		return 0;
-	line[strcspn(line, "\n")] = '\0';
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
+	snprintf(path, sizeof(path), "%s%s/%s", root, cg, max_file);
 	max = read_ull(path);
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", line + 3);
+	snprintf(path, sizeof(path), "%s%s/%s", root, cg, cur_file);
 	cur = read_ull(path);
-	return max == 0 ? 0 : max > cur ? max - cur : 1;
+	if (max == 0 || max >= (1ull << 62)) /* "max", or v1's "no limit" */
+		return 0;
+	return max > cur ? max - cur : 1;
 }
 
 unsigned long long sys_mem_available(void)
