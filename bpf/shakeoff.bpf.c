@@ -856,7 +856,7 @@ static __always_inline void conn_insert(const struct pkt *p)
 	c.state = SO_ST_ESTABLISHED;
 	c.flags = SO_CF_UNCONFIRMED;
 	c.t_established = c.t_last = bpf_ktime_get_ns();
-	c.tsec = so_wheel_unit(c.t_last);
+	c.tsec = so_wheel_unit(c.t_last); /* the wheel's unit: see conn_counted_in() */
 	c.pkts_in = 1;
 	c.bytes_in = p->tcp_len - p->doff_len;
 	/* NOEXIST: the other CPU of the race above may have inserted it since
@@ -866,9 +866,7 @@ static __always_inline void conn_insert(const struct pkt *p)
 		count(SO_C_CONN_RETRIED);
 		return;
 	}
-	entries_add(1);
-	wheel_add(c.tsec, c.state, 1);
-	gauge_add(c.state, 1);
+	conn_counted_in(&c);
 	count(SO_C_CONN_CREATED);
 	sweeper_arm();
 }

@@ -166,6 +166,15 @@ static __always_inline void entries_add(int n)
 	__sync_fetch_and_add(&g->entries, n);
 }
 
+/* A new entry c (tsec set to its unit) is in the table: in the gauges and
+ * on the wheel. Whoever inserts into conns calls this once it succeeded. */
+static __always_inline void conn_counted_in(const struct so_conn *c)
+{
+	entries_add(1);
+	wheel_add(c->tsec, c->state, 1);
+	gauge_add(c->state, 1);
+}
+
 /* Delete an entry; true if this CPU did. An entry in time_wait leaves
  * the time_wait gauge and the filter with it. */
 static __always_inline bool conn_delete(struct so_flow_key *k, __u8 state)
