@@ -79,7 +79,7 @@ struct rows {
 	__u16 port;  /* filter (host order), 0: none */
 	bool client; /* filter by prefix */
 	struct prefix prefix;
-	__u32 w_dead; /* the sweeper's idle wheel: entries expired up to here */
+	__u32 w_dead; /* the idle wheel: entries expired and counted up to here */
 	bool count;  /* count per state, keep no rows */
 	__u64 counts[SO_ST_MAX];
 };
@@ -163,7 +163,9 @@ static void endpoint_str(__u8 family, const __be32 *addr, __be16 port, char *buf
 	snprintf(buf, len, family == SO_AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(port));
 }
 
-/* How far the idle timeout has reached (struct so_sweeper.w_dead). */
+/* How far the idle timeout has reached, as counted in expired_idle
+ * (struct so_sweeper.w_counted: one tick behind w_dead, which the data
+ * path goes by), so that an entry leaves conns as stats counts it. */
 static int read_w_dead(const char *dir, __u32 *w_dead)
 {
 	struct so_sweeper s;
@@ -180,7 +182,7 @@ static int read_w_dead(const char *dir, __u32 *w_dead)
 		return -1;
 	}
 	close(fd);
-	*w_dead = s.w_dead;
+	*w_dead = s.w_counted;
 	return 0;
 }
 
