@@ -20,7 +20,7 @@
  * passes a quarter full, so that a burst cannot overflow it while it
  * sleeps.
  *
- * A close event is made by conn_end() (track.h) for every exit from the
+ * A close event is made by close_event() (track.h) for every exit from the
  * table, before the entry is deleted, and sent only if this CPU's delete
  * is the one that removed it: exactly one close per entry.
  */

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <linux/types.h>
 
 #include "options.h"
 
