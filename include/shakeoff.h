@@ -30,7 +30,8 @@
 	X(SYN_SEEN, syn_seen, E, "SYNs to a protected port")                             \
 	X(SYNACK_SENT, synack_sent, V, "SYN-ACKs with a cookie sent back")               \
 	/* ACK path */                                                                   \
-	X(ACK_COOKIE_VALID, ack_cookie_valid, V, "ACKs with a valid cookie, sent to TC") \
+	X(ACK_COOKIE_VALID, ack_cookie_valid, V,                                         \
+	  "ACKs with a valid cookie, sent on (to TC, or in kernel mode to the kernel)")  \
 	X(ACK_COOKIE_INVALID, ack_cookie_invalid, V,                                     \
 	  "ACKs with an invalid or expired cookie and no socket, dropped")               \
 	X(PASSED_TRACKED, passed_tracked, V, "segments of connections shakeoff created") \
@@ -59,8 +60,15 @@
 	  "ACKs with a valid cookie of the kernel's own (a SYN it answered), passed")    \
 	X(PASSED_MONITOR, passed_monitor, E,                                             \
 	  "--arm monitor: packets passed that would have been answered or dropped")   \
+	/* completion mode "kernel" (bpf/kcookie.h): SYNs the kernel's cookie      \
+	 * helper cannot answer go to the kernel */                                \
+	X(PASSED_NO_LISTENER, passed_no_listener, V,                                     \
+	  "kernel mode: SYNs to a port with no listener, passed (the kernel resets them)") \
+	X(PASSED_COOKIE_REFUSED, passed_cookie_refused, V,                               \
+	  "kernel mode: SYNs the kernel's cookie helper refused (tcp_syncookies 0), passed") \
 	/* TC ingress: turning a valid cookie into a socket */                          \
-	X(CONN_CREATED, conn_created, T, "connections created (first kfunc success per 4-tuple)") \
+	X(CONN_CREATED, conn_created, T,                                                 \
+	  "connections created (first kfunc success, or kernel mode's first valid ACK, per 4-tuple)") \
 	X(CONN_RETRIED, conn_retried, T,                                                 \
 	  "kfunc again for a connection not yet complete (accept queue full, or two CPUs)") \
 	X(CONN_CREATE_FAILED, conn_create_failed, T, "kfunc failures (sum of the next)") \
@@ -115,6 +123,12 @@ enum so_tx_mode {
 	SO_TX_REDIRECT = 1, /* bpf_redirect() to the ingress interface (veth) */
 };
 
+/* How a valid cookie ACK becomes a socket (attach --complete). */
+enum so_complete {
+	SO_COMPLETE_KFUNC = 0,  /* our cookies; TC calls bpf_sk_assign_tcp_reqsk (6.9+) */
+	SO_COMPLETE_KERNEL = 1, /* the kernel's own cookies and check (bpf/kcookie.h) */
+};
+
 enum so_xdp_mode {
 	SO_XDP_NATIVE = 0,
 	SO_XDP_SKB = 1,
@@ -142,7 +156,8 @@ struct so_config {
 	__u8 arm;     /* enum so_arm */
 	__u8 lists;   /* SO_LIST_*: the allow/deny tries that have entries */
 	__u8 top;     /* 1: count SYNs and invalid ACKs per source ("sources") */
-	__u8 pad;
+	__u8 complete; /* enum so_complete, informational (the programs read
+			* their rodata so_complete, fixed at load) */
 	__u32 arm_threshold;      /* --arm auto: SYNs per second (all CPUs) that arm */
 	__u64 synack_interval_ns; /* the budget per CPU: one SYN-ACK per this many ns
 				   * (more than a second when the rate is below the
@@ -485,7 +500,8 @@ static inline int so_arm_active(const struct so_armed *a, __u64 now)
 
 struct so_handover {
 	__u64 last_syn_ns; /* bpf_ktime_get_ns() of the last one, within a second */
-	__u64 pad;
+	__u64 zero; /* always 0: a value the 6.1 verifier cannot predict
+		     * (kc_seed_opts in bpf/kcookie.h) */
 };
 _Static_assert(sizeof(struct so_handover) == 16, "so_handover layout");
 

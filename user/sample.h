@@ -20,6 +20,7 @@ struct sample {
 	__u64 conn_half_closed; /* ... in close_wait, fin_wait_1 or fin_wait_2 */
 	__u64 evicted;          /* inferred, see sample_read */
 	__u8 arm;               /* enum so_arm */
+	__u8 complete;          /* enum so_complete */
 	bool armed;             /* answering SYNs in XDP now */
 	unsigned long long t_ns; /* CLOCK_MONOTONIC */
 };

@@ -21,6 +21,7 @@ void test_track(void);   /* test_track.c: the connection table's state machine *
 void test_hostile(void); /* test_hostile.c: no bypass, reflection, amplification, budget,
 			  * forged ACKs */
 void test_arm(void);     /* test_arm.c: --arm auto, judged over all CPUs */
+void test_kcookie(void); /* test_kcookie.c: completion mode kernel, the kernel's cookies */
 void test_tally(void);   /* test_tc.c: verdict counters added up over every run */
 
 /* Options a SYN-ACK carries after MSS. */

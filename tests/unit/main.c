@@ -65,6 +65,7 @@ int main(int argc, char **argv)
 	test_track();
 	test_hostile();
 	test_arm();
+	test_kcookie();
 	test_tally();
 	env_teardown();
 	return 0;
