@@ -64,6 +64,8 @@ server_ns_exec sysctl -qw net.ipv4.tcp_syncookies=2
 probe no_kfunc_timestamps "$TMPD/no_kfunc.o" \
 	"net.ipv4.tcp_timestamps is 1 in this network namespace: --complete kernel needs 2"
 probe kernel_wscale "$TMPD/no_kfunc.o" "--wscale does not apply to --complete kernel" --wscale 7
+probe kernel_secret "$TMPD/no_kfunc.o" "--secret-file does not apply to --complete kernel" \
+	--secret-file /dev/null
 
 # works BTF NAME COMPLETE TC: attach with BTF picks completion mode COMPLETE
 # and TC attachment TC; status and stats say so, connections complete, and

@@ -103,6 +103,13 @@ print("closed=%d" % (len(tw) + int(sys.argv[1].split("=")[1])),
 check_eq teardown.no_other_entries "$(grep -o '"state"' <<<"$rows" | wc -l)" \
 	"$(grep -o '"time_wait"' <<<"$rows" | wc -l)"
 
+# The kernel's secret is nobody's to change: rekey refuses, in one line.
+shakeoff_in "$SNS" rekey "$SIF" >/dev/null 2>"$TMPD/err"
+check_eq rekey.refused "1 1" "$? $(grep -c '' "$TMPD/err")"
+check_grep rekey.says "runs --complete kernel, whose cookies are the kernel's own" "$(cat "$TMPD/err")"
+shakeoff_in "$SNS" set "$SIF" --wscale 3 >/dev/null 2>"$TMPD/err"
+check_eq set_wscale.refused "2 1" "$? $(grep -c '' "$TMPD/err")"
+
 # Forged ACKs: dropped in XDP, counted, never seen by the kernel.
 fail0=$(nstat_of TcpExtSyncookiesFailed)
 before=$(so_stat "$SNS" "$SIF" ack_cookie_invalid)
