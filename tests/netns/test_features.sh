@@ -133,4 +133,14 @@ check_eq control_kernel_btf.tc $want_tc "$(so_status "$SNS" "$SIF" tc)"
 check_run control_kernel_btf.detach shakeoff_in "$SNS" detach "$SIF"
 check_clean control "$SNS" "$SIF"
 
+# An orphan on clsact (its interface deleted, the filters gone with it) is
+# reclaimed like any other by the next command.
+SHAKEOFF_VMLINUX_BTF=$TMPD/linux61.o shakeoff_in "$SNS" attach "$SIF" --ports $P >/dev/null 2>&1
+check_eq orphan_clsact.tc clsact "$(so_status "$SNS" "$SIF" tc)"
+PIN=$(pin_dir "$SNS" "$SIF")
+ip -n "$SNS" link del "$SIF"
+out=$(shakeoff_in "$SNS" status 2>&1)
+check_grep orphan_clsact.says "removed $PIN: the interface $SIF it was attached to is gone" "$out"
+check_eq orphan_clsact.no_pins "" "$(ls -A "$PIN" 2>/dev/null)"
+
 finish
