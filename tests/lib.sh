@@ -147,6 +147,12 @@ require_cmd() {
 
 # require_shakeoff: the CLI must be built; its absence is a failure.
 require_shakeoff() {
+	require_cli
+}
+
+# require_cli: the CLI only, for the tests of what attach picks or forces
+# on any kernel (completion mode kernel, the feature probe).
+require_cli() {
 	[ -x "$SHAKEOFF" ] || bail cli "shakeoff not built: $SHAKEOFF missing (make, or SHAKEOFF=path)"
 }
 

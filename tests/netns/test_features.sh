@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd clang
-require_shakeoff
+require_cli
 
 P=8080
 

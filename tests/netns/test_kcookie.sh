@@ -16,7 +16,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd ethtool
-require_shakeoff
+require_cli
 
 P=9100
 BYTES=$((1024 * 1024))

@@ -10,7 +10,7 @@
 # Takes about 2.5 minutes.
 . "$(dirname "$0")/../lib.sh"
 require_root
-require_shakeoff
+require_cli
 
 P=9200
 QUIET=${KCOOKIE_QUIET_S:-130}
