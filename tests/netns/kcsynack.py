@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""kcsynack.py HOST PORT SPORT: send a Linux-shaped SYN (MSS 1460, SACK-
-permitted, timestamps, NOP, window scale 7) and print the SYN-ACK that
-comes back as one JSON object: ttl, df, window, flags, the options in
-order ([kind, value]), and the TSval's low six bits. Exit 1 if none came."""
+"""kcsynack.py HOST PORT SPORT [LAYOUT]: send a SYN with MSS 1460, SACK-
+permitted, timestamps and window scale 7, in Linux's layout (LAYOUT linux,
+the default: XDP reads it at fixed offsets) or another (other: NOP, window
+scale, NOP, NOP, timestamps, SACK-permitted, as some stacks send them: XDP
+walks it option by option, in a bpf_loop), and print the SYN-ACK that comes
+back as one JSON object: ttl, df, window, flags, the options in order
+([kind, value]), and the TSval's low six bits. Exit 1 if none came."""
 import json
 import sys
 
@@ -10,10 +13,16 @@ from scapy.all import IP, IPv6, TCP, conf, sr1
 
 conf.verb = 0
 host, port, sport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+layout = sys.argv[4] if len(sys.argv) > 4 else "linux"
+OPTS = {
+    "linux": [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None),
+              ("WScale", 7)],
+    "other": [("MSS", 1460), ("NOP", None), ("WScale", 7), ("NOP", None), ("NOP", None),
+              ("Timestamp", (12345, 0)), ("SAckOK", b"")],
+}
 l3 = IPv6(dst=host) if ":" in host else IP(dst=host, flags="DF")
 syn = l3 / TCP(sport=sport, dport=port, flags="S", seq=1000, window=64240,
-               options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)),
-                        ("NOP", None), ("WScale", 7)])
+               options=OPTS[layout])
 r = sr1(syn, timeout=5)
 if r is None or TCP not in r:
     print("no SYN-ACK")
