@@ -82,14 +82,15 @@ static __always_inline __s64 kc_cookie(struct xdp_md *ctx, const struct pkt *p,
 	if (!sk)
 		return -1;
 	*why = SO_C_PASSED_SOCKET;
-	/* The two bounds of th_len stay two tests: clang would merge them into
-	 * one unsigned test of th_len - 20, whose range the verifier does not
-	 * carry back to th_len ("invalid zero-sized read" with clang 19). */
-	if (th_len < sizeof(struct tcphdr))
-		th_len = 0;
-	barrier_var(th_len);
-	if (sk->state == BPF_TCP_LISTEN && th_len >= sizeof(struct tcphdr) &&
-	    th_len <= sizeof(w->b)) {
+	if (sk->state == BPF_TCP_LISTEN && th_len >= sizeof(struct tcphdr) && th_len <= 60) {
+		/* The same value (20..60), rebuilt by a mask that gives the
+		 * verifier both bounds at once. Tests alone would not do: clang
+		 * merges them into one unsigned test of th_len - 20 in another
+		 * register, or reloads th_len from the stack between them, and
+		 * 6.1's verifier carries neither back ("invalid zero-sized
+		 * read", clang 19). barrier_var keeps clang from folding it. */
+		barrier_var(th_len);
+		th_len = ((th_len - sizeof(struct tcphdr)) & 63) + sizeof(struct tcphdr);
 		*why = SO_C_PASSED_COOKIE_REFUSED;
 		if (p->family == SO_AF_INET)
 			cookie = bpf_tcp_gen_syncookie(sk, p->ip4, sizeof(*p->ip4),
