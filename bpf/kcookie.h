@@ -142,7 +142,14 @@ static __always_inline enum so_result kc_syn_answer(struct xdp_md *ctx, const st
 
 	if (cookie < 0)
 		return verdict(why, SO_PASS);
-	choose_options(&w->o, cfg, p->family, &co);
+	choose_options(p, &w->o, cfg, &co);
+	/* the kernel's cookie carries options in TSval only (without it: MSS
+	 * only, no synopts map), and is offered no ECN here */
+	if (!co.ts) {
+		co.sack = 0;
+		co.wscale = SO_WS_NONE;
+	}
+	co.ecn = 0;
 	sp.isn = cookie;
 	sp.mss = synack_mss(p, cfg);
 	sp.ts = co.ts;

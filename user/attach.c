@@ -47,6 +47,7 @@ struct attach_args {
 	int mode; /* enum so_xdp_mode */
 	int tx;   /* enum tx_choice */
 	struct opt_uint conn_max;
+	struct opt_uint synopt_rate;
 	const char *secret_file;
 	bool multiprog;
 	int complete; /* enum so_complete, -1: probe */
@@ -80,6 +81,11 @@ static const struct opt attach_opts[] = {
 		  "bpf_sk_assign_tcp_reqsk, Linux 6.9+) or kernel (the kernel's own cookies and "
 		  "check, 6.0+; see the README) (default: kfunc where the kernel has it)",
 	  .type = OPT_ENUM, .choices = complete_names, .offset = ARG(complete) },
+	{ .name = "synopt-rate", .metavar = "N",
+	  .help = "SYNs without timestamps per second, all CPUs, whose SACK and window scale "
+		  "are kept for their ACK; past it, MSS only (default: "
+		  TUNE_STR(SO_SYNOPT_RATE) "; 0: MSS only always, like the kernel's cookies)",
+	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = ARG(synopt_rate) },
 	{ .name = "multiprog",
 	  .help = "share the interface with other XDP programs through libxdp's dispatcher: "
 		  "not done yet, refused with the reason (see the manual)",
@@ -91,6 +97,18 @@ static const struct opt attach_opts[] = {
 	OPT_END
 };
 
+/* The synopts write budget of each CPU, one write per this many ns:
+ * --synopt-rate shared by the online CPUs, as --synack-rate is
+ * (bpf/synopt.h); 0: never. */
+static __u64 synopt_interval(unsigned long rate)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (rate == 0)
+		return SO_SYNOPT_NEVER;
+	return ((cpus > 0 ? cpus : 1) * 1000000000ULL + rate - 1) / rate;
+}
+
 /* Everything decided before anything is touched. */
 struct attach_plan {
 	const char *ifname;
@@ -98,6 +116,7 @@ struct attach_plan {
 	struct so_secret secret;
 	struct features feat;
 	__u32 rcv_space;    /* kernel mode: the listener's receive space */
+	__u64 synopt_interval_ns; /* bpf/synopt.h */
 	char dir[PATH_MAX]; /* where the pins end up */
 	char tmp[PATH_MAX]; /* where they are made */
 };
@@ -214,6 +233,8 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 				 ? SO_TX_REDIRECT
 				 : SO_TX_XDP;
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
+	p->synopt_interval_ns = synopt_interval(a->synopt_rate.set ? a->synopt_rate.val
+								   : SO_SYNOPT_RATE);
 	return RC_OK;
 }
 
@@ -240,6 +261,7 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 		return -1;
 	}
 	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max);
+	st->skel->rodata->synopt_interval_ns = p->synopt_interval_ns;
 	/* Generic (skb) XDP loses the frame's metadata for a multi-buffer
 	 * program, and the cookie ACK then reaches TC without its options:
 	 * there the variant without xdp.frags is loaded instead. */
@@ -276,11 +298,15 @@ static int update_map(struct bpf_map *map, const void *value)
 	return 0;
 }
 
-static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct attach_state *st)
+static int fill_maps(const struct tune_args *t, struct attach_plan *p, struct attach_state *st)
 {
+	struct so_ports speak_first;
+
 	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
 	/* before any link exists: the programs never see an empty map */
-	if (update_map(st->skel->maps.config, &p->cfg) || update_map(st->skel->maps.ports, ports) ||
+	if (tune_speak_first(t, &speak_first) < 0 || update_map(st->skel->maps.config, &p->cfg) ||
+	    update_map(st->skel->maps.ports, &t->ports) ||
+	    update_map(st->skel->maps.speakfirst, &speak_first) ||
 	    update_map(st->skel->maps.secret, &p->secret))
 		return -1;
 	return 0;
@@ -487,7 +513,7 @@ static int run_attach(void *args)
 	if (!err)
 		err = load(&plan, &st);
 	if (!err)
-		err = fill_maps(&a->tune.ports, &plan, &st);
+		err = fill_maps(&a->tune, &plan, &st);
 	if (!err)
 		err = pin_objects(&plan, &st);
 	if (!err)

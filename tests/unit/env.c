@@ -26,7 +26,7 @@ const struct so_config default_cfg = {
 	.wscale = 7,
 	.ttl = 64,
 	.tx_mode = SO_TX_XDP,
-	.options = SO_OPT_TIMESTAMPS | SO_OPT_SACK | SO_OPT_WSCALE,
+	.options = SO_OPT_TIMESTAMPS | SO_OPT_SACK | SO_OPT_WSCALE | SO_OPT_ECN,
 	.conn_max = SO_CONN_MAX_DEFAULT,
 	.time_wait_s = SO_TIME_WAIT_DEFAULT_S,
 	.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S,
@@ -153,6 +153,7 @@ void reset_maps(void)
 {
 	if (set_config(&default_cfg) || set_secret(&default_secret))
 		case_fail("cannot reset the config/secret maps: %s", strerror(errno));
+	synopts_clear();
 }
 
 /* The object as attach loads it for a completion mode (rodata so_complete;
@@ -491,6 +492,36 @@ void conns_clear(void)
 			break;
 }
 
+void synopts_clear(void)
+{
+	static __u32 keys[SO_SYNOPT_MAX];
+	static struct so_synopt zeros[SO_SYNOPT_MAX];
+	__u32 count = SO_SYNOPT_MAX, zero = 0;
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_budget b[n];
+
+	for (__u32 i = 0; i < SO_SYNOPT_MAX; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(bpf_map__fd(skel->maps.synopts), keys, zeros, &count, NULL))
+		case_fail("cannot clear the synopts map: %s", strerror(errno));
+	memset(b, 0, sizeof(b));
+	bpf_map_update_elem(bpf_map__fd(skel->maps.synoptbudget), &zero, b, BPF_ANY);
+}
+
+int synopt_read(__u32 isn, struct so_synopt *v)
+{
+	__u32 slot = SO_SYNOPT_SLOT(isn);
+
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.synopts), &slot, v) ? -1 : 0;
+}
+
+int synopt_write(const struct so_synopt *v)
+{
+	__u32 slot = SO_SYNOPT_SLOT(v->isn);
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.synopts), &slot, v, BPF_ANY) ? -errno : 0;
+}
+
 int budget_reset(void)
 {
 	int n = ncpus > 0 ? ncpus : 1;
@@ -499,6 +530,17 @@ int budget_reset(void)
 
 	memset(b, 0, sizeof(b));
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.budget), &zero, b, BPF_ANY) ? -errno : 0;
+}
+
+int set_speak_first(unsigned int port)
+{
+	static struct so_ports p;
+	__u32 zero = 0;
+
+	memset(&p, 0, sizeof(p));
+	if (port)
+		p.bits[port / 64] |= 1ULL << (port % 64);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.speakfirst), &zero, &p, BPF_ANY);
 }
 
 int arm_reset(void)
