@@ -89,9 +89,12 @@ $(O)/shakeoff: $(USER_SRC) $(USER_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(USER_SRC) $(USER_LDLIBS) $(HTTP_LDLIBS) -o $@
 
+# the unit tests reach the key file's parser (user/keyfile.c: no I/O, no log)
+TEST_SRC += user/keyfile.c
+TEST_HDRS += user/keyfile.h
 $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit $(TEST_SRC) $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -iquote user $(TEST_SRC) $(USER_LDLIBS) -o $@
 
 test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood
 	$(Q)tests/run.sh
@@ -103,9 +106,9 @@ test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-std=gnu11 -Iinclude -I$(O) -Itests/unit
+	-std=gnu11 -Iinclude -I$(O) -Itests/unit -iquote user
 FUZZ_SRC := tests/fuzz/fuzz_xdp.c tests/unit/env.c tests/unit/harness.c tests/unit/pktbuild.c \
-	tests/unit/ref.c
+	tests/unit/ref.c user/keyfile.c
 
 $(O)/fuzz_xdp: $(FUZZ_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,FUZZ-CC,$@)

@@ -55,7 +55,7 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, config, struct so_config);
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, ports, struct so_ports);
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, speakfirst, struct so_ports);
 
-/* The cookie secret: current and previous key. */
+/* The cookie secret: the key rings (include/shakeoff.h). */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, secret, struct so_secret);
 
 /* One counter per reason (enum so_counter), per CPU. */
@@ -582,7 +582,8 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	choose_options(p, o, cfg, &co);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
 	clock_tai(singleton(&clock), &now);
-	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &now, &sp.tsval);
+	/* the ring in force's first key issues */
+	sp.isn = cookie_make(&sec->ring[sec->gen & 1].key[0], &f, &co, &now, &sp.tsval);
 	sp.tsecr = o->tsval;
 	sp.ts = co.ts;
 	sp.sack = co.sack;
@@ -665,6 +666,7 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	struct cookie_flow f = {};
 	struct tai_now now;
 	struct so_secret *sec;
+	int slot;
 
 	sec = singleton(&secret);
 	if (!sec)
@@ -674,11 +676,13 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	tcpopt_parse(&w);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq) - 1);
 	clock_tai(singleton(&clock), &now);
-	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co, &now) !=
-	    COOKIE_VALID)
+	if (cookie_check(&sec->ring[sec->gen & 1], &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co,
+			 &now, &slot) != COOKIE_VALID)
 		return SO_CONTINUE;
 	if (!co.ts)
 		synopt_restore(p, bpf_ntohl(p->tcp->ack_seq) - 1, &co);
+	if (slot > 0) /* a rotation, or a cookie of another host's ring */
+		count(SO_C_ACK_COOKIE_OTHER_KEY);
 	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);

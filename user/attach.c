@@ -72,7 +72,8 @@ static const struct opt attach_opts[] = {
 	  .help = "how SYN-ACKs leave (default: auto = redirect on veth, else xdp)",
 	  .type = OPT_ENUM, .choices = tx_names, .offset = ARG(tx) },
 	{ .name = "secret-file", .short_name = 's', .metavar = "FILE",
-	  .help = "cookie key: 16 raw bytes or 32 hex digits (default: random)",
+	  .help = "cookie key ring: one key of 32 hex digits a line, the first issuing, # "
+		  "comments (or 16 raw bytes); default: one random key",
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
@@ -146,10 +147,10 @@ static int plan_iface(const struct attach_args *a, struct attach_plan *p)
 
 static int plan_secret(const struct attach_args *a, struct attach_plan *p)
 {
-	if (secret_load(a->secret_file, p->secret.key[0]))
+	if (secret_load(a->secret_file, &p->secret.ring[0]))
 		return -1;
 	p->secret.gen = 0;
-	p->secret.grace_until_tai_ns = 0;
+	p->secret.ring[0].key[0].issued_tai_ns = clock_ns(CLOCK_TAI);
 	return 0;
 }
 
@@ -537,6 +538,11 @@ static struct attach_args attach_args = {
 	.mode = SO_XDP_NATIVE,
 	.tx = TX_AUTO,
 };
+
+const char *attach_secret_file(void)
+{
+	return attach_args.secret_file;
+}
 
 const struct cmd cmd_attach = {
 	.name = "attach",

@@ -199,7 +199,9 @@ _PINDIRS+=("$(pin_dir "$SNS" "$IF2")" "$(pin_dir "$SNS" "$IF3")")
 so_attach "$SNS" "$IF2" --ports 80 || fail sharing.second_attach "$(cat "$TMPD/attach.err")"
 check_eq sharing.status_lists_both "$(printf '%s\n' "$IF2" "$SIF" | sort | tr '\n' ' ')" \
 	"$(shakeoff_in "$SNS" status -j | "$PY" -c 'import json,sys; print(*sorted(a["ifname"] for a in json.load(sys.stdin)), end=" ")' 2>&1)"
-check_eq sharing.status_human_rows 3 "$(shakeoff_in "$SNS" status | grep -c '')"
+# the table: a header and a row each, up to the blank line before the keys
+check_eq sharing.status_human_rows 3 "$(shakeoff_in "$SNS" status | sed '/^$/q' | grep -c .)"
+check_eq sharing.status_keys_each 2 "$(shakeoff_in "$SNS" status | grep -c ' keys:$')"
 
 # A foreign XDP program: refused, and it stays.
 MA=$(gcc -print-multiarch 2>/dev/null)

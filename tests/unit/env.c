@@ -16,6 +16,7 @@
 #include <linux/bpf.h>
 
 #include "env.h"
+#include "keyfile.h"
 #include "harness.h"
 #include "ref.h"
 #include "shakeoff.skel.h"
@@ -32,10 +33,10 @@ const struct so_config default_cfg = {
 	.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S,
 };
 
-/* Slot 0 current (gen 0), no previous key. */
+/* Ring 0 in force (gen 0), one key (set_secret adds the fingerprints). */
 const struct so_secret default_secret = {
-	.key = { { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL },
-		 { 0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL } },
+	.ring = { { .key = { { .k = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } } },
+		    .nkeys = 1 } },
 };
 
 struct so_secret cur_secret;
@@ -146,7 +147,10 @@ int set_secret(const struct so_secret *sec)
 	__u32 zero = 0;
 
 	cur_secret = *sec;
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.secret), &zero, sec, BPF_ANY);
+	for (int r = 0; r < 2; r++) /* the CLI's fingerprints: their low bits are key ids */
+		for (unsigned int i = 0; i < sec->ring[r].nkeys && i < SO_KEYS_MAX; i++)
+			cur_secret.ring[r].key[i].fp = key_fingerprint(sec->ring[r].key[i].k);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.secret), &zero, &cur_secret, BPF_ANY);
 }
 
 void reset_maps(void)
@@ -289,6 +293,18 @@ int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 	else
 		tally_verdicts(r->delta);
 	return r->err;
+}
+
+int xdp_run_time(const struct frame *f, __u32 repeat, __u32 *ns)
+{
+	__u8 out[PKT_MAX + 64];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_shakeoff), &o))
+		return -errno;
+	*ns = o.duration;
+	return 0;
 }
 
 bool xdp_runs_short_frames(void)

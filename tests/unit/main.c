@@ -18,25 +18,32 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: test_unit [-t SUBSTRING] [-v] [--write-corpus DIR]\n"
+	fprintf(out, "usage: test_unit [-t SUBSTRING] [-v] [--write-corpus DIR] [--cost]\n"
 		     "  -t S  run only the cases whose name contains S\n"
 		     "  -v    print every mismatch and hex dumps of the packets (stderr)\n"
 		     "  --write-corpus DIR\n"
 		     "        also write every frame the cases run through XDP or TC into DIR,\n"
-		     "        one file each (a mode byte 0, then the frame): the fuzzer's seeds\n");
+		     "        one file each (a mode byte 0, then the frame): the fuzzer's seeds\n"
+		     "  --cost  instead of the tests, measure what the key ring costs a forged\n"
+		     "        ACK (ns in the program, BPF_PROG_RUN's timing) and print a table\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "write-corpus", required_argument, NULL, 'W' },
+		{ "cost", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	bool cost = false;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "t:vh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'C':
+			cost = true;
+			break;
 		case 'W':
 			corpus_dir = optarg;
 			break;
@@ -55,8 +62,15 @@ int main(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!cost)
+		test_keyfile(); /* needs neither root nor BPF */
 	if (env_setup())
 		return 1;
+	if (cost) {
+		measure_cost();
+		env_teardown();
+		return 0;
+	}
 	test_ref();
 	test_syn();
 	test_drop();
