@@ -22,6 +22,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "shakeoff.h"
+#include "bound.h"
 #include "kfuncs.h"
 #include "parse.h"
 #include "csum.h"
@@ -153,7 +154,8 @@ static __always_inline bool port_in(void *map, __be16 port)
 	__u32 p = bpf_ntohs(port);
 	struct so_ports *pm = singleton(map);
 
-	return pm && (pm->bits[(p >> 6) & 1023] >> (p & 63)) & 1;
+	/* masked(): clang folds a plain & 1023 away after the swap (bound.h) */
+	return pm && (pm->bits[masked(p >> 6, 1023)] >> (p & 63)) & 1;
 }
 
 static __always_inline bool port_protected(__be16 port)
@@ -272,7 +274,7 @@ static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 	if (p->ip4->ihl == 5)
 		return csum_fold64(csum_words(p->ip4, sizeof(struct iphdr) / 4)) == 0;
 	len = p->ip4->ihl * 4;
-	if (len < sizeof(struct iphdr) || len > sizeof(buf) ||
+	if (!within(len, sizeof(struct iphdr), sizeof(buf)) ||
 	    bpf_xdp_load_bytes(ctx, p->l3_off, buf, len))
 		return false;
 	return csum_fold64(csum_words(buf, sizeof(buf) / 4)) == 0;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
@@ -196,6 +197,18 @@ int env_kernel_mode(bool on)
 	return 0;
 }
 
+/* A feature probe, not a version check: the kernel's BTF has the kfunc or not. */
+static bool kfunc_missing(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool missing = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_sk_assign_tcp_reqsk", BTF_KIND_FUNC) < 0;
+
+	btf__free(vmlinux);
+	return missing;
+}
+
+/* 0: ready; 1: the kernel lacks what the object needs (a skip line is out);
+ * -1: the harness cannot run. */
 int env_setup(void)
 {
 	libbpf_set_print(libbpf_quiet);
@@ -204,6 +217,11 @@ int env_setup(void)
 	add_sock_addrs();
 	ncpus = libbpf_num_possible_cpus();
 	skel = kfunc_skel = load_mode(SO_COMPLETE_KFUNC);
+	if (!skel && kfunc_missing()) {
+		printf("skip all: this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (its BTF has no "
+		       "such function), and the BPF object needs it to load\n");
+		return 1;
+	}
 	if (!skel) {
 		fprintf(stderr, "test_unit: cannot load the BPF object: %s\n", strerror(errno));
 		return -1;

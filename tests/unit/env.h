@@ -49,6 +49,7 @@ static inline __u8 cur_key_id(void)
 }
 extern struct so_config cur_cfg;
 
+/* 0: ready; 1: the kernel lacks what the object needs (skip line printed); -1: error. */
 int env_setup(void);
 /* Run the object loaded for completion mode kernel (on) or kfunc (off,
  * the default) from now on; each has its own maps. 0 or -1. */
