@@ -6,6 +6,12 @@
  * declared here exactly as the kernel declares it since 6.11 (struct
  * __sk_buff *); its attrs argument is a sized buffer (attrs__sz), for which
  * struct so_req_attrs from include/shakeoff.h is used.
+ *
+ * It is __weak: on kernels without it (6.0 to 6.8) libbpf 1.1 leaves the
+ * call unresolved (imm 0) instead of failing the whole object, and the one
+ * program that calls it, tc_ingress, is not loaded there (SEC("?tc"), the
+ * CLI turns its autoload on in kfunc mode only). A 6.1 verifier would
+ * refuse the unresolved call even in dead code, so it must never reach one.
  */
 #pragma once
 
@@ -24,7 +30,7 @@ struct so_req_attrs;
 /* Kernel floor 6.9 (6.11 for this prototype): turn a cookie ACK into a request
  * socket of the listener sk; the kernel completes it into a child socket. */
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk, struct so_req_attrs *attrs,
-				   int attrs__sz) __ksym;
+				   int attrs__sz) __ksym __weak;
 
 /* The kernel's struct bpf_map, opaque here (as struct sock above). */
 struct bpf_map {

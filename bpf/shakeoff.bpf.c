@@ -11,7 +11,10 @@
  *   tc_egress     (TC egress)     follows the server's side of connections
  *                 that shakeoff created.
  *
- * Kernel floor: 6.9 (bpf_sk_assign_tcp_reqsk); TCX links 6.6.
+ * Kernel floor: 6.9 (bpf_sk_assign_tcp_reqsk) for completion mode "kfunc";
+ * completion mode "kernel" (kcookie.h: the kernel's own cookies, no
+ * tc_ingress) runs from 6.0 (bpf_tcp_raw_check_syncookie_*). TC programs
+ * attach as TCX links (6.6) or, before, as clsact filters.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -351,6 +354,11 @@ static long csum_step(__u32 unused, struct csum_walk *w)
 		__builtin_memset(w->buf, 0, sizeof(w->buf));
 	else
 		n = CSUM_CHUNK;
+	/* n is 1..64 here, but 6.1's verifier learns nothing from n != 0 and
+	 * took the load for a zero-sized read: the same value, by a mask it
+	 * reads as 1..64 (barrier_var keeps clang from folding it away). */
+	barrier_var(n);
+	n = ((n - 1) & (CSUM_CHUNK - 1)) + 1;
 	if (bpf_xdp_load_bytes(w->ctx, w->off, w->buf, n)) {
 		w->sum = 0; /* never a valid sum: fails the check */
 		return 1;
@@ -587,6 +595,34 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 	return SO_CONTINUE;
 }
 
+/* The MSS our SYN-ACKs advertise. */
+static __always_inline __u16 synack_mss(const struct pkt *p, const struct so_config *cfg)
+{
+	__u16 mss = p->family == SO_AF_INET ? cfg->mss4 : cfg->mss6;
+
+	return mss < 536 ? 536 : mss;
+}
+
+/* The SYN-ACK of sp in place of the SYN; --arm monitor only counts it. */
+static __always_inline enum so_result synack_send(struct xdp_md *ctx, const struct pkt *p,
+						  const struct so_config *cfg,
+						  const struct synack_params *sp)
+{
+	union synack_buf buf;
+	int err;
+
+	if (cfg->arm == SO_ARM_MONITOR) /* would answer; to_xdp() passes it */
+		return verdict(SO_C_SYNACK_SENT, SO_TX);
+
+	if (p->family == SO_AF_INET)
+		err = synack_build4(ctx, p, sp, &buf.v4);
+	else
+		err = synack_build6(ctx, p, sp, &buf.v6);
+	if (err)
+		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
+	return verdict(SO_C_SYNACK_SENT, SO_TX);
+}
+
 /* Answer the SYN: cookie, then the SYN-ACK in place of the SYN. */
 static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struct pkt *p,
 						 const struct so_config *cfg,
@@ -595,10 +631,8 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	struct cookie_opts co = {};
 	struct cookie_flow f = {};
 	struct synack_params sp = {};
-	union synack_buf buf;
 	struct so_secret *sec = singleton(&secret);
 	struct tai_now now;
-	int err;
 
 	if (!sec)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
@@ -614,25 +648,22 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	sp.ece = co.ecn;
 	sp.wscale = cfg->wscale;
 	sp.ttl = cfg->ttl;
-	sp.mss = p->family == SO_AF_INET ? cfg->mss4 : cfg->mss6;
-	if (sp.mss < 536)
-		sp.mss = 536;
-	if (cfg->arm == SO_ARM_MONITOR) /* would answer; to_xdp() passes it */
-		return verdict(SO_C_SYNACK_SENT, SO_TX);
-	if (!co.ts && (co.sack || sp.ws) && !synopt_save(p, &co, sp.isn))
+	sp.mss = synack_mss(p, cfg);
+	/* --arm monitor saves nothing: synack_send() only counts it */
+	if (cfg->arm != SO_ARM_MONITOR && !co.ts && (co.sack || sp.ws) &&
+	    !synopt_save(p, &co, sp.isn))
 		sp.sack = sp.ws = 0; /* MSS only, as the kernel's own cookies */
-
-	if (p->family == SO_AF_INET)
-		err = synack_build4(ctx, p, &sp, &buf.v4);
-	else
-		err = synack_build6(ctx, p, &sp, &buf.v6);
-	if (err)
-		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
-	return verdict(SO_C_SYNACK_SENT, SO_TX);
+	return synack_send(ctx, p, cfg, &sp);
 }
 
+static __always_inline void conn_insert(const struct pkt *p, const struct so_meta *m);
+static __always_inline void conn_confirm(const struct pkt *p);
+
+#include "kcookie.h"
+
+/* kmode: kernel_mode(), a constant here: see xdp_syn(). */
 static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struct pkt *p,
-						 const struct so_config *cfg)
+						 const struct so_config *cfg, const bool kmode)
 {
 	struct tcpopt_walk w = {};
 	enum so_result r;
@@ -641,7 +672,11 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 	r = syn_screen(ctx, p, cfg, &w);
 	if (r != SO_CONTINUE)
 		return r;
+	if (kmode)
+		kc_seed_opts(&w.o);
 	tcpopt_parse(&w);
+	if (kmode)
+		return kc_syn_answer(ctx, p, cfg, &w);
 	return syn_answer(ctx, p, cfg, &w.o);
 }
 
@@ -740,7 +775,8 @@ static __always_inline bool kernel_cookie_ok(const struct pkt *p)
  * to the kernel without a cookie check, so established traffic never pays
  * for one; else it must return a cookie, ours or the kernel's. */
 static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const struct pkt *p,
-						       const struct so_config *cfg, bool is_ack)
+						       const struct so_config *cfg, bool is_ack,
+						       const bool kmode)
 {
 	enum so_result r;
 	int state = socket_state(ctx, p);
@@ -750,7 +786,7 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
 	}
 	if (is_ack) {
-		r = handle_ack(ctx, p, cfg);
+		r = kmode ? kc_ack(p) : handle_ack(ctx, p, cfg);
 		if (r != SO_CONTINUE)
 			return r;
 	}
@@ -759,7 +795,7 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 		return verdict(SO_C_PASSED_UNARMED, SO_PASS);
 	if (!is_ack)
 		return verdict(SO_C_DROP_NO_SOCKET, SO_DROP);
-	if (kernel_cookie_ok(p)) {
+	if (!kmode && kernel_cookie_ok(p)) { /* kernel mode: kc_ack() said no */
 		if (listening(SO_LISTEN_EVENTS)) {
 			struct so_flow_key k = {};
 
@@ -787,9 +823,9 @@ static __always_inline enum so_result handle_fragment(struct xdp_md *ctx, const 
 	return verdict(SO_C_DROP_FRAGMENT, SO_DROP);
 }
 
-/* Any segment but a SYN, to a protected port. */
+/* Any segment but a SYN, to a protected port. kmode: as for handle_syn(). */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
-						     const struct so_config *cfg)
+						     const struct so_config *cfg, const bool kmode)
 {
 	struct so_flow_key k = {};
 	struct so_conn *c;
@@ -803,13 +839,15 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	if (p->fragment)
 		return handle_fragment(ctx, p, c != NULL);
 	if (!c)
-		return handle_untracked(ctx, p, cfg, is_ack);
+		return handle_untracked(ctx, p, cfg, is_ack, kmode);
 	confirmed = !(c->flags & SO_CF_UNCONFIRMED);
 	track_apply(&k, track_client(c, p, &k), SO_CLOSER_CLIENT);
 	if (confirmed || !is_ack)
 		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
 	/* Not confirmed yet (the accept queue may have been full): a cookie
-	 * ACK goes through TC again. */
+	 * ACK goes through TC again; kernel mode looks for the socket here. */
+	if (kmode)
+		return kc_unconfirmed(ctx, p);
 	r = handle_ack(ctx, p, cfg);
 	return r != SO_CONTINUE ? r : verdict(SO_C_PASSED_TRACKED, SO_PASS);
 }
@@ -818,6 +856,10 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
  * The stages proper run as global functions: the verifier checks each once
  * with the packet offsets as unknown scalars, instead of once per path
  * through the parser (which cost it 400k instructions and seconds per load).
+ * Each asks for the completion mode once, and hands it on as a constant:
+ * the compiler makes a copy of the stage per mode, and the verifier walks
+ * only the loaded mode's (the other is dead code to it), so kernel mode
+ * costs kfunc mode three instructions per stage.
  */
 __noinline int xdp_syn(struct xdp_md *ctx, struct pkt_off *o)
 {
@@ -828,7 +870,9 @@ __noinline int xdp_syn(struct xdp_md *ctx, struct pkt_off *o)
 		return SO_PASS;
 	if (pkt_from_off(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end, o))
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
-	return handle_syn(ctx, &p, cfg);
+	if (kernel_mode())
+		return handle_syn(ctx, &p, cfg, true);
+	return handle_syn(ctx, &p, cfg, false);
 }
 
 __noinline int xdp_segment(struct xdp_md *ctx, struct pkt_off *o)
@@ -840,7 +884,9 @@ __noinline int xdp_segment(struct xdp_md *ctx, struct pkt_off *o)
 		return SO_PASS;
 	if (pkt_from_off(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end, o))
 		return verdict(SO_C_DROP_MALFORMED, SO_DROP);
-	return handle_segment(ctx, &p, cfg);
+	if (kernel_mode())
+		return handle_segment(ctx, &p, cfg, true);
+	return handle_segment(ctx, &p, cfg, false);
 }
 
 static __always_inline int to_xdp(struct xdp_md *ctx, enum so_result r, const struct so_config *cfg)
@@ -1039,7 +1085,9 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 	conn_insert(p, m);
 }
 
-SEC("tc")
+/* Kfunc mode only: "?tc" keeps it out of the load unless the CLI asks,
+ * as on a kernel without the kfunc its call cannot be resolved. */
+SEC("?tc")
 int tc_ingress(struct __sk_buff *skb)
 {
 	struct so_meta *m = (void *)(long)skb->data_meta;

@@ -48,12 +48,14 @@ struct synack_params {
 	__u32 tsval;   /* ours; timestamp mode only */
 	__u32 tsecr;   /* the client's TSval */
 	__u16 mss;     /* the MSS we advertise */
+	__u16 window;  /* 0: the largest multiple of mss up to 65535 */
 	__u8 ts;
 	__u8 sack;
 	__u8 ws;       /* 1: send our window scale */
 	__u8 wscale;
 	__u8 ttl;
 	__u8 ece;      /* 1: an ECN-setup SYN-ACK (ECE, not CWR: RFC 3168 6.1.1) */
+	__u8 pad[2];
 };
 
 /* Fill the TCP header and options; returns the TCP header length. */
@@ -61,7 +63,8 @@ static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct 
 					     const struct synack_params *sp)
 {
 	__u32 optlen = 4;
-	__u16 win = 65535 - 65535 % sp->mss; /* a multiple of our MSS, like Linux */
+	/* a multiple of our MSS, like Linux; kernel mode: the kernel's own */
+	__u16 win = sp->window ? sp->window : 65535 - 65535 % sp->mss;
 
 	t->th.source = syn->dest;
 	t->th.dest = syn->source;

@@ -64,7 +64,7 @@ static __always_inline void gauge_add(__u8 state, int n)
 {
 	struct so_gauges *g = singleton(&gauges);
 
-	if (g && state < SO_ST_MAX)
+	if (g && within(state, 0, SO_ST_MAX - 1))
 		__sync_fetch_and_add(&g->state[state], n);
 }
 
@@ -73,10 +73,12 @@ static __always_inline void wheel_add(__u32 unit, __u8 state, int n)
 	__u32 i = unit & (SO_WHEEL_SLOTS - 1);
 	struct so_wheel_slot *w;
 
-	if (unit == SO_TSEC_OFF || unit == SO_TSEC_GONE || state >= SO_ST_MAX)
+	if (unit == SO_TSEC_OFF || unit == SO_TSEC_GONE)
 		return;
 	w = bpf_map_lookup_elem(&wheel, &i);
-	if (w)
+	/* the bound right at the access (bound.h): tested before the lookup,
+	 * state was spilled across it, and 6.1's verifier lost the bound */
+	if (w && within(state, 0, SO_ST_MAX - 1))
 		__sync_fetch_and_add(&w->n[state], n);
 }
 

@@ -34,7 +34,8 @@
 	X(SYNOPT_OVER_BUDGET, synopt_over_budget, E,                                     \
 	  "SYNs without timestamps answered with MSS only: synopts' write budget spent") \
 	/* ACK path */                                                                   \
-	X(ACK_COOKIE_VALID, ack_cookie_valid, V, "ACKs with a valid cookie, sent to TC") \
+	X(ACK_COOKIE_VALID, ack_cookie_valid, V,                                         \
+	  "ACKs with a valid cookie, sent on (to TC, or in kernel mode to the kernel)")  \
 	X(SYNOPT_RESTORED, synopt_restored, E,                                           \
 	  "valid cookie ACKs without timestamps that found their SYN's options")         \
 	X(ACK_COOKIE_OTHER_KEY, ack_cookie_other_key, E,                                 \
@@ -69,8 +70,15 @@
 	  "ACKs with a valid cookie of the kernel's own (a SYN it answered), passed")    \
 	X(PASSED_MONITOR, passed_monitor, E,                                             \
 	  "--arm monitor: packets passed that would have been answered or dropped")   \
+	/* completion mode "kernel" (bpf/kcookie.h): SYNs the kernel's cookie      \
+	 * helper cannot answer go to the kernel */                                \
+	X(PASSED_NO_LISTENER, passed_no_listener, V,                                     \
+	  "kernel mode: SYNs to a port with no listener, passed (the kernel resets them)") \
+	X(PASSED_COOKIE_REFUSED, passed_cookie_refused, V,                               \
+	  "kernel mode: SYNs the kernel's cookie helper refused (tcp_syncookies 0), passed") \
 	/* TC ingress: turning a valid cookie into a socket */                          \
-	X(CONN_CREATED, conn_created, T, "connections created (first kfunc success per 4-tuple)") \
+	X(CONN_CREATED, conn_created, T,                                                 \
+	  "connections created (first kfunc success, or kernel mode's first valid ACK, per 4-tuple)") \
 	X(CONN_RETRIED, conn_retried, T,                                                 \
 	  "kfunc again for a connection not yet complete (accept queue full, or two CPUs)") \
 	X(CONN_CREATE_FAILED, conn_create_failed, T, "kfunc failures (sum of the next)") \
@@ -130,6 +138,12 @@ enum so_tx_mode {
 	SO_TX_REDIRECT = 1, /* bpf_redirect() to the ingress interface (veth) */
 };
 
+/* How a valid cookie ACK becomes a socket (attach --complete). */
+enum so_complete {
+	SO_COMPLETE_KFUNC = 0,  /* our cookies; TC calls bpf_sk_assign_tcp_reqsk (6.9+) */
+	SO_COMPLETE_KERNEL = 1, /* the kernel's own cookies and check (bpf/kcookie.h) */
+};
+
 enum so_xdp_mode {
 	SO_XDP_NATIVE = 0,
 	SO_XDP_SKB = 1,
@@ -167,7 +181,9 @@ struct so_config {
 	__u64 tw_cli_added;       /* entries attach and set put in the "timewait"
 				   * map, in all (the programs count them in) */
 	__u8 listen;  /* SO_LISTEN_*: a shakeoff events reads the ring (events.h) */
-	__u8 pad[7];
+	__u8 complete; /* enum so_complete, informational (the programs read
+			* their rodata so_complete, fixed at load) */
+	__u8 pad[6];
 };
 _Static_assert(sizeof(struct so_config) == 72, "so_config layout");
 
@@ -657,7 +673,8 @@ static inline int so_arm_active(const struct so_armed *a, __u64 now)
 
 struct so_handover {
 	__u64 last_syn_ns; /* bpf_ktime_get_ns() of the last one, within a second */
-	__u64 pad;
+	__u64 zero; /* always 0: a value the 6.1 verifier cannot predict
+		     * (kc_seed_opts in bpf/kcookie.h) */
 };
 _Static_assert(sizeof(struct so_handover) == 16, "so_handover layout");
 

@@ -146,17 +146,24 @@ require_cmd() {
 }
 
 # require_shakeoff: the CLI must be built; its absence is a failure. And
-# the kernel must have what attach needs (require_kfunc).
+# the kernel must have what the test's attach needs (require_kfunc): on a
+# kernel without the kfunc attach picks completion mode kernel, whose
+# sysctls and limits these tests do not set up.
 require_shakeoff() {
-	[ -x "$SHAKEOFF" ] || bail cli "shakeoff not built: $SHAKEOFF missing (make, or SHAKEOFF=path)"
+	require_cli
 	require_kfunc
 }
 
+# require_cli: the CLI only, for the tests of what attach picks or forces
+# on any kernel (completion mode kernel, the feature probe).
+require_cli() {
+	[ -x "$SHAKEOFF" ] || bail cli "shakeoff not built: $SHAKEOFF missing (make, or SHAKEOFF=path)"
+}
+
 # require_kfunc: skip the whole test where the kernel lacks the kfunc
-# bpf_sk_assign_tcp_reqsk (before 6.9: Debian 12's 6.1), which attach and
-# the BPF object need. A feature probe: the name in the kernel's BTF.
-# XXX: the kernel-cookie completion mode (issue 12, point 3) will run
-# without it; the tests it covers then stop skipping here.
+# bpf_sk_assign_tcp_reqsk (before 6.9: Debian 12's 6.1), which kfunc mode
+# needs. A feature probe: the name in the kernel's BTF. Kernel mode's tests
+# (test_kcookie*, test_features) use require_cli and run there.
 require_kfunc() {
 	[ -r /sys/kernel/btf/vmlinux ] || return 0 # no BTF at all: attach says so itself
 	if ! grep -qa bpf_sk_assign_tcp_reqsk /sys/kernel/btf/vmlinux; then

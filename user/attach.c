@@ -36,6 +36,7 @@
 #include "secret.h"
 #include "shakeoff.skel.h"
 #include "sys.h"
+#include "tc.h"
 
 static int plan_memory(__u32 n);
 #include "timewait.h"
@@ -52,12 +53,15 @@ struct attach_args {
 	struct opt_uint synopt_rate;
 	const char *secret_file;
 	bool multiprog;
+	int complete; /* enum so_complete, -1: probe */
 	const char *config;
 };
 
 static const char *const mode_names[] = { [SO_XDP_NATIVE] = "native", [SO_XDP_SKB] = "skb", NULL };
 static const char *const tx_names[] = { [TX_AUTO] = "auto", [TX_XDP] = "xdp",
 					[TX_REDIRECT] = "redirect", NULL };
+const char *const complete_names[] = { [SO_COMPLETE_KFUNC] = "kfunc",
+				       [SO_COMPLETE_KERNEL] = "kernel", NULL };
 
 #define ARG(field) offsetof(struct attach_args, field)
 
@@ -79,6 +83,11 @@ static const struct opt attach_opts[] = {
 	{ .name = "events-buffer", .metavar = "KIB",
 	  .help = "size of the ring of connection events, KiB, a power of two (default: 1024)",
 	  .type = OPT_UINT, .min = 4, .max = 1048576, .offset = ARG(events_buffer) },
+	{ .name = "complete",
+	  .help = "how a cookie ACK becomes a socket: kfunc (shakeoff's cookies, "
+		  "bpf_sk_assign_tcp_reqsk, Linux 6.9+) or kernel (the kernel's own cookies and "
+		  "check, 6.0+; see the README) (default: kfunc where the kernel has it)",
+	  .type = OPT_ENUM, .choices = complete_names, .offset = ARG(complete) },
 	{ .name = "synopt-rate", .metavar = "N",
 	  .help = "SYNs without timestamps per second, all CPUs, whose SACK and window scale "
 		  "are kept for their ACK; past it, MSS only (default: "
@@ -112,6 +121,8 @@ struct attach_plan {
 	const char *ifname;
 	struct so_config cfg;
 	struct so_secret secret;
+	struct features feat;
+	__u32 rcv_space;    /* kernel mode: the listener's receive space */
 	__u64 synopt_interval_ns; /* bpf/synopt.h */
 	char dir[PATH_MAX]; /* where the pins end up */
 	char tmp[PATH_MAX]; /* where they are made */
@@ -126,6 +137,8 @@ struct attach_state {
 	struct shakeoff *skel;
 	struct bpf_program *xdp; /* xdp_shakeoff, or its skb-mode variant */
 	int link_fd[LINK_COUNT];
+	bool tc_filter[LINK_COUNT]; /* clsact filters made (no TCX) */
+	bool qdisc_made;
 	bool tmp_made;
 	bool in_dispatcher; /* --multiprog: the XDP program runs in libxdp's dispatcher */
 };
@@ -186,6 +199,21 @@ static int plan_multiprog(const struct attach_args *a, struct attach_plan *p)
 	return 0;
 }
 
+/* Completion mode kernel: the kernel's own cookies, under its secret, with
+ * its window scale (which it recomputes from the sysctls: --wscale would
+ * garble the connections). Then the sysctls it needs. */
+static int plan_kernel_mode(const struct attach_args *a, struct attach_plan *p)
+{
+	const char *given = a->tune.wscale.set ? "--wscale" : a->secret_file ? "--secret-file" : NULL;
+
+	if (given) {
+		pr_err("%s does not apply to --complete kernel: the kernel's own cookies use its "
+		       "own secret and window scale", given);
+		return RC_USAGE;
+	}
+	return tunables_kernel_mode(&p->rcv_space) ? RC_FAIL : RC_OK;
+}
+
 /* Every check, in the order a user would fix them; nothing is touched.
  * Returns RC_OK, or RC_USAGE/RC_FAIL after one sentence. */
 static int plan_attach(const struct attach_args *a, struct attach_plan *p)
@@ -208,7 +236,13 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	rc = tune_apply(&a->tune, a->ifname, true, &p->cfg);
 	if (rc)
 		return rc;
-	if (features_check() || plan_secret(a, p) || plan_dirs(a, p))
+	if (features_check(a->complete, &p->feat))
+		return RC_FAIL;
+	p->cfg.complete = p->feat.complete;
+	rc = p->cfg.complete == SO_COMPLETE_KERNEL ? plan_kernel_mode(a, p) : RC_OK;
+	if (rc)
+		return rc;
+	if (plan_secret(a, p) || plan_dirs(a, p))
 		return RC_FAIL;
 	p->cfg.xdp_mode = a->mode;
 	p->cfg.tx_mode = a->tx == TX_REDIRECT || (a->tx == TX_AUTO && tunables_is_veth(a->ifname))
@@ -296,6 +330,12 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 	if (!err)
 		err = bpf_program__set_autoload(st->skel->progs.xdp_shakeoff, false) ?:
 		      bpf_program__set_autoload(st->xdp, true);
+	/* kernel mode: no tc_ingress, whose kfunc may not exist here (kfuncs.h) */
+	if (!err)
+		err = bpf_program__set_autoload(st->skel->progs.tc_ingress,
+						p->cfg.complete == SO_COMPLETE_KFUNC);
+	st->skel->rodata->so_complete = p->cfg.complete;
+	st->skel->rodata->so_rcv_space = p->rcv_space;
 	if (err)
 		goto fail;
 	if (!p->multiprog) {
@@ -418,7 +458,8 @@ static int pin_objects(struct attach_plan *p, struct attach_state *st)
 		    pin_fd(p->tmp, bpf_map__name(map), bpf_map__fd(map)))
 			return -1;
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		if (pin_fd(p->tmp, progs[i].name, bpf_program__fd(progs[i].prog)))
+		if (bpf_program__fd(progs[i].prog) >= 0 && /* not loaded: kernel mode's tc_ingress */
+		    pin_fd(p->tmp, progs[i].name, bpf_program__fd(progs[i].prog)))
 			return -1;
 	return 0;
 }
@@ -432,6 +473,24 @@ static const char *link_hint(int link, int err)
 	return "";
 }
 
+/* A TC program as a clsact filter (no TCX on this kernel): there is no
+ * link to pin; the pinned program stands for it (tc.h). */
+static int create_filter(const struct attach_plan *p, struct attach_state *st, int link,
+			 int prog_fd)
+{
+	int err = tc_clsact_attach(p->cfg.ifindex, link == LINK_TC_INGRESS, prog_fd,
+				   &st->qdisc_made);
+
+	if (err) {
+		pr_err("cannot attach the TC %s filter to %s: %s%s", link == LINK_TC_INGRESS ?
+		       "ingress" : "egress", p->ifname, strerror(-err), err == -EEXIST ?
+		       " (another filter holds shakeoff's handle and priority)" : "");
+		return -1;
+	}
+	st->tc_filter[link] = true;
+	return 0;
+}
+
 static int create_link(const struct attach_plan *p, struct attach_state *st, int link)
 {
 	static const char *const pin[] = { [LINK_TC_EGRESS] = PIN_LINK_TC_EGRESS,
@@ -440,17 +499,19 @@ static int create_link(const struct attach_plan *p, struct attach_state *st, int
 	LIBBPF_OPTS(bpf_link_create_opts, xdp_opts,
 		    .flags = p->cfg.xdp_mode == SO_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 	const struct shakeoff *s = st->skel;
-	int fd;
+	int fd, tc_fd = bpf_program__fd(link == LINK_TC_INGRESS ? s->progs.tc_ingress
+								: s->progs.tc_egress);
 
+	if (link == LINK_TC_INGRESS && p->cfg.complete == SO_COMPLETE_KERNEL)
+		return 0; /* the kernel makes the socket; XDP makes the entry */
+	if (link != LINK_XDP && !p->feat.tcx)
+		return create_filter(p, st, link, tc_fd);
 	if (link == LINK_XDP)
 		fd = bpf_link_create(bpf_program__fd(st->xdp), p->cfg.ifindex,
 				     BPF_XDP, &xdp_opts);
-	else if (link == LINK_TC_INGRESS)
-		fd = bpf_link_create(bpf_program__fd(s->progs.tc_ingress), p->cfg.ifindex,
-				     SO_BPF_TCX_INGRESS, NULL);
 	else
-		fd = bpf_link_create(bpf_program__fd(s->progs.tc_egress), p->cfg.ifindex,
-				     SO_BPF_TCX_EGRESS, NULL);
+		fd = bpf_link_create(tc_fd, p->cfg.ifindex, link == LINK_TC_INGRESS ?
+				     SO_BPF_TCX_INGRESS : SO_BPF_TCX_EGRESS, NULL);
 	if (fd < 0) {
 		pr_err("cannot attach to %s: %s%s", p->ifname, strerror(errno), link_hint(link, errno));
 		return -1;
@@ -484,11 +545,13 @@ static void print_attached(const struct so_ports *ports, const struct attach_pla
 	char *list = ports_format(ports), arm[64];
 
 	tune_describe_arm(&p->cfg, arm, sizeof(arm));
-	printf("shakeoff: attached to %s (%s XDP%s, SYN-ACKs via %s), ports %s, arm %s; pinned in %s\n",
+	printf("shakeoff: attached to %s (%s XDP%s, SYN-ACKs via %s, completion %s, TC %s), ports %s, "
+	       "arm %s; pinned in %s\n",
 	       p->ifname, p->cfg.xdp_mode == SO_XDP_SKB ? "skb" : "native",
 	       p->multiprog ? " in libxdp's dispatcher" : "",
-	       p->cfg.tx_mode == SO_TX_REDIRECT ? "redirect" : "XDP_TX", list ? list : "?", arm,
-	       p->dir);
+	       p->cfg.tx_mode == SO_TX_REDIRECT ? "redirect" : "XDP_TX",
+	       complete_names[p->cfg.complete], p->feat.tcx ? "tcx" : "clsact", list ? list : "?",
+	       arm, p->dir);
 	free(list);
 }
 
@@ -502,9 +565,17 @@ static void undo(const struct attach_plan *p, struct attach_state *st)
 		if (!bpf_obj_get_info_by_fd(bpf_program__fd(st->xdp), &info, &len))
 			multiprog_detach_id(info.id, p->cfg.ifindex);
 	}
-	for (int link = LINK_COUNT - 1; link >= 0; link--)
+	for (int link = LINK_COUNT - 1; link >= 0; link--) {
 		if (st->link_fd[link] >= 0)
 			bpf_link_detach(st->link_fd[link]);
+		if (st->tc_filter[link])
+			tc_clsact_detach(p->cfg.ifindex, link == LINK_TC_INGRESS,
+					 bpf_program__fd(link == LINK_TC_INGRESS ?
+							 st->skel->progs.tc_ingress :
+							 st->skel->progs.tc_egress));
+	}
+	if (st->qdisc_made)
+		tc_clsact_destroy(p->cfg.ifindex);
 	if (st->tmp_made)
 		pins_teardown(p->tmp);
 	pins_remove_empty_dirs();
@@ -554,6 +625,7 @@ static int run_attach(void *args)
 
 static struct attach_args attach_args = {
 	.tune.arm = -1,
+	.complete = -1,
 	.mode = SO_XDP_NATIVE,
 	.tx = TX_AUTO,
 };

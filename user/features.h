@@ -5,5 +5,15 @@
  */
 #pragma once
 
-/* 0, or -1 after one sentence naming what is missing. */
-int features_check(void);
+#include <stdbool.h>
+
+/* What attach builds on, decided by the probe. */
+struct features {
+	int complete; /* enum so_complete: how cookie ACKs become sockets */
+	bool tcx;     /* TCX links; else the TC programs are clsact filters */
+};
+
+/* Probe the kernel for completion mode want (an enum so_complete, or -1:
+ * kfunc where the kernel has it, else kernel) and fill f. 0, or -1 after
+ * one sentence naming what is missing. */
+int features_check(int want, struct features *f);

@@ -17,6 +17,8 @@
 #include "multiprog.h"
 #include "pins.h"
 #include "sys.h"
+#include "tc.h"
+#include "shakeoff.h"
 
 #define TMP_TAG ":tmp-"
 
@@ -201,11 +203,71 @@ static int remove_dir(const char *dir)
 	return err;
 }
 
+bool pins_tc_is_tcx(const char *dir)
+{
+	int fd = pins_open(dir, PIN_LINK_TC_EGRESS);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* The interface of dir's attachment, from its config map; 0 if unknown. */
+static int config_ifindex(const char *dir)
+{
+	struct so_config cfg = {};
+	__u32 zero = 0;
+	int fd = pins_open(dir, "config");
+
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		cfg.ifindex = 0;
+	close(fd);
+	return cfg.ifindex;
+}
+
+/* A TC program pinned without its link runs as a clsact filter (tc.h).
+ * Its interface may be gone, with the filter: then there is nothing to do. */
+static int detach_filters(const char *dir, int ifindex)
+{
+	static const struct { const char *prog, *link; bool ingress; } tc[] = {
+		{ PIN_PROG_TC_INGRESS, PIN_LINK_TC_INGRESS, true },
+		{ PIN_PROG_TC_EGRESS, PIN_LINK_TC_EGRESS, false },
+	};
+	int err = 0;
+
+	for (size_t i = 0; ifindex > 0 && i < sizeof(tc) / sizeof(tc[0]); i++) {
+		int link = pins_open(dir, tc[i].link), prog, e;
+
+		if (link >= 0) {
+			close(link);
+			continue;
+		}
+		prog = pins_open(dir, tc[i].prog);
+		if (prog < 0)
+			continue;
+		e = tc_clsact_detach(ifindex, tc[i].ingress, prog);
+		close(prog);
+		if (e) {
+			pr_debug("cannot remove the clsact filter of %s/%s: %s", dir, tc[i].prog,
+				 strerror(-e));
+			err = err ? err : e;
+		}
+	}
+	return err;
+}
+
+/* XDP first (detach_links), so that no SYN is answered once TC is gone. The
+ * ifindex of an orphan's config is another namespace's: a filter of that
+ * index here is removed only if it runs our pinned program. */
 int pins_teardown(const char *dir)
 {
-	int err = detach_links(dir);
-	int err2 = remove_dir(dir);
+	int ifindex = config_ifindex(dir), err, err2;
 
+	err = detach_links(dir);
+	err = detach_filters(dir, ifindex) ?: err;
+	err2 = remove_dir(dir);
 	return err ? err : err2;
 }
 

@@ -7,6 +7,9 @@
  *       prog_xdp prog_tc_ingress prog_tc_egress            programs
  *       link_xdp link_tc_ingress link_tc_egress            links
  *
+ * Completion mode kernel has no tc_ingress. Without TCX (before 6.6) the TC
+ * programs are clsact filters, not links: no link_tc_* then (see tc.h).
+ *
  * The inode of the network namespace keeps two namespaces' pins apart. An
  * attach pins everything into the sibling <IFACE>:tmp-<pid> and renames it
  * into place, so the final directory is always complete; a detach renames it
@@ -63,7 +66,11 @@ void pins_clean_stale(void);
  * Says what it removed. */
 void pins_reclaim_orphans(void);
 
-/* Detach the links pinned in dir, unlink every pin, remove dir. Returns 0
+/* Are the TC programs of dir TCX links (else clsact filters)? */
+bool pins_tc_is_tcx(const char *dir);
+
+/* Detach the links pinned in dir (and clsact filters of its programs),
+ * unlink every pin, remove dir. Returns 0
  * or the first negative errno; always goes on as far as it can. */
 int pins_teardown(const char *dir);
 

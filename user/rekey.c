@@ -164,6 +164,23 @@ static int secret_file_of_config(struct rekey_args *a)
 	return 0;
 }
 
+/* Completion mode kernel uses the kernel's cookies: no key of ours. */
+static bool kernel_mode(const char *dir, const char *ifname)
+{
+	struct so_config cfg = {};
+	__u32 zero = 0;
+	int fd = pins_open(dir, "config");
+	bool kernel = fd >= 0 && bpf_map_lookup_elem(fd, &zero, &cfg) == 0 &&
+		      cfg.complete == SO_COMPLETE_KERNEL;
+
+	if (fd >= 0)
+		close(fd);
+	if (kernel)
+		pr_err("cannot rekey %s: it runs --complete kernel, whose cookies are the kernel's "
+		       "own, under the kernel's secret, which no one can rekey", ifname);
+	return kernel;
+}
+
 static int run_rekey(void *args)
 {
 	struct rekey_args *a = args;
@@ -182,7 +199,8 @@ static int run_rekey(void *args)
 		}
 	}
 	pins_clean_stale();
-	if (pins_find(a->ifname, dir, sizeof(dir)) || secret_load(a->secret_file, &next))
+	if (pins_find(a->ifname, dir, sizeof(dir)) || kernel_mode(dir, a->ifname) ||
+	    secret_load(a->secret_file, &next))
 		return RC_FAIL;
 	fd = pins_open(dir, "secret");
 	if (fd < 0) {

@@ -132,6 +132,7 @@ static int read_arming(const struct source *src, struct sample *s)
 		return -1;
 	}
 	s->arm = cfg.arm;
+	s->complete = cfg.complete;
 	s->armed = cfg.arm == SO_ARM_ALWAYS;
 	if (cfg.arm == SO_ARM_AUTO) /* CLOCK_MONOTONIC: bpf_ktime_get_ns()'s clock */
 		s->armed = so_arm_active(&g, clock_ns(CLOCK_MONOTONIC));

@@ -22,6 +22,7 @@ struct sample {
 	__u64 evicted;          /* inferred, see sample_read */
 	__u64 state[SO_ST_MAX]; /* entries per state (conns --count) */
 	__u8 arm;               /* enum so_arm */
+	__u8 complete;          /* enum so_complete */
 	bool armed;             /* answering SYNs in XDP now */
 	unsigned long long t_ns; /* CLOCK_MONOTONIC */
 };

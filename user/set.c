@@ -51,6 +51,7 @@ static const struct opt set_opts[] = {
 	FIXED_AT_ATTACH("tx", 't', "TX", "the way SYN-ACKs leave is chosen with the mode"),
 	FIXED_AT_ATTACH("secret-file", 's', "FILE", "use 'shakeoff rekey' for a new key"),
 	FIXED_AT_ATTACH("conn-max", 0, "N", "it sizes the connection table"),
+	FIXED_AT_ATTACH("complete", 0, "MODE", "the programs were loaded for it"),
 	FIXED_AT_ATTACH("synopt-rate", 0, "N", "it is part of the loaded program"),
 	{ .name = "multiprog", .help = "fixed at attach: how the XDP program is attached",
 	  .type = OPT_FLAG, .offset = offsetof(struct set_args, fixed),
@@ -98,6 +99,11 @@ static int update(const struct live *l, const struct tune_args *t)
 	if (live_read(l, "config", &old) || live_read(l, "ports", &ports))
 		return RC_FAIL;
 	cfg = old;
+	if (old.complete == SO_COMPLETE_KERNEL && t->wscale.set) {
+		pr_err("--wscale does not apply to --complete kernel: the kernel's own cookies use "
+		       "its own window scale");
+		return RC_USAGE;
+	}
 	rc = tune_apply(t, l->ifname, false, &cfg);
 	if (rc)
 		return rc; /* nothing written */

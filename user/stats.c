@@ -19,6 +19,7 @@
 #include "sample.h"
 #include "spark.h"
 #include "sys.h"
+#include "tune.h"
 
 struct stats_args {
 	const char *ifname;
@@ -50,6 +51,11 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static const char *complete_str(__u8 complete)
+{
+	return complete <= SO_COMPLETE_KERNEL ? complete_names[complete] : "unknown";
+}
+
 static void print_json(const char *ifname, const struct sample *s)
 {
 	struct json j;
@@ -63,6 +69,7 @@ static void print_json(const char *ifname, const struct sample *s)
 	json_kv_uint(&j, "conn_half_closed", s->conn_half_closed);
 	json_kv_uint(&j, "evicted", s->evicted);
 	json_kv_bool(&j, "armed", s->armed);
+	json_kv_str(&j, "complete", complete_str(s->complete));
 	json_object_end(&j);
 	putchar('\n');
 }
@@ -83,7 +90,7 @@ static void print_human(const char *ifname, const struct sample *s, const struct
 	char graph[SPARK_BUF];
 	int pad;
 
-	printf("%s:\n", ifname);
+	printf("%s (completion %s):\n", ifname, complete_str(s->complete));
 	for (int c = 0; c < SO_C_MAX; c++) {
 		double rate = prev && secs > 0 ? (s->counter[c] - prev->counter[c]) / secs : 0;
 
@@ -187,7 +194,8 @@ const struct cmd cmd_stats = {
 		       "from the full table (evicted: the kernel evicts silently, so it is\n"
 		       "inferred as conn_created minus the entries and every other exit) and\n"
 		       "whether SYNs are answered in XDP now (armed). With -j: one flat JSON\n"
-		       "object per sample, keyed by counter name. With --prometheus: the\n"
+		       "object per sample, keyed by counter name, and \"complete\" (kfunc or\n"
+		       "kernel: how cookie ACKs become sockets). With --prometheus: the\n"
 		       "Prometheus text format, for IFACE or for every attachment of the network\n"
 		       "namespace; counters are named shakeoff_<counter>_total{ifname=\"...\"}.\n"
 		       "With --watch on a terminal, each rate is followed by a graph of its\n"

@@ -48,6 +48,7 @@ struct attachment {
 	struct so_ports speak_first; /* read only when cfg.speak_first */
 	struct so_secret secret;
 	bool attached; /* the XDP link still has an interface */
+	bool tcx;      /* the TC programs are TCX links; else clsact filters */
 };
 
 static int read_pinned(const char *dir, const char *map, void *value)
@@ -79,6 +80,7 @@ static int attachment_read(const char *ifname, struct attachment *at)
 	    (at->cfg.speak_first && read_pinned(at->dir, "speakfirst", &at->speak_first)))
 		return -1;
 	at->attached = pins_xdp_ifindex(at->dir) > 0;
+	at->tcx = pins_tc_is_tcx(at->dir);
 	return 0;
 }
 
@@ -90,6 +92,11 @@ static const char *mode_name(const struct so_config *cfg)
 static const char *tx_name(const struct so_config *cfg)
 {
 	return cfg->tx_mode == SO_TX_REDIRECT ? "redirect" : "xdp";
+}
+
+static const char *complete_name(const struct so_config *cfg)
+{
+	return cfg->complete <= SO_COMPLETE_KERNEL ? complete_names[cfg->complete] : "unknown";
 }
 
 static void json_options(struct json *j, __u32 options)
@@ -229,6 +236,8 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_str(j, "ports", ports);
 	json_kv_str(j, "mode", mode_name(c));
 	json_kv_str(j, "tx", tx_name(c));
+	json_kv_str(j, "complete", complete_name(c));
+	json_kv_str(j, "tc", at->tcx ? "tcx" : "clsact");
 	json_kv_uint(j, "mss4", c->mss4);
 	json_kv_uint(j, "mss6", c->mss6);
 	json_kv_uint(j, "wscale", c->wscale);
@@ -250,12 +259,12 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 }
 
 /* The header and the rows, column for column. */
-#define HEAD_FMT "%-15s %7s %-8s %-6s %-8s %-7s %5s %5s %6s %3s %-15s %8s %4s  %s\n"
-#define ROW_FMT "%-15s %7u %-8s %-6s %-8s %-7s %5u %5u %6u %3u %-15s %8u %4u  %s\n"
+#define HEAD_FMT "%-15s %7s %-8s %-6s %-8s %-8s %-6s %-7s %5s %5s %6s %3s %-15s %8s %4s  %s\n"
+#define ROW_FMT "%-15s %7u %-8s %-6s %-8s %-8s %-6s %-7s %5u %5u %6u %3u %-15s %8u %4u  %s\n"
 
 static void print_header(void)
 {
-	printf(HEAD_FMT, "IFACE", "IFINDEX", "ATTACHED", "MODE", "TX", "ARM", "MSS4", "MSS6", "WSCALE",
+	printf(HEAD_FMT, "IFACE", "IFINDEX", "ATTACHED", "MODE", "TX", "COMPLETE", "TC", "ARM", "MSS4", "MSS6", "WSCALE",
 	       "TTL", "OPTIONS", "CONN_MAX", "GEN", "PORTS");
 }
 
@@ -268,7 +277,7 @@ static void print_row(const struct attachment *at, const char *ports)
 		 c->options & SO_OPT_SACK ? ",sack" : "", c->options & SO_OPT_WSCALE ? ",wscale" : "",
 		 c->options & SO_OPT_ECN ? ",ecn" : "");
 	printf(ROW_FMT, at->ifname, c->ifindex, at->attached ? "yes" : "NO", mode_name(c),
-	       tx_name(c), c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "?", c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
+	       tx_name(c), complete_name(c), at->tcx ? "tcx" : "clsact", c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "?", c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
 	       c->conn_max, at->secret.gen, ports);
 }
 

@@ -122,6 +122,52 @@ int tunables_plan(const struct tunables_req *req, struct so_config *cfg)
 	return 0;
 }
 
+/*
+ * Completion mode kernel: bpf_tcp_gen_syncookie makes a listener's cookie
+ * only with tcp_syncookies=2 (or a full SYN queue: tcp_get_syncookie_mss).
+ * With tcp_timestamps=1 the kernel subtracts a secret per-connection offset
+ * (secure_tcp_ts_off) from the TSecr before it decodes a cookie's options
+ * from it, which garbles them, and adds it to every later TSval, which
+ * clients drop as PAWS failures; 2 is timestamps without the offset (0, no
+ * options but MSS, is refused too).
+ */
+static int check_kernel_sysctls(void)
+{
+	static const struct { const char *name, *why; } need[] = {
+		{ "net/ipv4/tcp_syncookies", "the kernel makes a listener's cookies for XDP only then" },
+		{ "net/ipv4/tcp_timestamps", "timestamps without per-connection offsets" },
+	};
+	long v;
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (read_one(need[i].name, &v))
+			return -1;
+		if (v != 2) {
+			pr_err("net.ipv4.%s is %ld in this network namespace: --complete kernel needs 2 "
+			       "(%s); set it to 2", need[i].name + strlen("net/ipv4/"), v, need[i].why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* tcp_full_space() of a listener without SO_RCVBUF: tcp_rmem[1], less the
+ * overhead share, which is half with the defaults (tcp_adv_win_scale 1
+ * before 6.6, the default scaling ratio of 50% since). */
+int tunables_kernel_mode(__u32 *rcv_space)
+{
+	long rmem[3];
+
+	if (check_kernel_sysctls())
+		return -1;
+	if (sysctl_read("net/ipv4/tcp_rmem", rmem, 3) != 3) {
+		pr_err("cannot read /proc/sys/net/ipv4/tcp_rmem");
+		return -1;
+	}
+	*rcv_space = rmem[1] / 2;
+	return 0;
+}
+
 bool tunables_is_veth(const char *ifname)
 {
 	char driver[64];

@@ -33,5 +33,10 @@ int tunables_plan(const struct tunables_req *req, struct so_config *cfg);
  * cfg->options. 0, or -1 after saying why. */
 int tunables_options(struct so_config *cfg);
 
+/* Completion mode kernel: the sysctls it needs (tcp_syncookies=2,
+ * tcp_timestamps=2), and the listener's receive space the kernel sizes
+ * its SYN-ACK window from. 0, or -1 after saying why. */
+int tunables_kernel_mode(__u32 *rcv_space);
+
 /* Is the interface a veth (ethtool driver name)? */
 bool tunables_is_veth(const char *ifname);

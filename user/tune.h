@@ -29,6 +29,7 @@ struct tune_args {
 };
 
 extern const char *const arm_names[]; /* indexed by enum so_arm */
+extern const char *const complete_names[]; /* indexed by enum so_complete (attach.c) */
 
 /* The option table entries of struct tune_args member m of type T. */
 #define TUNE_OPTS(T, m, ports_required)                                                      \

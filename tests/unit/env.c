@@ -45,7 +45,7 @@ struct so_config cur_cfg;
 int verdict_runs, verdict_bad_runs;
 char verdict_bad_names[512];
 
-static struct shakeoff *skel;
+static struct shakeoff *skel, *kfunc_skel, *kernel_skel;
 static int ncpus;
 
 static const char *const cnames[SO_C_MAX] = {
@@ -161,6 +161,42 @@ void reset_maps(void)
 	synopts_clear();
 }
 
+/* The object as attach loads it for a completion mode (rodata so_complete;
+ * tc_ingress only in kfunc mode). */
+static struct shakeoff *load_mode(int complete)
+{
+	struct shakeoff *s = shakeoff__open();
+
+	if (!s)
+		return NULL;
+	s->rodata->so_complete = complete;
+	if (bpf_program__set_autoload(s->progs.tc_ingress, complete == SO_COMPLETE_KFUNC) ||
+	    shakeoff__load(s)) {
+		shakeoff__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int fill_maps(void)
+{
+	return set_ports() || set_config(&default_cfg) || set_secret(&default_secret) ? -1 : 0;
+}
+
+int env_kernel_mode(bool on)
+{
+	if (on && !kernel_skel) {
+		kernel_skel = load_mode(SO_COMPLETE_KERNEL);
+		if (!kernel_skel)
+			return -1;
+		skel = kernel_skel;
+		if (fill_maps())
+			return -1;
+	}
+	skel = on ? kernel_skel : kfunc_skel;
+	return 0;
+}
+
 /* A feature probe, not a version check: the kernel's BTF has the kfunc or not. */
 static bool kfunc_missing(void)
 {
@@ -180,7 +216,7 @@ int env_setup(void)
 		return -1;
 	add_sock_addrs();
 	ncpus = libbpf_num_possible_cpus();
-	skel = shakeoff__open_and_load();
+	skel = kfunc_skel = load_mode(SO_COMPLETE_KFUNC);
 	if (!skel && kfunc_missing()) {
 		printf("skip all: this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (its BTF has no "
 		       "such function), and the BPF object needs it to load\n");
@@ -190,7 +226,7 @@ int env_setup(void)
 		fprintf(stderr, "test_unit: cannot load the BPF object: %s\n", strerror(errno));
 		return -1;
 	}
-	if (set_ports() || set_config(&default_cfg) || set_secret(&default_secret)) {
+	if (fill_maps()) {
 		fprintf(stderr, "test_unit: cannot fill the maps: %s\n", strerror(errno));
 		return -1;
 	}
@@ -199,7 +235,8 @@ int env_setup(void)
 
 void env_teardown(void)
 {
-	shakeoff__destroy(skel);
+	shakeoff__destroy(kernel_skel);
+	shakeoff__destroy(kfunc_skel);
 }
 
 /* All counters summed over the CPUs: the stats map is one per-CPU struct. */

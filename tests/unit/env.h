@@ -51,6 +51,9 @@ extern struct so_config cur_cfg;
 
 /* 0: ready; 1: the kernel lacks what the object needs (skip line printed); -1: error. */
 int env_setup(void);
+/* Run the object loaded for completion mode kernel (on) or kfunc (off,
+ * the default) from now on; each has its own maps. 0 or -1. */
+int env_kernel_mode(bool on);
 /* Whether the socket addresses could be put on lo (env_setup tries). */
 bool env_sock_addrs_ok(void);
 void env_teardown(void);

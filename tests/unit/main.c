@@ -90,6 +90,7 @@ int main(int argc, char **argv)
 	test_hostile();
 	test_arm();
 	test_events();
+	test_kcookie();
 	test_tally();
 	env_teardown();
 	return 0;
