@@ -79,6 +79,9 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, twfilter, struct so_twfilter);
 /* The SYN-ACK budget's state, per CPU (--synack-rate). */
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, budget, struct so_budget);
 
+/* The budget of signed SYNs handed to the kernel, per CPU (--signed-rate). */
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, signed_budget, struct so_budget);
+
 /* Allow and deny lists by source prefix. */
 #define LPM_MAP(name, keytype)                                   \
 	struct {                                                 \
@@ -220,27 +223,30 @@ static __always_inline bool source_ok(const struct pkt *p)
 	return s6[0] != d6[0] || s6[1] != d6[1] || s6[2] != d6[2] || s6[3] != d6[3];
 }
 
-/* --synack-rate: GCRA (ITU-T I.371) per CPU, bursts of one second's budget. */
-static __always_inline bool budget_ok(const struct so_config *cfg)
+/* GCRA (ITU-T I.371) per CPU, one event per interval ns, bursts of one
+ * second's budget: --synack-rate and --signed-rate. */
+static __always_inline bool gcra_ok(void *map, __u64 interval)
 {
-	__u64 interval = cfg->synack_interval_ns, now, tolerance;
-	struct so_budget *b;
+	struct so_budget *b = singleton(map);
+	__u64 now, tolerance;
 
-	if (!interval)
-		return true;
-	b = singleton(&budget);
 	if (!b)
 		return false;
 	now = bpf_ktime_get_ns();
 	if (b->tat < now)
 		b->tat = now;
 	/* a burst of one second's budget: tolerance (burst - 1) * interval;
-	 * with less than one SYN-ACK a second per CPU, no burst at all */
+	 * with less than one event a second per CPU, no burst at all */
 	tolerance = interval < 1000000000ULL ? 1000000000ULL - interval : 0;
 	if (b->tat - now > tolerance)
 		return false;
 	b->tat += interval;
 	return true;
+}
+
+static __always_inline bool budget_ok(const struct so_config *cfg)
+{
+	return !cfg->synack_interval_ns || gcra_ok(&budget, cfg->synack_interval_ns);
 }
 
 static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
@@ -444,8 +450,25 @@ static __always_inline enum so_result hand_over(enum so_counter c)
 	return verdict(c, SO_PASS);
 }
 
+/*
+ * A SYN signed with TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925): only the
+ * kernel holds the keys to check it and to sign the SYN-ACK, so it goes
+ * there (a SYN-ACK of ours, unsigned, would be dropped by the client).
+ * Allowed sources have passed before this; the rest get --signed-rate, so
+ * that a flood of SYNs with a fake signature costs the kernel at most that
+ * (the kernel drops them after its full receive path and a key lookup, or
+ * an MD5 over the segment for a source that has a key).
+ */
+static __always_inline enum so_result syn_signed(const struct so_config *cfg)
+{
+	if (!cfg->signed_interval_ns || !gcra_ok(&signed_budget, cfg->signed_interval_ns))
+		return verdict(SO_C_DROP_SIGNED_RATE, SO_DROP);
+	return hand_over(SO_C_PASSED_SIGNED);
+}
+
 /* Everything a SYN must pass before it costs a cookie, cheapest first.
- * w gets the TCP header copy the checksum and the options are read from. */
+ * w gets the TCP header copy the checksum and the options are read from,
+ * and the options parsed. */
 static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struct pkt *p,
 						 const struct so_config *cfg,
 						 struct tcpopt_walk *w)
@@ -469,6 +492,9 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_IP_CSUM, SO_DROP);
 	if (tcpopt_load(ctx, p, w) || !tcp_csum_ok(ctx, p, w))
 		return verdict(SO_C_DROP_TCP_CSUM, SO_DROP);
+	tcpopt_parse(w);
+	if (w->o.signed_by)
+		return syn_signed(cfg);
 	if (!budget_ok(cfg))
 		return verdict(SO_C_DROP_RATE_LIMITED, SO_DROP);
 	return SO_CONTINUE;
@@ -524,7 +550,6 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 	r = syn_screen(ctx, p, cfg, &w);
 	if (r != SO_CONTINUE)
 		return r;
-	tcpopt_parse(&w);
 	return syn_answer(ctx, p, cfg, &w.o);
 }
 

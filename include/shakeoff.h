@@ -57,6 +57,10 @@
 	  "SYNs for a 4-tuple in time_wait, handed to the kernel (RFC 6191)")            \
 	X(PASSED_KERNEL_COOKIE, passed_kernel_cookie, V,                                 \
 	  "ACKs with a valid cookie of the kernel's own (a SYN it answered), passed")    \
+	X(PASSED_SIGNED, passed_signed, V,                                               \
+	  "SYNs signed with TCP-MD5 or TCP-AO, handed to the kernel within --signed-rate") \
+	X(DROP_SIGNED_RATE, drop_signed_rate, V,                                         \
+	  "signed SYNs over the --signed-rate budget, dropped")                          \
 	X(PASSED_MONITOR, passed_monitor, E,                                             \
 	  "--arm monitor: packets passed that would have been answered or dropped")   \
 	/* TC ingress: turning a valid cookie into a socket */                          \
@@ -149,8 +153,12 @@ struct so_config {
 				   * number of CPUs) */
 	__u64 tw_cli_added;       /* entries attach and set put in the "timewait"
 				   * map, in all (the programs count them in) */
+	__u64 signed_interval_ns; /* signed SYNs to the kernel, per CPU: one per this
+				   * many ns (--signed-rate); 0: only allowed sources */
+	__u32 signed_rate;        /* --signed-rate, all CPUs (informational) */
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct so_config) == 64, "so_config layout");
+_Static_assert(sizeof(struct so_config) == 80, "so_config layout");
 
 /* Arming modes (--arm). */
 enum so_arm {

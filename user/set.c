@@ -64,9 +64,9 @@ static void print_set(const struct live *l, const struct so_config *c, const str
 
 	tune_describe_arm(c, arm, sizeof(arm));
 	printf("shakeoff: %s now: ports %s, mss4 %u, mss6 %u, wscale %u, ttl %u, synack-rate %u, "
-	       "arm %s, time-wait %u s, idle-timeout %u s\n",
+	       "signed-rate %u, arm %s, time-wait %u s, idle-timeout %u s\n",
 	       l->ifname, ports ? ports : "?", c->mss4, c->mss6, c->wscale, c->ttl, c->synack_rate,
-	       arm, c->time_wait_s, c->idle_timeout_s);
+	       c->signed_rate, arm, c->time_wait_s, c->idle_timeout_s);
 	free(ports);
 }
 

@@ -116,6 +116,7 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_options(j, c->options);
 	json_kv_uint(j, "conn_max", c->conn_max);
 	json_kv_uint(j, "synack_rate", c->synack_rate);
+	json_kv_uint(j, "signed_rate", c->signed_rate);
 	json_kv_str(j, "arm", c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "unknown");
 	json_kv_uint(j, "threshold", c->arm_threshold);
 	json_kv_uint(j, "time_wait_s", c->time_wait_s);

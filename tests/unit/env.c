@@ -30,6 +30,8 @@ const struct so_config default_cfg = {
 	.conn_max = SO_CONN_MAX_DEFAULT,
 	.time_wait_s = SO_TIME_WAIT_DEFAULT_S,
 	.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S,
+	.signed_rate = 1000,
+	.signed_interval_ns = 1000000, /* 1000/s per CPU: the rows never exhaust it */
 };
 
 /* Slot 0 current (gen 0), no previous key. */
@@ -462,6 +464,17 @@ int budget_reset(void)
 
 	memset(b, 0, sizeof(b));
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.budget), &zero, b, BPF_ANY) ? -errno : 0;
+}
+
+int signed_budget_reset(void)
+{
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_budget b[n];
+	__u32 zero = 0;
+
+	memset(b, 0, sizeof(b));
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.signed_budget), &zero, b, BPF_ANY) ?
+		       -errno : 0;
 }
 
 int arm_reset(void)

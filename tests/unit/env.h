@@ -107,6 +107,8 @@ int timewait_put(const struct so_flow_key *k, const struct so_tw *v);
 bool timewait_get(const struct so_flow_key *k, struct so_tw *v);
 /* The --synack-rate budget of every CPU back to full (tat 0). */
 int budget_reset(void);
+/* The same for the signed SYNs' budget (--signed-rate). */
+int signed_budget_reset(void);
 
 /* --arm auto's state: every CPU's window and the shared decision back to
  * zero (never armed); the decision as the data path left it. */

@@ -24,6 +24,29 @@
 #define PASSED XDP_PASS, C(PASSED), true
 #define SYN_DROP(reason) XDP_DROP, C(SYN_SEEN) | C(reason)
 
+/* Signed SYNs: NOP NOP MD5 (RFC 2385: kind 19, 16 bytes of digest) or
+ * TCP-AO (RFC 5925: kind 29, KeyID, RNextKeyID, a 12-byte MAC) before the
+ * options of a Linux SYN, as Linux sends them. */
+static const __u8 md5_opts[] = {
+	1, 1, 19, 18, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef,
+	0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef,           /* NOP NOP MD5 */
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,      /* MSS SACK TS */
+};
+static const __u8 ao_opts[] = {
+	29, 16, 1, 1, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+	0xa8, 0xa9, 0xaa, 0xab,                                   /* AO, KeyIDs 1 1 */
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,      /* MSS SACK TS */
+	1, 3, 3, 7,                                               /* NOP WS 7 */
+};
+/* A signature after the walk's first options, and one with a bad length. */
+static const __u8 md5_last_opts[] = {
+	2, 4, 0x05, 0xb4, 1, 1, 19, 18, 0, 1, 2, 3, 4, 5, 6, 7,
+	8, 9, 10, 11, 12, 13, 14, 15,
+};
+static const __u8 md5_short_opts[] = { 2, 4, 0x05, 0xb4, 19, 2, 1, 1 };
+#define SIGNED XDP_PASS, C(SYN_SEEN) | C(PASSED_SIGNED), true
+#define RAW(o) .raw_opts = (o), .raw_len = sizeof(o)
+
 struct drop_case {
 	const char *name;
 	struct pkt_spec in;
@@ -63,6 +86,16 @@ static const struct drop_case drop_cases[] = {
 	{ "syn4_rst",                V4(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
 	{ "syn6_fin",                V6(.flags = F_SYN | F_FIN),           SYN_DROP(DROP_SYN_FLAGS) },
 	{ "syn6_rst",                V6(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
+	/* signed SYNs (TCP-MD5, TCP-AO): to the kernel, untouched */
+	{ "syn4_md5",                V4(RAW(md5_opts)),                    SIGNED },
+	{ "syn6_md5",                V6(RAW(md5_opts)),                    SIGNED },
+	{ "syn4_md5_after_mss",      V4(RAW(md5_last_opts)),               SIGNED },
+	{ "syn4_md5_odd_length",     V4(RAW(md5_short_opts)),              SIGNED },
+	{ "syn4_md5_payload",        V4(RAW(md5_opts), .payload_len = 100), SIGNED },
+	{ "syn4_ao",                 V4(RAW(ao_opts)),                     SIGNED },
+	{ "syn6_ao",                 V6(RAW(ao_opts)),                     SIGNED },
+	{ "syn4_md5_bad_tcp_csum",   V4(RAW(md5_opts), .bad_tcp_csum = true), SYN_DROP(DROP_TCP_CSUM) },
+	{ "syn6_ao_fin",             V6(RAW(ao_opts), .flags = F_SYN | F_FIN), SYN_DROP(DROP_SYN_FLAGS) },
 	/* neither SYN nor ACK, and no socket */
 	{ "rst4_no_socket",          V4(.flags = F_RST),                   XDP_DROP, C(DROP_NO_SOCKET) },
 	{ "fin4_no_socket",          V4(.flags = F_FIN),                   XDP_DROP, C(DROP_NO_SOCKET) },
