@@ -51,6 +51,9 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, config, struct so_config);
 /* Protected ports, one bit each. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, ports, struct so_ports);
 
+/* Of those, the ports whose listener is MPTCP: SYNs to the kernel. */
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, kports, struct so_ports);
+
 /* The cookie secret: current and previous key. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, secret, struct so_secret);
 
@@ -137,12 +140,17 @@ static __always_inline enum so_result verdict(enum so_counter c, enum so_result 
 #include "track.h"
 #include "policy.h"
 
-static __always_inline bool port_protected(__be16 port)
+static __always_inline bool port_in(void *map, __be16 port)
 {
 	__u32 p = bpf_ntohs(port);
-	struct so_ports *pm = singleton(&ports);
+	struct so_ports *pm = singleton(map);
 
 	return pm && (pm->bits[(p >> 6) & 1023] >> (p & 63)) & 1;
+}
+
+static __always_inline bool port_protected(__be16 port)
+{
+	return port_in(&ports, port);
 }
 
 /* The connection table key of a segment; reverse for server->client. */
@@ -478,6 +486,10 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	if (list_match(cfg, p, LIST_ALLOW))
 		return hand_over(SO_C_PASSED_ALLOWED);
+	/* The kfunc refuses MPTCP listeners; the kernel's own cookies serve
+	 * them (RFC 8684 MP_CAPABLE), and kernel_cookie_ok() their ACKs. */
+	if (cfg->kernel_ports && port_in(&kports, p->tcp->dest))
+		return hand_over(SO_C_PASSED_MPTCP);
 	if (cfg->arm == SO_ARM_AUTO && !arm_auto_syn(cfg))
 		return hand_over(SO_C_PASSED_UNARMED);
 	if (p->tcp->fin || p->tcp->rst)

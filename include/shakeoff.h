@@ -61,6 +61,8 @@
 	  "SYNs signed with TCP-MD5 or TCP-AO, handed to the kernel within --signed-rate") \
 	X(DROP_SIGNED_RATE, drop_signed_rate, V,                                         \
 	  "signed SYNs over the --signed-rate budget, dropped")                          \
+	X(PASSED_MPTCP, passed_mptcp, V,                                                 \
+	  "SYNs to a port whose listener is MPTCP, handed to the kernel")                \
 	X(PASSED_MONITOR, passed_monitor, E,                                             \
 	  "--arm monitor: packets passed that would have been answered or dropped")   \
 	/* TC ingress: turning a valid cookie into a socket */                          \
@@ -156,7 +158,7 @@ struct so_config {
 	__u64 signed_interval_ns; /* signed SYNs to the kernel, per CPU: one per this
 				   * many ns (--signed-rate); 0: only allowed sources */
 	__u32 signed_rate;        /* --signed-rate, all CPUs (informational) */
-	__u32 pad2;
+	__u32 kernel_ports;       /* ports set in "kports": SYNs to look up there */
 };
 _Static_assert(sizeof(struct so_config) == 80, "so_config layout");
 
@@ -215,6 +217,10 @@ struct so_ports {
 	__u64 bits[65536 / 64]; /* bit p set = port p (host order) protected */
 };
 _Static_assert(sizeof(struct so_ports) == 8192, "so_ports layout");
+
+/* The same bitmap in map "kports": protected ports whose listener the
+ * kfunc cannot serve (MPTCP: it refuses with -EINVAL), so their SYNs go to
+ * the kernel. attach and set fill it from sock_diag. */
 
 /* --- cookie secret (map "secret", one entry) ---------------------------- */
 

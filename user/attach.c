@@ -30,6 +30,7 @@
 #include "compat.h"
 #include "features.h"
 #include "log.h"
+#include "mptcp.h"
 #include "pins.h"
 #include "ports.h"
 #include "secret.h"
@@ -238,10 +239,16 @@ static int update_map(struct bpf_map *map, const void *value)
 
 static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct attach_state *st)
 {
+	struct so_ports kports;
+	int n = mptcp_listen_ports(ports, &kports);
+
+	if (n < 0)
+		return -1;
+	p->cfg.kernel_ports = n;
 	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
 	/* before any link exists: the programs never see an empty map */
 	if (update_map(st->skel->maps.config, &p->cfg) || update_map(st->skel->maps.ports, ports) ||
-	    update_map(st->skel->maps.secret, &p->secret))
+	    update_map(st->skel->maps.kports, &kports) || update_map(st->skel->maps.secret, &p->secret))
 		return -1;
 	return 0;
 }

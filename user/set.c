@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "live.h"
 #include "log.h"
+#include "mptcp.h"
 #include "pins.h"
 #include "ports.h"
 #include "timewait.h"
@@ -87,6 +88,23 @@ static int note_time_wait(const struct live *l, const struct so_ports *ports)
 	return n;
 }
 
+/* The protected ports whose listener is MPTCP, looked for again (one may
+ * have started since): into kports, written before the count in config
+ * that makes the programs read it. How many, or -1 after one sentence. */
+static int note_mptcp(const struct live *l, const struct so_ports *ports)
+{
+	struct so_ports kports, old;
+	int n = mptcp_listen_ports(ports, &kports);
+
+	if (n < 0)
+		return -1;
+	if (live_read(l, "kports", &old))
+		return -1;
+	if (memcmp(&kports, &old, sizeof(old)) && live_write(l, "kports", &kports))
+		return -1;
+	return n;
+}
+
 /* Under the lock: read, change, write back what changed. */
 static int update(const struct live *l, const struct tune_args *t)
 {
@@ -112,6 +130,10 @@ static int update(const struct live *l, const struct tune_args *t)
 		if (live_write(l, "ports", &ports))
 			return RC_FAIL;
 	}
+	n = note_mptcp(l, &ports);
+	if (n < 0)
+		return RC_FAIL;
+	cfg.kernel_ports = n;
 	/* after the ports: TIME-WAIT sockets on newly protected ones */
 	n = note_time_wait(l, &ports);
 	if (n < 0)

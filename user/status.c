@@ -42,6 +42,8 @@ struct attachment {
 	unsigned long netns;
 	struct so_config cfg;
 	struct so_ports ports;
+	struct so_ports kports; /* of those, MPTCP listeners': SYNs to the kernel */
+	char *kports_s;
 	struct so_secret secret;
 	bool attached; /* the XDP link still has an interface */
 };
@@ -71,8 +73,13 @@ static int attachment_read(const char *ifname, struct attachment *at)
 	if (netns_inode(&at->netns) || pins_find(ifname, at->dir, sizeof(at->dir)))
 		return -1;
 	if (read_pinned(at->dir, "config", &at->cfg) || read_pinned(at->dir, "ports", &at->ports) ||
-	    read_pinned(at->dir, "secret", &at->secret))
+	    read_pinned(at->dir, "secret", &at->secret) || read_pinned(at->dir, "kports", &at->kports))
 		return -1;
+	at->kports_s = ports_format(&at->kports);
+	if (!at->kports_s) {
+		pr_err("out of memory");
+		return -1;
+	}
 	at->attached = pins_xdp_ifindex(at->dir) > 0;
 	return 0;
 }
@@ -107,6 +114,8 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "netns", at->netns);
 	json_kv_str(j, "pin_dir", at->dir);
 	json_kv_str(j, "ports", ports);
+	/* served by the kernel, not in XDP: their listener is MPTCP */
+	json_kv_str(j, "mptcp_ports", at->kports_s);
 	json_kv_str(j, "mode", mode_name(c));
 	json_kv_str(j, "tx", tx_name(c));
 	json_kv_uint(j, "mss4", c->mss4);
@@ -147,6 +156,8 @@ static void print_row(const struct attachment *at, const char *ports)
 	printf(ROW_FMT, at->ifname, c->ifindex, at->attached ? "yes" : "NO", mode_name(c),
 	       tx_name(c), c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "?", c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
 	       c->conn_max, at->secret.gen, ports);
+	if (at->kports_s[0])
+		printf("%-15s MPTCP listeners, SYNs to the kernel: %s\n", "", at->kports_s);
 }
 
 static void print_all(const struct attachment *at, char **ports, size_t count, bool json,
@@ -193,6 +204,8 @@ static int show(char **names, size_t count, bool json, bool array)
 		print_all(at, ports, count, json, array);
 	for (size_t i = 0; ports && i < count; i++)
 		free(ports[i]);
+	for (size_t i = 0; at && i < count; i++)
+		free(at[i].kports_s);
 	free(ports);
 	free(at);
 	return err;
