@@ -17,6 +17,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 
 #include "shakeoff.h"
 #include "kfuncs.h"
@@ -896,6 +897,35 @@ static __always_inline void conn_confirm(const struct pkt *p)
 		c->flags &= ~SO_CF_UNCONFIRMED;
 }
 
+/* Is the listener MPTCP's? Only an MPTCP kernel has the field. */
+static __always_inline bool listener_is_mptcp(struct tcp_sock *tp)
+{
+	struct tcp_sock___so *t = (void *)tp;
+
+	if (!bpf_core_field_exists(t->is_mptcp))
+		return false;
+	return t->is_mptcp;
+}
+
+/*
+ * The kfunc refused an MPTCP listener: one that attach and set did not see
+ * (it started since, or turned MPTCP). Its port joins kports, so the next
+ * SYNs go to the kernel without any userspace process running; this
+ * client is reset. The next set re-reads the listeners and writes both.
+ */
+static __always_inline void mptcp_learn(__be16 port)
+{
+	struct so_ports *kp = singleton(&kports);
+	struct so_config *cfg = singleton(&config);
+	__u32 p = bpf_ntohs(port);
+
+	if (!kp || !cfg)
+		return;
+	__sync_fetch_and_or(&kp->bits[(p >> 6) & 1023], 1ULL << (p & 63));
+	__sync_fetch_and_add(&cfg->kernel_ports, 1);
+	count(SO_C_MPTCP_LEARNED);
+}
+
 /* Give the listener a request socket built from the cookie's options. */
 static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt *p,
 					 struct so_req_attrs *attrs)
@@ -904,6 +934,7 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 	__u32 sz = sock_tuple(&t, p);
 	struct bpf_sock *skc = bpf_skc_lookup_tcp(skb, &t, sz, BPF_F_CURRENT_NETNS, 0);
 	struct tcp_sock *tp;
+	bool mptcp;
 	int err;
 
 	if (!skc) {
@@ -926,11 +957,14 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 		return;
 	}
 	err = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, attrs, sizeof(*attrs));
+	mptcp = err == -22 /* EINVAL */ && listener_is_mptcp(tp);
 	bpf_sk_release(skc);
 	if (err) {
 		/* TC_ACT_OK all the same: the kernel then resets the client at
 		 * once instead of letting it retransmit into a void. */
 		count_kfunc_error(err);
+		if (mptcp)
+			mptcp_learn(p->tcp->dest);
 		return;
 	}
 	conn_insert(p);

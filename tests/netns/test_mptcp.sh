@@ -8,8 +8,10 @@
 # force on the client's socket), plain TCP client to MPTCP server, and
 # MPTCP client to a plain TCP server (answered in XDP: the SYN-ACK carries
 # no MP_CAPABLE, so the client falls back to TCP cleanly). A listener
-# that turns MPTCP after attach is found at the next set; under a flood
-# with tcp_syncookies=2 the kernel's own cookies answer for it.
+# that turns MPTCP after attach costs one reset connection, whose refusal
+# puts its port in kports from TC (no userspace process needed), or none
+# if a set runs first; under a flood with tcp_syncookies=2 the kernel's
+# own cookies answer for it.
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd ethtool ss
@@ -77,9 +79,19 @@ a=$(shakeoff_in "$SNS" stats "$SIF" -j)
 check_eq mptcp_to_tcp.counts "synack_sent=2 conn_created=2 passed_mptcp=0" \
 	"$(stats_pick "$b"$'\n'"$a" synack_sent conn_created passed_mptcp)"
 
-# A listener that becomes MPTCP after attach: set finds it.
+# A listener that becomes MPTCP after attach, no set run: the first
+# connection meets the kfunc's refusal and is reset, and its port joins
+# kports from the data path (mptcp_learned); the next ones go to the
+# kernel. A set then finds the listener itself.
 ns_bg "$SNS" "$PY" "$PEERS" serve mptcp $PL
 wait_port "$SNS" $PL || bail server "the second MPTCP listener did not listen"
+if client_ns_exec timeout 10 "$PY" "$PEERS" xfer mptcp $S4 $PL 1000 >/dev/null 2>&1; then
+	say "learn: the first connection got through (expected a reset)"
+fi
+check_eq learn.mptcp_learned 1 "$(so_stat "$SNS" "$SIF" mptcp_learned)"
+check_eq learn.mptcp_ports "$PM-$PL" "$(so_status "$SNS" "$SIF" mptcp_ports)"
+xfer learn mptcp $PL
+xfer learn_tcp tcp $PL
 check_run later.set shakeoff_in "$SNS" set "$SIF"
 check_eq later.mptcp_ports "$PM-$PL" "$(so_status "$SNS" "$SIF" mptcp_ports)"
 xfer later mptcp $PL
@@ -94,7 +106,7 @@ check_num kernel_cookies.passed_kernel_cookie -ge 2 \
 	"$(stats_pick "$b"$'\n'"$a" passed_kernel_cookie | cut -d= -f2)"
 server_ns_exec sysctl -qw net.ipv4.tcp_syncookies=1
 
-check_num stats.conn_err_einval -eq 0 "$(so_stat "$SNS" "$SIF" conn_err_einval)"
+check_num stats.conn_err_einval -eq 1 "$(so_stat "$SNS" "$SIF" conn_err_einval)"
 check_num stats.ack_cookie_invalid -eq 0 "$(so_stat "$SNS" "$SIF" ack_cookie_invalid)"
 
 finish

@@ -135,6 +135,17 @@ static int set_ports(void)
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &zero, &p, BPF_ANY);
 }
 
+int set_kports(unsigned int port)
+{
+	static struct so_ports p;
+	__u32 zero = 0;
+
+	memset(&p, 0, sizeof(p));
+	if (port)
+		p.bits[port / 64] |= 1ULL << (port % 64);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.kports), &zero, &p, BPF_ANY);
+}
+
 int set_config(const struct so_config *cfg)
 {
 	__u32 zero = 0;

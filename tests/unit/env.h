@@ -43,6 +43,8 @@ bool env_sock_addrs_ok(void);
 void env_teardown(void);
 
 int set_config(const struct so_config *cfg);
+/* Only this port (0: none) in kports, the ports of MPTCP listeners. */
+int set_kports(unsigned int port);
 int set_secret(const struct so_secret *sec);
 /* Back to default_cfg / default_secret. */
 void reset_maps(void);

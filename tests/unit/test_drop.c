@@ -4,6 +4,7 @@
  * SYNs with FIN or RST, fragments (dropped and counted by reason), and traffic
  * that is not shakeoff's (passed, the frame unchanged byte for byte).
  */
+#include <errno.h>
 #include <string.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -56,7 +57,11 @@ struct drop_case {
 	__u32 meta_len;  /* metadata before the frame: BPF_PROG_RUN refuses data
 			  * shorter than an Ethernet header, not a shorter frame
 			  * behind metadata */
+	int kports;      /* 1: the SYN's port is an MPTCP listener's (kports and
+			  * config.kernel_ports); -1: in kports, not counted */
 };
+
+#define MPTCP XDP_PASS, C(SYN_SEEN) | C(PASSED_MPTCP), true, 0, 1
 
 static const struct drop_case drop_cases[] = {
 	/* truncated or inconsistent headers */
@@ -96,6 +101,15 @@ static const struct drop_case drop_cases[] = {
 	{ "syn6_ao",                 V6(RAW(ao_opts)),                     SIGNED },
 	{ "syn4_md5_bad_tcp_csum",   V4(RAW(md5_opts), .bad_tcp_csum = true), SYN_DROP(DROP_TCP_CSUM) },
 	{ "syn6_ao_fin",             V6(RAW(ao_opts), .flags = F_SYN | F_FIN), SYN_DROP(DROP_SYN_FLAGS) },
+	/* SYNs to a port whose listener is MPTCP: to the kernel, untouched */
+	{ "syn4_mptcp_port",         V4(LINUX(1460, 7), .dport = 8000),    MPTCP },
+	{ "syn6_mptcp_port",         V6(LINUX(1440, 7), .dport = 8100),    MPTCP },
+	{ "syn4_mptcp_port_md5",     V4(RAW(md5_opts), .dport = 8000),     MPTCP },
+	{ "syn4_mptcp_fin",          V4(.flags = F_SYN | F_FIN, .dport = 8000), XDP_PASS,
+	  C(SYN_SEEN) | C(PASSED_MPTCP), true, 0, 1 },
+	/* in kports but not counted in config: the map is not read */
+	{ "syn4_kports_uncounted",   V4(LINUX(1460, 7), .dport = 8000),    XDP_TX,
+	  C(SYN_SEEN) | C(SYNACK_SENT), false, 0, -1 },
 	/* neither SYN nor ACK, and no socket */
 	{ "rst4_no_socket",          V4(.flags = F_RST),                   XDP_DROP, C(DROP_NO_SOCKET) },
 	{ "fin4_no_socket",          V4(.flags = F_FIN),                   XDP_DROP, C(DROP_NO_SOCKET) },
@@ -139,9 +153,23 @@ static void run_drop_case(const struct drop_case *c)
 			  "(EINVAL), even behind metadata");
 		return;
 	}
-	if (run_xdp(&f, c->meta_len, &r))
+	if (c->kports) {
+		struct so_config cfg = default_cfg;
+
+		cfg.kernel_ports = c->kports > 0;
+		if (set_kports(spec_dport(&c->in)) || set_config(&cfg)) {
+			case_fail("cannot write kports or config: %s", strerror(errno));
+			return;
+		}
+	}
+	if (run_xdp(&f, c->meta_len, &r) == 0)
+		check_xdp(&r, c->verdict, c->counters);
+	if (c->kports) {
+		set_kports(0);
+		reset_maps();
+	}
+	if (r.err)
 		return;
-	check_xdp(&r, c->verdict, c->counters);
 	if (c->same && check_u64(r.meta_len, c->meta_len, "metadata bytes") &&
 	    check_u64(r.out_len - r.meta_len, f.len, "frame length (unchanged)"))
 		check_bytes(r.out + r.meta_len, f.b, f.len, "frame (unchanged)");
