@@ -168,7 +168,9 @@ def xfer(kind, host, port, n, key=None):
     if kind != "tfo":
         return tcptool.xfer_on(s, n)
     # The XFER line in the SYN (MSG_FASTOPEN connects); the rest after.
-    line = ("XFER %d\n" % n).encode()
+    # Padded to 64 bytes, so that a SYN with it is longer than any SYN
+    # without data (IP + a full TCP header: 80 / 100 bytes).
+    line = ("XFER %d" % n).ljust(63).encode() + b"\n"
     sent = s.sendto(line, MSG_FASTOPEN, (host, port))
     s.settimeout(20)
     if sent != len(line):
