@@ -691,6 +691,27 @@ static __always_inline enum so_result handle_fragment(struct xdp_md *ctx, const 
 	return verdict(SO_C_DROP_FRAGMENT, SO_DROP);
 }
 
+/*
+ * A segment of an entry whose socket has not shown itself, past the third
+ * ACK's sequence number, so that no cookie checks out for it. If the
+ * kernel has made the socket since, the segment is the socket's. If not,
+ * the kernel dropped the child (a full accept queue, ListenOverflows) and
+ * would answer this segment with a reset (an ACK to a listener); nor can
+ * it make the socket, which would then start past bytes the server never
+ * got. Dropped: the client retransmits from its first unacknowledged
+ * byte, the third ACK's sequence number, whose cookie makes the socket
+ * once the server accepts again (test_servers' full accept queue).
+ */
+static __always_inline enum so_result unconfirmed_later(struct xdp_md *ctx, const struct pkt *p,
+							struct so_conn *c)
+{
+	if (socket_state(ctx, p)) {
+		c->flags &= ~SO_CF_UNCONFIRMED;
+		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	}
+	return verdict(SO_C_DROP_UNCONFIRMED, SO_DROP);
+}
+
 /* Any segment but a SYN, to a protected port. */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
 						     const struct so_config *cfg)
@@ -715,7 +736,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	/* Not confirmed yet (the accept queue may have been full): a cookie
 	 * ACK goes through TC again. */
 	r = handle_ack(ctx, p, cfg);
-	return r != SO_CONTINUE ? r : verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	return r != SO_CONTINUE ? r : unconfirmed_later(ctx, p, c);
 }
 
 /*

@@ -51,6 +51,9 @@
 	  "SYNs from multicast, broadcast, loopback, unspecified or own address, or port 0") \
 	X(DROP_RATE_LIMITED, drop_rate_limited, V, "SYNs over the --synack-rate budget") \
 	X(DROP_DENIED, drop_denied, V, "packets to protected ports from the deny list")     \
+	X(DROP_UNCONFIRMED, drop_unconfirmed, V,                                         \
+	  "later segments of a connection whose socket the kernel has not made yet "     \
+	  "(full accept queue), dropped: the client sends again from the third ACK's sequence number") \
 	X(PASSED_ALLOWED, passed_allowed, V, "SYNs from the allow list, passed to the kernel") \
 	X(PASSED_UNARMED, passed_unarmed, V, "packets passed to the kernel while --arm auto is idle") \
 	X(PASSED_TIME_WAIT, passed_time_wait, V,                                         \

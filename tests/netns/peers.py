@@ -24,6 +24,7 @@ accept() loops.
   peers.py many KIND HOST PORT N NBYTES  N such clients at once (threads);
                                         exit 0 when all of them passed
   peers.py probe ao|mptcp               exit 0 when this kernel has it
+  PEERS_TIMEOUT=S (default 20): the clients' timeout per blocking call
   peers.py flood md5 IFACE SMAC DMAC DST PORT PPS SECONDS
                                         SYNs with a fake TCP-MD5 option from
                                         spoofed sources of DST's /24 (.100 to
@@ -46,6 +47,7 @@ TCP_AO_ADD_KEY = 38
 IPPROTO_MPTCP = getattr(socket, "IPPROTO_MPTCP", 262)
 MSG_FASTOPEN = getattr(socket, "MSG_FASTOPEN", 0x20000000)
 BANNER = b"220 shakeoff-test ESMTP\r\n"
+TIMEOUT = float(os.environ.get("PEERS_TIMEOUT", "20"))  # per blocking call, s
 
 
 def family_of(addr):
@@ -149,7 +151,7 @@ def client(kind, host, port, key=None):
     proto = IPPROTO_MPTCP if kind == "mptcp" else 0
     s = socket.socket(family_of(host), socket.SOCK_STREAM, proto)
     if kind != "tfo":  # a blocking MSG_FASTOPEN send connects like connect()
-        s.settimeout(20)
+        s.settimeout(TIMEOUT)
     if kind == "md5":
         set_md5(s, host, key)
     elif kind == "ao":
@@ -172,7 +174,7 @@ def xfer(kind, host, port, n, key=None):
     # without data (IP + a full TCP header: 80 / 100 bytes).
     line = ("XFER %d" % n).ljust(63).encode() + b"\n"
     sent = s.sendto(line, MSG_FASTOPEN, (host, port))
-    s.settimeout(20)
+    s.settimeout(TIMEOUT)
     if sent != len(line):
         raise ValueError("MSG_FASTOPEN sent %d of %d bytes" % (sent, len(line)))
     return xfer_rest(s, n)
@@ -206,10 +208,12 @@ def many(kind, host, port, n, nbytes, key=None):
         except Exception as e:
             errors.append("client %d: %s" % (i, e))
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    out, sys.stdout = sys.stdout, open(os.devnull, "w")  # each xfer's line
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    sys.stdout = out
     print("%d of %d clients passed%s" % (n - len(errors), n,
                                          ": " + "; ".join(errors[:5]) if errors else ""))
     return 1 if errors else 0
