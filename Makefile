@@ -35,12 +35,13 @@ endif
 
 # Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
-# python3-scapy; nginx-light for test_servers; python3-prometheus-client parses the exporter's text and man-db
-# renders the man page), bench (util-linux's taskset and nsenter, and linux-perf
-# for BENCH_PROFILE=1), fuzz (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
+# python3-scapy; nginx-light for test_servers; python3-prometheus-client
+# parses the exporter's text and man-db renders the man page), bench
+# (util-linux's taskset and nsenter, and linux-perf for BENCH_PROFILE=1), fuzz
+# (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
-	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy nginx-light \
-	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
+	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
+	nginx-light procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h

@@ -453,7 +453,9 @@ const struct cmd cmd_attach = {
 	.description = "Answer SYNs to the given ports on IFACE with SYN cookies in XDP, and turn\n"
 		       "valid cookie ACKs into sockets of the local listeners (TC). Programs, maps\n"
 		       "and links are pinned under /sys/fs/bpf/shakeoff, so the offload stays\n"
-		       "after this command exits; `shakeoff detach IFACE` removes it.",
+		       "after this command exits; `shakeoff detach IFACE` removes it. SYNs to a\n"
+		       "port whose listener is MPTCP, which the kfunc cannot serve, go to the\n"
+		       "kernel, as do signed SYNs (TCP-MD5, TCP-AO) within --signed-rate.",
 	.opts = attach_opts,
 	.args = &attach_args,
 	.needs_root = true,

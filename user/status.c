@@ -238,8 +238,9 @@ const struct cmd cmd_status = {
 	.name = "status",
 	.summary = "show the attachments of this network namespace",
 	.description = "Show every attachment of this network namespace, or only IFACE's, as\n"
-		       "read back from the pinned maps. With -j: a JSON array of objects (one\n"
-		       "object with IFACE).",
+		       "read back from the pinned maps, and the ports whose SYNs go to the\n"
+		       "kernel because their listener is MPTCP. With -j: a JSON array of objects\n"
+		       "(one object with IFACE; those ports in mptcp_ports).",
 	.opts = status_opts,
 	.args = &status_args,
 	.needs_root = true,

@@ -266,17 +266,8 @@ def md5_syn(smac, dmac, src, dst, sport, dport):
 def flood(iface, smac, dmac, dst, port, pps, seconds):
     frames = [md5_syn(smac, dmac, dst.rsplit(".", 1)[0] + ".%d" % (100 + i % 100), dst,
                       random.randrange(1024, 65536), port) for i in range(256)]
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
-    s.bind((iface, 0))
-    sent, t0, burst = 0, time.time(), max(1, pps // 100)
-    while time.time() - t0 < seconds:
-        for _ in range(burst):
-            s.send(frames[sent % 256])
-            sent += 1
-        ahead = sent / pps - (time.time() - t0)
-        if ahead > 0:
-            time.sleep(ahead)
-    print("sent %d signed SYNs in %.2f s" % (sent, time.time() - t0))
+    sent, secs = tcptool.send_paced(iface, frames, pps, seconds)
+    print("sent %d signed SYNs in %.2f s" % (sent, secs))
     return 0
 
 
