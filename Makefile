@@ -14,6 +14,7 @@ O       ?= build
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 CC      ?= gcc
+PYTHON  ?= /usr/bin/python3
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
@@ -24,6 +25,9 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	-Iinclude -I/usr/include/$(MULTIARCH)
 USER_CFLAGS := -g -O2 -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(O)
 USER_LDLIBS := -lbpf -lelf -lz
+
+# the exporter's HTTP (libmicrohttpd-dev); the CLI alone links it
+HTTP_LDLIBS := -lmicrohttpd
 
 ifeq ($(V),1)
 Q =
@@ -42,6 +46,10 @@ endif
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
 	nginx-light procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
+
+# Watching: the exporter's HTTP (libmicrohttpd-dev), a real Prometheus server
+# and promtool for test_prometheus (prometheus), bench.svg (python3-matplotlib).
+DEB_PKGS += libmicrohttpd-dev prometheus python3-matplotlib
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
@@ -80,7 +88,7 @@ $(O)/shakeoff.skel.h: $(O)/shakeoff.bpf.o
 
 $(O)/shakeoff: $(USER_SRC) $(USER_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(USER_SRC) $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(USER_SRC) $(USER_LDLIBS) $(HTTP_LDLIBS) -o $@
 
 $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
@@ -132,8 +140,10 @@ $(O)/bench/benchctl: bench/benchctl.c $(BENCH_HDRS) include/shakeoff.h $(O)/benc
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/bench $< $(USER_LDLIBS) -o $@
 
+# bench.json is the result; bench/plot.py draws it (alone: plot.py FILE OUT.svg).
 bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl
 	$(Q)O=$(O) bench/run.sh
+	$(Q)$(PYTHON) bench/plot.py $(O)/bench.json $(O)/bench.svg
 	$(Q)O=$(O) bench/bulk.sh
 
 # Installation. The man page is the committed man/shakeoff.8 (make docs
@@ -143,6 +153,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR    ?= $(PREFIX)/share/shakeoff
 SYSCONFDIR ?= /etc
 UNIT_SED   := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
@@ -151,6 +162,7 @@ install: $(O)/shakeoff
 	$(Q)install -D -m 0755 $(O)/shakeoff $(DESTDIR)$(SBINDIR)/shakeoff
 	$(Q)install -D -m 0644 man/shakeoff.8 $(DESTDIR)$(MANDIR)/man8/shakeoff.8
 	$(Q)install -D -m 0644 contrib/shakeoff.bash-completion $(DESTDIR)$(BASHCOMPDIR)/shakeoff
+	$(Q)install -D -m 0644 contrib/grafana-dashboard.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
 	$(Q)install -d $(DESTDIR)$(UNITDIR)
 	$(Q)$(UNIT_SED) contrib/shakeoff@.service.in > $(DESTDIR)$(UNITDIR)/shakeoff@.service
 	$(Q)$(UNIT_SED) contrib/shakeoff-exporter.service.in > $(DESTDIR)$(UNITDIR)/shakeoff-exporter.service

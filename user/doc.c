@@ -53,6 +53,8 @@ static const struct section after[] = {
 	{ "WATCHING",
 	  "`shakeoff stats IFACE --watch 1` shows every counter with its rate per second. "
 	  "`shakeoff top IFACE` shows the busiest sources of SYNs and of invalid ACKs. "
+	  "On a terminal both draw each rate's recent history as a small graph of Unicode "
+	  "blocks; into a pipe or a file they print the plain columns. "
 	  "`shakeoff conns IFACE` lists the connections shakeoff follows. For Prometheus, either "
 	  "write the text format for node_exporter's textfile collector from a timer, or run the "
 	  "exporter and scrape it:\n\n"
@@ -62,7 +64,10 @@ static const struct section after[] = {
 	  "    curl -s http://127.0.0.1:9469/metrics | grep synack_sent\n\n"
 	  "Counters are named `shakeoff_<counter>_total` and labelled with the interface "
 	  "(`ifname`); `shakeoff_conn_active` and `shakeoff_conn_half_closed` are gauges, "
-	  "`shakeoff_armed` is 1 while SYNs are answered in XDP." },
+	  "`shakeoff_armed` is 1 while SYNs are answered in XDP. `promtool check metrics` "
+	  "accepts the names. The exporter serves its clients side by side (libmicrohttpd): "
+	  "one that connects and sends nothing delays no scrape. `make install` puts a Grafana "
+	  "dashboard of these metrics in `share/shakeoff/grafana-dashboard.json`." },
 	{ "SHARING THE INTERFACE",
 	  "`attach` refuses an interface that has another XDP program, and leaves that program "
 	  "alone. Sharing the interface through libxdp's dispatcher (`--multiprog`) is not done "

@@ -2,34 +2,35 @@
 /*
  * exporter.c - `shakeoff exporter [--listen ADDR:PORT]`: serve GET /metrics
  * (the text of `stats --prometheus`, every attachment of the network
- * namespace, read afresh per request) over HTTP/1.1.
+ * namespace, read afresh per request) over HTTP/1.1, with libmicrohttpd.
  *
- * Deliberately tiny: one thread, one client at a time, one request per
- * connection (Connection: close), a deadline on each client so a slow one
- * cannot hold the others off for long. Anything but GET or HEAD of /metrics
- * gets 404 (unknown path), 405 (method) or 400 (not HTTP). SIGINT and
- * SIGTERM end it cleanly between requests.
+ * libmicrohttpd's one internal thread waits on every client at once
+ * (epoll), so a client that connects and sends nothing, or reads slowly,
+ * delays no one; it is dropped after CLIENT_TIMEOUT_S of silence. A scrape
+ * takes a few map reads, so answering them one after the other in that
+ * thread is enough. Anything but GET or HEAD of /metrics gets 404 (unknown
+ * path) or 405 (method); libmicrohttpd answers what is not HTTP with 400.
+ * SIGINT and SIGTERM end it cleanly: the main thread only waits for them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <microhttpd.h>
 #include <netdb.h>
-#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
 #include "prom.h"
-#include "sys.h"
 
-#define REQUEST_MAX 8192
-#define CLIENT_DEADLINE_MS 5000
+#define CLIENT_TIMEOUT_S 5
+#define CLIENTS_MAX 64
 
 struct exporter_args {
 	const char *listen;
@@ -75,6 +76,8 @@ static int split_listen(const char *arg, char *host, size_t hlen, const char **p
 	return 0;
 }
 
+/* The listening socket, made here (not by libmicrohttpd) so that a bad
+ * address or a port in use is one sentence of ours. */
 static int listen_on(const char *arg)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -90,9 +93,9 @@ static int listen_on(const char *arg)
 		       arg);
 		return -2;
 	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64)) {
 		pr_err("cannot listen on %s: %s", arg, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -102,88 +105,37 @@ static int listen_on(const char *arg)
 	return fd;
 }
 
-/* Milliseconds left before deadline (CLOCK_MONOTONIC ns), at least 0. */
-static int ms_left(unsigned long long deadline)
-{
-	unsigned long long now = clock_ns(CLOCK_MONOTONIC);
-
-	return now >= deadline ? 0 : (int)((deadline - now) / 1000000);
-}
-
-/* Wait for fd to be ready for events before the deadline. */
-static bool wait_fd(int fd, short events, unsigned long long deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	while (!stop) {
-		int n = poll(&p, 1, ms_left(deadline));
-
-		if (n > 0)
-			return true;
-		if (n == 0 || errno != EINTR)
-			return false;
-	}
-	return false;
-}
-
-/* Read the request head (up to the blank line); its length, or -1. */
-static int read_request(int fd, char *buf, size_t size, unsigned long long deadline)
-{
-	size_t len = 0;
-
-	while (len < size - 1) {
-		ssize_t n;
-
-		if (!wait_fd(fd, POLLIN, deadline))
-			return -1;
-		n = recv(fd, buf + len, size - 1 - len, 0);
-		if (n <= 0)
-			return len ? (int)len : -1; /* a head cut short still gets an answer */
-		len += n;
-		buf[len] = '\0';
-		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
-			return len;
-	}
-	return len;
-}
-
-static void send_all(int fd, const char *data, size_t len, unsigned long long deadline)
-{
-	while (len > 0 && wait_fd(fd, POLLOUT, deadline)) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		data += n;
-		len -= n;
-	}
-}
-
-static void respond(int fd, const char *status, const char *type, const char *extra,
-		    const char *body, size_t len, bool head_only, unsigned long long deadline)
-{
-	char hdr[512];
-	int n = snprintf(hdr, sizeof(hdr),
-			 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-			 "Connection: close\r\n\r\n",
-			 status, type, len, extra);
-
-	send_all(fd, hdr, n, deadline);
-	if (!head_only)
-		send_all(fd, body, len, deadline);
-}
-
 #define TEXT "text/plain; charset=utf-8"
 #define PROM_TEXT "text/plain; version=0.0.4; charset=utf-8"
 
-static void respond_text(int fd, const char *status, const char *extra, const char *body,
-			 bool head_only, unsigned long long deadline)
+/* Queue one answer; body is copied unless owned (then freed by libmicrohttpd). */
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned int status, const char *type,
+			      char *body, size_t len, bool owned)
 {
-	respond(fd, status, TEXT, extra, body, strlen(body), head_only, deadline);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r) {
+		if (owned)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result answer_text(struct MHD_Connection *c, unsigned int status, const char *s)
+{
+	return answer(c, status, TEXT, (char *)s, strlen(s), false);
 }
 
 /* The scrape itself: 200 with the text, or 500 if an attachment could not be read. */
-static void respond_metrics(int fd, bool head_only, unsigned long long deadline)
+static enum MHD_Result answer_metrics(struct MHD_Connection *c)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -192,79 +144,88 @@ static void respond_metrics(int fd, bool head_only, unsigned long long deadline)
 
 	if (f)
 		fclose(f);
-	if (err || !body)
-		respond_text(fd, "500 Internal Server Error", "",
-			     "cannot read the attachments; see the exporter's stderr\n", head_only,
-			     deadline);
-	else
-		respond(fd, "200 OK", PROM_TEXT, "", body, len, head_only, deadline);
-	free(body);
+	if (err || !body) {
+		free(body);
+		return answer_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the attachments; see the exporter's stderr\n");
+	}
+	return answer(c, MHD_HTTP_OK, PROM_TEXT, body, len, true);
 }
 
-/* "GET /metrics HTTP/1.1": which answer. */
-static void serve(int fd)
+/* libmicrohttpd's request handler: which answer. Called again for each
+ * piece of a request body; the answer is queued on the first call and the
+ * body, if any, is ignored. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_len, void **state)
 {
-	unsigned long long deadline = clock_ns(CLOCK_MONOTONIC) + CLIENT_DEADLINE_MS * 1000000ull;
-	char req[REQUEST_MAX], method[16], target[256], version[16];
-	bool head;
-
-	if (read_request(fd, req, sizeof(req), deadline) < 0)
-		return;
-	if (sscanf(req, "%15s %255s %15s", method, target, version) != 3 ||
-	    strncmp(version, "HTTP/1.", 7)) {
-		respond_text(fd, "400 Bad Request", "", "bad request\n", false, deadline);
-		return;
+	(void)cls, (void)version, (void)upload;
+	if (*state) {
+		*upload_len = 0;
+		return MHD_YES;
 	}
-	head = !strcmp(method, "HEAD");
-	target[strcspn(target, "?")] = '\0';
-	if (!head && strcmp(method, "GET"))
-		respond_text(fd, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
-			     "method not allowed\n", false, deadline);
-	else if (strcmp(target, "/metrics"))
-		respond_text(fd, "404 Not Found", "", "not found; the metrics are at /metrics\n",
-			     head, deadline);
-	else
-		respond_metrics(fd, head, deadline);
+	*state = c;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return answer_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	if (strcmp(url, "/metrics"))
+		return answer_text(c, MHD_HTTP_NOT_FOUND, "not found; the metrics are at /metrics\n");
+	return answer_metrics(c);
 }
 
-static int accept_loop(int lfd)
+/* libmicrohttpd's own messages: shown with -v, like libbpf's. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	char msg[256];
 
-	while (!stop) {
-		int cfd;
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	pr_debug("libmicrohttpd: %s", msg);
+}
 
-		if (poll(&p, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			pr_err("cannot wait for clients: %s", strerror(errno));
-			return -1;
-		}
-		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (cfd < 0)
-			continue; /* the client gave up already, or EINTR */
-		serve(cfd);
-		close(cfd);
-	}
-	return 0;
+static struct MHD_Daemon *start_daemon(int lfd)
+{
+	return MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				on_request, NULL,
+				/* first, so that every later message goes through it */
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CLIENT_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CLIENTS_MAX, MHD_OPTION_END);
 }
 
 static int run_exporter(void *args)
 {
 	struct exporter_args *a = args;
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake poll */
-	int lfd, err;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct MHD_Daemon *d;
+	sigset_t block, old;
+	int lfd;
 
+	/* Block the signals before the daemon's thread exists, so it inherits
+	 * the mask and they reach this thread alone, in sigsuspend. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	lfd = listen_on(a->listen);
 	if (lfd < 0)
 		return lfd == -2 ? RC_USAGE : RC_FAIL;
+	d = start_daemon(lfd);
+	if (!d) {
+		pr_err("cannot start serving on %s: libmicrohttpd refused (-v says why)", a->listen);
+		close(lfd);
+		return RC_FAIL;
+	}
 	printf("shakeoff: serving metrics on http://%s/metrics\n", a->listen);
 	fflush(stdout);
-	err = accept_loop(lfd);
-	close(lfd);
-	return err ? RC_FAIL : RC_OK;
+	while (!stop)
+		sigsuspend(&old);
+	MHD_stop_daemon(d); /* closes lfd too */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return RC_OK;
 }
 
 static struct exporter_args exporter_args = { .listen = "127.0.0.1:9469" };
@@ -272,10 +233,10 @@ static struct exporter_args exporter_args = { .listen = "127.0.0.1:9469" };
 const struct cmd cmd_exporter = {
 	.name = "exporter",
 	.summary = "serve the counters of every attachment to Prometheus over HTTP",
-	.description = "Serve GET /metrics over HTTP/1.1: the text of 'shakeoff stats --prometheus'\n"
-		       "for every attachment of this network namespace, read afresh per request.\n"
-		       "One client at a time, one request per connection; runs until SIGINT or\n"
-		       "SIGTERM.",
+	.description = "Serve GET /metrics over HTTP/1.1 (libmicrohttpd): the text of 'shakeoff stats\n"
+		       "--prometheus' for every attachment of this network namespace, read afresh\n"
+		       "per request. Clients are served side by side: one that sends nothing delays\n"
+		       "no one and is dropped after 5 s of silence. Runs until SIGINT or SIGTERM.",
 	.opts = exporter_opts,
 	.args = &exporter_args,
 	.needs_root = true,

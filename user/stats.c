@@ -17,6 +17,7 @@
 #include "pins.h"
 #include "prom.h"
 #include "sample.h"
+#include "spark.h"
 #include "sys.h"
 
 struct stats_args {
@@ -67,30 +68,43 @@ static void print_json(const char *ifname, const struct sample *s)
 }
 
 /* A line of a figure that is not a counter: no rate. */
-static void print_figure(const char *key, unsigned long long v, bool rates, const char *help)
+static void print_figure(const char *key, unsigned long long v, bool rates, int pad,
+			 const char *help)
 {
-	printf("  %-22s %14llu%s  %s\n", key, v, rates ? "              " : "", help);
+	printf("  %-22s %14llu%s%*s  %s\n", key, v, rates ? "              " : "", pad, "", help);
 }
 
-/* Totals; with a previous sample, per-second rates too. */
-static void print_human(const char *ifname, const struct sample *s, const struct sample *prev)
+/* Totals; with a previous sample, per-second rates too, and with sparks
+ * (a terminal) each rate's recent history as a graph after it. */
+static void print_human(const char *ifname, const struct sample *s, const struct sample *prev,
+			struct spark *sparks)
 {
 	double secs = prev ? (s->t_ns - prev->t_ns) / 1e9 : 0;
+	char graph[SPARK_BUF];
+	int pad;
 
 	printf("%s:\n", ifname);
 	for (int c = 0; c < SO_C_MAX; c++) {
+		double rate = prev && secs > 0 ? (s->counter[c] - prev->counter[c]) / secs : 0;
+
 		printf("  %-22s %14llu", counter_key[c], (unsigned long long)s->counter[c]);
 		if (prev)
-			printf(" %12.1f/s", secs > 0 ? (s->counter[c] - prev->counter[c]) / secs : 0);
+			printf(" %12.1f/s", rate);
+		if (prev && sparks) {
+			spark_push(&sparks[c], rate);
+			printf(" %s", spark_render(&sparks[c], graph));
+		}
 		printf("  %s\n", counter_help[c]);
 	}
-	print_figure("conn_active", s->conn_active, prev, "connections in the table now");
-	print_figure("conn_half_closed", s->conn_half_closed, prev,
+	/* the figures: no rate, and blank where the graph would be */
+	pad = prev && sparks ? SPARK_LEN + 1 : 0;
+	print_figure("conn_active", s->conn_active, prev, pad, "connections in the table now");
+	print_figure("conn_half_closed", s->conn_half_closed, prev, pad,
 		     "... in close_wait, fin_wait_1 or fin_wait_2");
-	print_figure("evicted", s->evicted, prev,
+	print_figure("evicted", s->evicted, prev, pad,
 		     "evicted from the full table (inferred: created - in table - other exits)");
-	printf("  %-22s %14s%s  %s\n", "armed", s->armed ? "yes" : "no", prev ? "              " : "",
-	       "SYNs to protected ports answered in XDP now");
+	printf("  %-22s %14s%s%*s  %s\n", "armed", s->armed ? "yes" : "no",
+	       prev ? "              " : "", pad, "", "SYNs to protected ports answered in XDP now");
 }
 
 static void sleep_until(unsigned long long deadline_ns)
@@ -115,6 +129,8 @@ static int watch(const struct stats_args *a)
 {
 	struct source src = SOURCE_INIT;
 	struct sample s[2];
+	struct spark sparks[SO_C_MAX] = {};
+	bool graphs = !a->json && a->watch && spark_wanted();
 	unsigned long long period_ns = a->watch * 1e9, next_ns;
 	int err, n = 0;
 
@@ -128,7 +144,7 @@ static int watch(const struct stats_args *a)
 		if (a->json)
 			print_json(a->ifname, cur);
 		else
-			print_human(a->ifname, cur, prev);
+			print_human(a->ifname, cur, prev, graphs ? sparks : NULL);
 		fflush(stdout);
 		if (!a->watch)
 			break;
@@ -173,7 +189,9 @@ const struct cmd cmd_stats = {
 		       "whether SYNs are answered in XDP now (armed). With -j: one flat JSON\n"
 		       "object per sample, keyed by counter name. With --prometheus: the\n"
 		       "Prometheus text format, for IFACE or for every attachment of the network\n"
-		       "namespace; counters are named shakeoff_<counter>_total{ifname=\"...\"}.",
+		       "namespace; counters are named shakeoff_<counter>_total{ifname=\"...\"}.\n"
+		       "With --watch on a terminal, each rate is followed by a graph of its\n"
+		       "recent history.",
 	.opts = stats_opts,
 	.args = &stats_args,
 	.needs_root = true,

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "mapwalk.h"
 #include "pins.h"
+#include "spark.h"
 #include "sys.h"
 
 #define TOP_LOCK_DIR "/run/shakeoff"
@@ -203,13 +204,34 @@ static void print_list(struct snapshot *s, bool syns, unsigned long n, struct js
 		printf("  (none)\n");
 }
 
-static void print_sample(const struct top_args *a, struct snapshot *s, double secs)
+/* On a terminal: the rates of all sources together, and their recent
+ * history as a graph (sparks[0] SYNs, sparks[1] invalid ACKs). */
+static void print_totals(const struct snapshot *s, struct spark *sparks)
+{
+	double rate[2] = { 0, 0 };
+	char graph[SPARK_BUF];
+
+	for (size_t i = 0; i < s->n; i++) {
+		rate[0] += s->v[i].syn_rate;
+		rate[1] += s->v[i].ack_rate;
+	}
+	for (int k = 0; k < 2; k++) {
+		spark_push(&sparks[k], rate[k]);
+		printf("  %-40s %12.1f %s\n", k ? "all invalid ACKs, /s" : "all SYNs, /s", rate[k],
+		       spark_render(&sparks[k], graph));
+	}
+}
+
+static void print_sample(const struct top_args *a, struct snapshot *s, double secs,
+			 struct spark *sparks)
 {
 	unsigned long n = a->number.set ? a->number.val : 10;
 	struct json j;
 
 	if (!a->json) {
 		printf("%s: busiest sources over %.1f s\n", a->ifname, secs);
+		if (sparks)
+			print_totals(s, sparks);
 		print_list(s, true, n, NULL);
 		print_list(s, false, n, NULL);
 		return;
@@ -308,6 +330,8 @@ static void sleep_for(double secs)
 static int loop(const struct top_args *a, int fd, int ncpus)
 {
 	struct snapshot s[2] = { { .ncpus = ncpus }, { .ncpus = ncpus } };
+	struct spark sparks[2] = {};
+	bool graphs = !a->json && spark_wanted();
 	double interval = a->interval > 0 ? a->interval : 1;
 	unsigned long long t0 = clock_ns(CLOCK_MONOTONIC), t1;
 	int err = read_snapshot(fd, &s[0]);
@@ -324,7 +348,7 @@ static int loop(const struct top_args *a, int fd, int ncpus)
 			break;
 		qsort(prev->v, prev->n, sizeof(*prev->v), cmp_key); /* printing reordered it */
 		compute_rates(cur, prev, (t1 - t0) / 1e9);
-		print_sample(a, cur, (t1 - t0) / 1e9);
+		print_sample(a, cur, (t1 - t0) / 1e9, graphs ? sparks : NULL);
 		fflush(stdout);
 		qsort(cur->v, cur->n, sizeof(*cur->v), cmp_key);
 		t0 = t1;
@@ -374,7 +398,8 @@ const struct cmd cmd_top = {
 		       "interval and their totals since the first running top began. The XDP\n"
 		       "program counts per source only while a top runs. With -j: one JSON object\n"
 		       "per sample with the keys ifname, interval_s, syn and bad_ack (arrays of\n"
-		       "{addr, family, rate, total}).",
+		       "{addr, family, rate, total}). On a terminal, the rates of all sources\n"
+		       "together come first, with their recent history as a graph.",
 	.opts = top_opts,
 	.args = &top_args,
 	.needs_root = true,

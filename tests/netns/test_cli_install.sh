@@ -27,7 +27,8 @@ else
 	bail install.make "make install failed: $(_oneline "$(tail -5 "$TMPD/make.log")")"
 fi
 for f in sbin/shakeoff share/man/man8/shakeoff.8 share/bash-completion/completions/shakeoff \
-	lib/systemd/system/shakeoff@.service lib/systemd/system/shakeoff-exporter.service; do
+	lib/systemd/system/shakeoff@.service lib/systemd/system/shakeoff-exporter.service \
+	share/shakeoff/grafana-dashboard.json; do
 	[ -s "$DEST/usr/$f" ] && ok "install.has_$(basename "$f")" || fail "install.has_$(basename "$f")" "missing $DEST/usr/$f"
 done
 check_eq install.binary_mode 755 "$(stat -c %a "$DEST/usr/sbin/shakeoff")"
