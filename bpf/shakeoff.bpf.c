@@ -939,10 +939,13 @@ static __always_inline void mptcp_learn(__be16 port)
 	struct so_ports *kp = singleton(&kports);
 	struct so_config *cfg = singleton(&config);
 	__u32 p = bpf_ntohs(port);
+	__u64 bit = 1ULL << (p & 63);
 
-	if (!kp || !cfg)
+	/* already known: another ACK of the same handshake, or of one that
+	 * was on its way (ACKs never look at kports) */
+	if (!kp || !cfg || (kp->bits[(p >> 6) & 1023] & bit))
 		return;
-	__sync_fetch_and_or(&kp->bits[(p >> 6) & 1023], 1ULL << (p & 63));
+	__sync_fetch_and_or(&kp->bits[(p >> 6) & 1023], bit);
 	__sync_fetch_and_add(&cfg->kernel_ports, 1);
 	count(SO_C_MPTCP_LEARNED);
 }

@@ -79,7 +79,7 @@
 	X(CONN_ERR_OTHER, conn_err_other, T, "kfunc, any other errno")                   \
 	X(CONN_NO_LISTENER, conn_no_listener, T, "valid cookie but no listener (RST)")   \
 	X(MPTCP_LEARNED, mptcp_learned, T,                                               \
-	  "kfunc refusals of an MPTCP listener: its port's SYNs go to the kernel from then on") \
+	  "ports found MPTCP by a kfunc refusal: their SYNs go to the kernel from then on") \
 	X(CONN_EXISTS, conn_exists, T, "valid cookie for an existing socket")            \
 	/* teardown tracking: every exit from the connection table */                    \
 	X(FIN_IN, fin_in, T, "first FINs from clients")                                  \
