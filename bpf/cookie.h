@@ -3,7 +3,8 @@
  * cookie.h - shakeoff's own SYN cookies (RFC 4987 3.6), layout in
  * include/shakeoff.h.
  *
- * XXX: clients without timestamps get MSS only (see include/shakeoff.h);
+ * XXX: clients without timestamps get no ECN, and their SACK and window
+ * scale only while synopts keeps them (bpf/synopt.h, include/shakeoff.h);
  * hosts sharing a secret must keep CLOCK_TAI within SO_COOKIE_SKEW_MS.
  *
  * The MAC is SipHash-2-4 (Aumasson and Bernstein) under a 128-bit secret
@@ -135,11 +136,13 @@ struct cookie_opts {
 	__u8 wscale;  /* client's, or SO_WS_NONE */
 	__u8 sack;
 	__u8 ts;      /* timestamp mode */
+	__u8 ecn;     /* ECN-setup SYN-ACK sent (timestamp mode only) */
 };
 
 static __always_inline __u32 ts_cookie_tsval(const struct cookie_opts *co, __u32 now_ms)
 {
-	return (now_ms & SO_TS_TIME_MASK) | (__u32)co->sack << SO_TS_SACK_SHIFT |
+	return (now_ms & SO_TS_TIME_MASK) | (__u32)co->ecn << SO_TS_ECN_SHIFT |
+	       (__u32)co->sack << SO_TS_SACK_SHIFT |
 	       (__u32)co->wscale << SO_TS_WS_SHIFT | (__u32)co->mss_idx << SO_TS_MSS_SHIFT;
 }
 
@@ -218,6 +221,7 @@ static __always_inline enum cookie_verdict cookie_check(const struct so_secret *
 		co->mss_idx = (o->tsecr >> SO_TS_MSS_SHIFT) & SO_MSS_IDX_MASK;
 		co->wscale = (o->tsecr >> SO_TS_WS_SHIFT) & 0xf;
 		co->sack = (o->tsecr >> SO_TS_SACK_SHIFT) & 1;
+		co->ecn = (o->tsecr >> SO_TS_ECN_SHIFT) & 1;
 	} else {
 		__u64 period = now->ns >> SO_NOTS_PERIOD_SHIFT;
 
@@ -227,6 +231,7 @@ static __always_inline enum cookie_verdict cookie_check(const struct so_secret *
 		co->mss_idx = (cookie >> 1) & SO_MSS_IDX_MASK;
 		co->wscale = SO_WS_NONE;
 		co->sack = 0;
+		co->ecn = 0;
 		aux = nots_cookie_aux(period, co->mss_idx);
 	}
 	if (cookie_try(sec->key[cur], f, cookie, aux, co->ts))

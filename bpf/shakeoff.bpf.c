@@ -49,8 +49,9 @@ static __always_inline void *singleton(void *map)
 /* Live configuration, written by the CLI. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, config, struct so_config);
 
-/* Protected ports, one bit each. */
+/* Protected ports, one bit each; and those whose servers speak first. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, ports, struct so_ports);
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, speakfirst, struct so_ports);
 
 /* Of those, the ports whose listener is MPTCP: SYNs to the kernel. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, kports, struct so_ports);
@@ -85,6 +86,16 @@ SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, budget, struct so_budget);
 
 /* The budget of signed SYNs handed to the kernel, per CPU (--signed-rate). */
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, signed_budget, struct so_budget);
+
+/* The SYN options of clients without timestamps, and the write budget of
+ * that map, per CPU (struct so_synopt, bpf/synopt.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SO_SYNOPT_MAX);
+	__type(key, __u32);
+	__type(value, struct so_synopt);
+} synopts SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, synoptbudget, struct so_budget);
 
 /* Allow and deny lists by source prefix. */
 #define LPM_MAP(name, keytype)                                   \
@@ -355,17 +366,37 @@ static __always_inline __u16 mss_of_index(__u8 family, __u8 idx)
 	return family == SO_AF_INET ? mss4_table[idx] : mss6_table[idx];
 }
 
-/* Which options the cookie carries: timestamps only if the client offered
- * them and the namespace allows them; window scale and SACK need them.
- * XXX: ECN is never offered (no ECE in the SYN-ACK): it would need a cookie
- * bit, and the kernel's cookie path ANDs it with its own settings anyway. */
-static __always_inline void choose_options(const struct tcp_opts *o, const struct so_config *cfg,
-					   __u8 family, struct cookie_opts *co)
+/*
+ * An ECN-setup SYN (RFC 3168 6.1.1): ECE and CWR. As the kernel decides
+ * (tcp_ecn_create_request), not one whose IP header is already ECN-capable
+ * (RFC 3168 6.1.1: SYNs are Not-ECT), unless a reserved bit (AccECN's AE,
+ * RFC 9768) says the sender knows better.
+ */
+static __always_inline bool ecn_setup_syn(const struct pkt *p)
 {
-	co->mss_idx = mss_index(family, o->mss);
+	__u8 ect = p->family == SO_AF_INET ? p->ip4->tos & 3 : p->ip6->flow_lbl[0] >> 4 & 3;
+
+	return p->tcp->ece && p->tcp->cwr && (ect == 0 || p->tcp->res1);
+}
+
+#include "synopt.h"
+
+/* Which options the cookie carries: timestamps only if the client offered
+ * them and the namespace allows them; window scale and SACK in the TSval
+ * with them, else only if synopts keeps them (syn_answer); ECN needs
+ * timestamps (its bit is in the TSval). ECN when the namespace's tcp_ecn is not 0,
+ * as for the kernel's own SYN-ACKs; the kernel's cookie check ANDs ecn_ok
+ * with the same sysctl or the route's `features ecn` (cookie_ecn_ok).
+ * XXX: with tcp_ecn=0, a route's `features ecn` is not seen (XDP's FIB
+ * lookup returns no route metrics): those clients get no ECN. */
+static __always_inline void choose_options(const struct pkt *p, const struct tcp_opts *o,
+					   const struct so_config *cfg, struct cookie_opts *co)
+{
+	co->mss_idx = mss_index(p->family, o->mss);
 	co->ts = o->has_ts && (cfg->options & SO_OPT_TIMESTAMPS);
-	co->sack = co->ts && o->has_sack && (cfg->options & SO_OPT_SACK);
-	co->wscale = co->ts && o->has_ws && (cfg->options & SO_OPT_WSCALE) ? o->wscale : SO_WS_NONE;
+	co->sack = o->has_sack && (cfg->options & SO_OPT_SACK);
+	co->wscale = o->has_ws && (cfg->options & SO_OPT_WSCALE) ? o->wscale : SO_WS_NONE;
+	co->ecn = co->ts && (cfg->options & SO_OPT_ECN) && ecn_setup_syn(p);
 }
 
 /*
@@ -475,6 +506,22 @@ static __always_inline enum so_result syn_signed(const struct so_config *cfg)
 	return hand_over(SO_C_PASSED_SIGNED);
 }
 
+/*
+ * A server that speaks first (SMTP, MySQL, FTP: --speak-first) waits for
+ * nothing from its client, so a lost third ACK leaves both waiting: only
+ * the kernel's retransmitted SYN-ACK draws the ACK again, and a cookie
+ * SYN-ACK from XDP is never retransmitted. While no flood is on (the SYN
+ * rate of --arm auto's judgement below --threshold), such a port's SYNs go
+ * to the kernel, which keeps a request socket and retransmits. Under a
+ * flood they get cookies like any other, and a lost third ACK then hangs
+ * the connection until the client gives up, as with the kernel's own
+ * cookies.
+ */
+static __always_inline bool speaks_first(const struct pkt *p)
+{
+	return port_in(&speakfirst, p->tcp->dest);
+}
+
 /* Everything a SYN must pass before it costs a cookie, cheapest first.
  * w gets the TCP header copy the checksum and the options are read from,
  * and the options parsed. */
@@ -491,8 +538,12 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 	 * them (RFC 8684 MP_CAPABLE), and kernel_cookie_ok() their ACKs. */
 	if (cfg->kernel_ports && port_in(&kports, p->tcp->dest))
 		return hand_over(SO_C_PASSED_MPTCP);
-	if (cfg->arm == SO_ARM_AUTO && !arm_auto_syn(cfg))
-		return hand_over(SO_C_PASSED_UNARMED);
+	if ((cfg->arm == SO_ARM_AUTO || cfg->speak_first) && !arm_auto_syn(cfg)) {
+		if (cfg->arm == SO_ARM_AUTO)
+			return hand_over(SO_C_PASSED_UNARMED);
+		if (speaks_first(p))
+			return hand_over(SO_C_PASSED_SPEAK_FIRST);
+	}
 	if (p->tcp->fin || p->tcp->rst)
 		return verdict(SO_C_DROP_SYN_FLAGS, SO_DROP);
 	if (!source_ok(p))
@@ -528,7 +579,7 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 
 	if (!sec)
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
-	choose_options(o, cfg, p->family, &co);
+	choose_options(p, o, cfg, &co);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
 	clock_tai(singleton(&clock), &now);
 	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &now, &sp.tsval);
@@ -536,6 +587,7 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	sp.ts = co.ts;
 	sp.sack = co.sack;
 	sp.ws = co.wscale != SO_WS_NONE;
+	sp.ece = co.ecn;
 	sp.wscale = cfg->wscale;
 	sp.ttl = cfg->ttl;
 	sp.mss = p->family == SO_AF_INET ? cfg->mss4 : cfg->mss6;
@@ -543,6 +595,8 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 		sp.mss = 536;
 	if (cfg->arm == SO_ARM_MONITOR) /* would answer; to_xdp() passes it */
 		return verdict(SO_C_SYNACK_SENT, SO_TX);
+	if (!co.ts && (co.sack || sp.ws) && !synopt_save(p, &co, sp.isn))
+		sp.sack = sp.ws = 0; /* MSS only, as the kernel's own cookies */
 
 	if (p->family == SO_AF_INET)
 		err = synack_build4(ctx, p, &sp, &buf.v4);
@@ -587,6 +641,7 @@ static __always_inline int pass_meta(struct xdp_md *ctx, const struct cookie_opt
 	m->attrs.rcv_tsval = o->tsval;
 	m->attrs.rcv_tsecr = o->tsecr;
 	m->attrs.sack_ok = co->sack;
+	m->attrs.ecn_ok = co->ecn;
 	/* XXX: rcv_wscale is today's --wscale; a `shakeoff set --wscale` between
 	 * a SYN-ACK and its ACK gives that socket the new value (no cookie bit
 	 * is left to carry ours). */
@@ -620,6 +675,8 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co, &now) !=
 	    COOKIE_VALID)
 		return SO_CONTINUE;
+	if (!co.ts)
+		synopt_restore(p, bpf_ntohl(p->tcp->ack_seq) - 1, &co);
 	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
@@ -629,8 +686,8 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 #define KERNEL_COOKIE_NS (130 * 1000000000ULL)
 
 /* Does the ACK return one of the kernel's own cookies? Only a SYN shakeoff
- * handed to the kernel (an allowed source, --arm auto while idle, a 4-tuple
- * in time_wait) can have got one, when the listener's SYN queue was full or
+ * handed to the kernel (an allowed source, --arm auto while idle, a
+ * --speak-first port, a 4-tuple in time_wait) can have got one, when the listener's SYN queue was full or
  * tcp_syncookies is 2; so the check, a SipHash in the kernel, is made only
  * within a kernel cookie's lifetime of such a SYN, and forged ACK floods
  * do not pay for it otherwise. */

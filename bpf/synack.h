@@ -17,10 +17,12 @@
 #include "cookie.h"
 
 #define TCP_FLAG_SYN_ACK 0x012
+#define TCP_FLAG_ECE 0x040
 
 struct synack_tcp {
 	struct tcphdr th;
-	__be32 opt[5]; /* MSS, [SACK-perm|NOP NOP] TS val ecr, NOP WS */
+	__be32 opt[5]; /* MSS, [SACK-perm|NOP NOP] TS val ecr, NOP WS;
+			* without TS: MSS, [NOP NOP SACK-perm], [NOP WS] */
 };
 
 struct synack4 {
@@ -51,7 +53,7 @@ struct synack_params {
 	__u8 ws;       /* 1: send our window scale */
 	__u8 wscale;
 	__u8 ttl;
-	__u8 pad;
+	__u8 ece;      /* 1: an ECN-setup SYN-ACK (ECE, not CWR: RFC 3168 6.1.1) */
 };
 
 /* Fill the TCP header and options; returns the TCP header length. */
@@ -80,9 +82,24 @@ static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct 
 					      TCPOLEN_WINDOW << 8 | sp->wscale);
 			optlen += 4;
 		}
+	} else if (sp->sack || sp->ws) {
+		/* no timestamps (options kept in synopts): Linux's order, NOP NOP
+		 * SACK-permitted, then NOP window scale */
+		__be32 sack = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_NOP << 16 |
+					TCPOPT_SACK_PERM << 8 | TCPOLEN_SACK_PERM);
+		__be32 ws = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 |
+				      TCPOLEN_WINDOW << 8 | sp->wscale);
+
+		t->opt[1] = sp->sack ? sack : ws;
+		optlen += 4;
+		if (sp->sack && sp->ws) {
+			t->opt[2] = ws;
+			optlen += 4;
+		}
 	}
 	/* data offset and flags: the 16-bit word after ack_seq */
-	((__be16 *)&t->th)[6] = bpf_htons((sizeof(t->th) + optlen) / 4 << 12 | TCP_FLAG_SYN_ACK);
+	((__be16 *)&t->th)[6] = bpf_htons((sizeof(t->th) + optlen) / 4 << 12 | TCP_FLAG_SYN_ACK |
+					  (sp->ece ? TCP_FLAG_ECE : 0));
 	return sizeof(t->th) + optlen;
 }
 

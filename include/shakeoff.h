@@ -29,8 +29,14 @@
 	/* SYN path */                                                                   \
 	X(SYN_SEEN, syn_seen, E, "SYNs to a protected port")                             \
 	X(SYNACK_SENT, synack_sent, V, "SYN-ACKs with a cookie sent back")               \
+	X(SYNOPT_SAVED, synopt_saved, E,                                                 \
+	  "SYNs without timestamps whose SACK and window scale were kept (synopts)")     \
+	X(SYNOPT_OVER_BUDGET, synopt_over_budget, E,                                     \
+	  "SYNs without timestamps answered with MSS only: synopts' write budget spent") \
 	/* ACK path */                                                                   \
 	X(ACK_COOKIE_VALID, ack_cookie_valid, V, "ACKs with a valid cookie, sent to TC") \
+	X(SYNOPT_RESTORED, synopt_restored, E,                                           \
+	  "valid cookie ACKs without timestamps that found their SYN's options")         \
 	X(ACK_COOKIE_INVALID, ack_cookie_invalid, V,                                     \
 	  "ACKs with an invalid or expired cookie and no socket, dropped")               \
 	X(PASSED_TRACKED, passed_tracked, V, "segments of connections shakeoff created") \
@@ -56,6 +62,8 @@
 	  "(full accept queue), dropped: the client sends again from the third ACK's sequence number") \
 	X(PASSED_ALLOWED, passed_allowed, V, "SYNs from the allow list, passed to the kernel") \
 	X(PASSED_UNARMED, passed_unarmed, V, "packets passed to the kernel while --arm auto is idle") \
+	X(PASSED_SPEAK_FIRST, passed_speak_first, V,                                     \
+	  "SYNs to --speak-first ports passed to the kernel while no flood is on")      \
 	X(PASSED_TIME_WAIT, passed_time_wait, V,                                         \
 	  "SYNs for a 4-tuple in time_wait, handed to the kernel (RFC 6191)")            \
 	X(PASSED_KERNEL_COOKIE, passed_kernel_cookie, V,                                 \
@@ -135,6 +143,7 @@ enum so_xdp_mode {
 #define SO_OPT_TIMESTAMPS (1u << 0)
 #define SO_OPT_SACK (1u << 1)
 #define SO_OPT_WSCALE (1u << 2)
+#define SO_OPT_ECN (1u << 3) /* net.ipv4.tcp_ecn != 0: incoming ECN requests accepted */
 
 struct so_config {
 	__u32 ifindex;
@@ -153,8 +162,9 @@ struct so_config {
 	__u8 arm;     /* enum so_arm */
 	__u8 lists;   /* SO_LIST_*: the allow/deny tries that have entries */
 	__u8 top;     /* 1: count SYNs and invalid ACKs per source ("sources") */
-	__u8 pad;
-	__u32 arm_threshold;      /* --arm auto: SYNs per second (all CPUs) that arm */
+	__u8 speak_first; /* 1: the "speakfirst" map has ports (--speak-first) */
+	__u32 arm_threshold;      /* --arm auto and --speak-first: SYNs per second (all
+				   * CPUs) that arm */
 	__u64 synack_interval_ns; /* the budget per CPU: one SYN-ACK per this many ns
 				   * (more than a second when the rate is below the
 				   * number of CPUs) */
@@ -216,8 +226,11 @@ _Static_assert(sizeof(struct so_tw) == 16, "so_tw layout");
 #define SO_IDLE_TIMEOUT_DEFAULT_S 3600
 #define SO_SWEEP_INTERVAL_NS 1000000000ULL
 
-/* --- protected ports (map "ports", one entry) --------------------------- */
+/* --- protected ports (maps "ports" and "speakfirst", one entry each) ----- */
 
+/* "speakfirst": the protected ports whose servers speak first (SMTP, MySQL,
+ * FTP...): their SYNs go to the kernel while the SYN rate is below the
+ * threshold, so that its SYN-ACK retransmission survives a lost third ACK. */
 struct so_ports {
 	__u64 bits[65536 / 64]; /* bit p set = port p (host order) protected */
 };
@@ -256,16 +269,19 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
  * With timestamps (the client offered TS and the namespace allows it), the
  * SYN-ACK's TSval carries the time of issue and the options, and the whole
  * ISN is MAC:
- *   TSval = (tai_ms & SO_TS_TIME_MASK) | sack << 7 | wscale << 3 | mss_idx
+ *   TSval = (tai_ms & SO_TS_TIME_MASK) | ecn << 8 | sack << 7 | wscale << 3 | mss_idx
  *   ISN   = mac[31:0],  aux = TSval | 1 << 55        (tai_ms = CLOCK_TAI in ms, u32)
+ * (ecn: the SYN was an ECN-setup SYN, RFC 3168 6.1.1, and the SYN-ACK an
+ * ECN-setup SYN-ACK; bit 9 is 0.)
  * The ACK's TSecr gives them back. The cookie is valid while
  * tai_ms - (TSecr & SO_TS_TIME_MASK), as s32, lies in
  * [-SO_COOKIE_SKEW_MS, SO_COOKIE_TS_MAX_AGE_MS]. CLOCK_TAI, not the monotonic
  * clock, so that hosts sharing a secret also share the clock.
  *
- * Without timestamps, the ISN holds everything (window scale and SACK are not
- * offered, like the kernel's own cookies: 32 bits cannot hold both a strong
- * MAC and 9 bits of options):
+ * Without timestamps, the ISN holds the MAC, the MSS and the period (32
+ * bits cannot hold a strong MAC and 10 bits of options too); window scale
+ * and SACK are offered only while the "synopts" map can keep them (below),
+ * ECN never:
  *   ISN = mac[27:0] << 4 | mss_idx << 1 | (period & 1)  (period = TAI ns >> 36, ~68.7 s)
  *   aux = (period mod 2^32) | mss_idx << 32
  * The ACK is accepted in the period of issue and the next one: 68.7-137 s.
@@ -277,6 +293,7 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
 #define SO_TS_MSS_SHIFT 0
 #define SO_TS_WS_SHIFT 3
 #define SO_TS_SACK_SHIFT 7
+#define SO_TS_ECN_SHIFT 8
 #define SO_TS_OPT_MASK 0x3ffu
 #define SO_TS_TIME_MASK (~SO_TS_OPT_MASK)
 #define SO_WS_NONE 15 /* wscale field value: the client sent no window scale */
@@ -286,6 +303,37 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
 #define SO_NOTS_MAC_SHIFT 4
 #define SO_MSS_IDX_BITS 3
 #define SO_MSS_IDX_MASK 7u
+
+/* --- SYN options of clients without timestamps (map "synopts", array) ---- */
+
+/*
+ * A cookie without timestamps has no room for window scale and SACK next
+ * to its MAC, so the SYN's are kept here: a direct-mapped table shared by
+ * all CPUs (the third ACK may arrive on another one), whose slot is picked
+ * by the cookie's own MAC bits (SO_SYNOPT_SLOT): the ACK finds it from the
+ * cookie it returns, with no hash to compute and no lock, and nobody
+ * without the secret can aim at a slot. The entry holds the ISN and the
+ * client's port, which the ACK must match. Written as one 8-byte word, so
+ * that a reader on another CPU never sees half an entry. At most
+ * SO_SYNOPT_RATE writes a second, all CPUs together (a GCRA budget per
+ * CPU, bursts of one second's worth): under a flood the SYNs past it get
+ * MSS only, as with the kernel's own cookies, and a slot is overwritten
+ * on average every SO_SYNOPT_MAX / SO_SYNOPT_RATE = 4 s. An entry that is
+ * gone leaves the ACK's socket with MSS only; it never decides validity.
+ */
+struct so_synopt {
+	__u32 isn;    /* the SYN-ACK's ISN: the cookie the ACK must return */
+	__be16 sport; /* the client's port (0: an empty slot; never answered) */
+	__u8 wscale;  /* the client's window scale, or SO_WS_NONE */
+	__u8 sack;
+};
+_Static_assert(sizeof(struct so_synopt) == 8, "so_synopt layout");
+
+#define SO_SYNOPT_SLOT(isn) (((isn) >> SO_NOTS_MAC_SHIFT) & (SO_SYNOPT_MAX - 1))
+
+#define SO_SYNOPT_MAX 65536
+#define SO_SYNOPT_RATE 16384 /* writes per second, all CPUs (attach --synopt-rate) */
+#define SO_SYNOPT_NEVER (~0ULL) /* the budget's interval for --synopt-rate 0 */
 
 /* MSS tables: the cookie stores the index of the largest entry not above
  * the client's MSS. Finer than the kernel's four values. */

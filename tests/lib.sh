@@ -435,6 +435,37 @@ SS_TS='(^|[[:space:]])ts([[:space:]]|$)'
 SS_SACK='(^|[[:space:]])sack([[:space:]]|$)'
 SS_WSCALE='(^|[[:space:]])wscale:[0-9]+,[0-9]+'
 
+# held_check NAME HOST PORT: hold a connection from $CNS to a tcptool
+# server in $SNS open, read ss's details of its server end (INFO) and its
+# client end (CINFO), then exchange data again and close it: checks
+# NAME.data, or fails NAME.connect and returns 1.
+held_check() {
+	local name=$1 host=$2 port=$3
+	if ! hold_open "$CNS" "$host" "$port"; then
+		fail "$name.connect" "connection to $host:$port failed: $(_oneline "$(cat "$HOLD_LOG")")"
+		return 1
+	fi
+	INFO=$(sock_info "$SNS" "$port")
+	CINFO=$(ip netns exec "$CNS" ss -Htino state established "( dport = :$port )")
+	vsay "server: $INFO"
+	vsay "client: $CINFO"
+	if hold_close; then ok "$name.data"; else fail "$name.data" "$(_oneline "$(cat "$HOLD_LOG")")"; fi
+}
+
+# drop_third_acks NS PORT: an nft rule in NS (a client's) that drops the
+# pure ACK that follows each SYN-ACK to PORT, once per connection (its 2nd
+# packet); nft_rule_count NS "inet so_lost output" "third ack" counts them.
+drop_third_acks() {
+	ip netns exec "$1" nft -f - <<EOF
+table inet so_lost {
+	chain output {
+		type filter hook output priority filter; policy accept;
+		tcp dport $2 tcp flags == ack ct original packets 2 counter drop comment "third ack"
+	}
+}
+EOF
+}
+
 # sock_info NS PORT: ss's details of the established sockets of local PORT
 # (-o prints ts and sack, iproute2 6.1).
 sock_info() { ip netns exec "$1" ss -Htino state established "( sport = :$2 )"; }

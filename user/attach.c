@@ -47,6 +47,7 @@ struct attach_args {
 	int mode; /* enum so_xdp_mode */
 	int tx;   /* enum tx_choice */
 	struct opt_uint conn_max;
+	struct opt_uint synopt_rate;
 	const char *secret_file;
 	bool multiprog;
 	const char *config;
@@ -72,6 +73,11 @@ static const struct opt attach_opts[] = {
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
+	{ .name = "synopt-rate", .metavar = "N",
+	  .help = "SYNs without timestamps per second, all CPUs, whose SACK and window scale "
+		  "are kept for their ACK; past it, MSS only (default: "
+		  TUNE_STR(SO_SYNOPT_RATE) "; 0: MSS only always, like the kernel's cookies)",
+	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = ARG(synopt_rate) },
 	{ .name = "multiprog",
 	  .help = "share the interface with other XDP programs through libxdp's dispatcher: "
 		  "not done yet, refused with the reason (see the manual)",
@@ -83,11 +89,24 @@ static const struct opt attach_opts[] = {
 	OPT_END
 };
 
+/* The synopts write budget of each CPU, one write per this many ns:
+ * --synopt-rate shared by the online CPUs, as --synack-rate is
+ * (bpf/synopt.h); 0: never. */
+static __u64 synopt_interval(unsigned long rate)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (rate == 0)
+		return SO_SYNOPT_NEVER;
+	return ((cpus > 0 ? cpus : 1) * 1000000000ULL + rate - 1) / rate;
+}
+
 /* Everything decided before anything is touched. */
 struct attach_plan {
 	const char *ifname;
 	struct so_config cfg;
 	struct so_secret secret;
+	__u64 synopt_interval_ns; /* bpf/synopt.h */
 	char dir[PATH_MAX]; /* where the pins end up */
 	char tmp[PATH_MAX]; /* where they are made */
 };
@@ -181,6 +200,8 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 				 ? SO_TX_REDIRECT
 				 : SO_TX_XDP;
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
+	p->synopt_interval_ns = synopt_interval(a->synopt_rate.set ? a->synopt_rate.val
+								   : SO_SYNOPT_RATE);
 	return RC_OK;
 }
 
@@ -207,6 +228,7 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 		return -1;
 	}
 	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max);
+	st->skel->rodata->synopt_interval_ns = p->synopt_interval_ns;
 	/* Generic (skb) XDP loses the frame's metadata for a multi-buffer
 	 * program, and the cookie ACK then reaches TC without its options:
 	 * there the variant without xdp.frags is loaded instead. */
@@ -237,18 +259,21 @@ static int update_map(struct bpf_map *map, const void *value)
 	return 0;
 }
 
-static int fill_maps(const struct so_ports *ports, struct attach_plan *p, struct attach_state *st)
+static int fill_maps(const struct tune_args *t, struct attach_plan *p, struct attach_state *st)
 {
-	struct so_ports kports;
-	int n = mptcp_listen_ports(ports, &kports);
+	struct so_ports speak_first, kports;
+	int n = mptcp_listen_ports(&t->ports, &kports);
 
 	if (n < 0)
 		return -1;
 	p->cfg.kernel_ports = n;
 	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
 	/* before any link exists: the programs never see an empty map */
-	if (update_map(st->skel->maps.config, &p->cfg) || update_map(st->skel->maps.ports, ports) ||
-	    update_map(st->skel->maps.kports, &kports) || update_map(st->skel->maps.secret, &p->secret))
+	if (tune_speak_first(t, &speak_first) < 0 || update_map(st->skel->maps.config, &p->cfg) ||
+	    update_map(st->skel->maps.ports, &t->ports) ||
+	    update_map(st->skel->maps.speakfirst, &speak_first) ||
+	    update_map(st->skel->maps.kports, &kports) ||
+	    update_map(st->skel->maps.secret, &p->secret))
 		return -1;
 	return 0;
 }
@@ -423,7 +448,7 @@ static int run_attach(void *args)
 	if (!err)
 		err = load(&plan, &st);
 	if (!err)
-		err = fill_maps(&a->tune.ports, &plan, &st);
+		err = fill_maps(&a->tune, &plan, &st);
 	if (!err)
 		err = pin_objects(&plan, &st);
 	if (!err)

@@ -39,28 +39,28 @@ static bool parse_port(const char *s, size_t len, unsigned int *port)
 }
 
 /* One item of the list: "443" or "8000-8100". */
-static int add_item(const char *item, size_t len, struct so_ports *ports)
+static int add_item(const char *opt, const char *item, size_t len, struct so_ports *ports)
 {
 	const char *dash = memchr(item, '-', len);
 	size_t first_len = dash ? (size_t)(dash - item) : len;
 	unsigned int lo, hi;
 
 	if (len == 0) {
-		pr_err("invalid --ports: empty item (two commas in a row, or a comma at either end)");
+		pr_err("invalid --%s: empty item (two commas in a row, or a comma at either end)", opt);
 		return -1;
 	}
 	if (!parse_port(item, first_len, &lo) ||
 	    !(dash ? parse_port(dash + 1, len - first_len - 1, &hi) : (hi = lo, true))) {
-		pr_err("invalid --ports item '%.*s': expected a port or a range FIRST-LAST",
+		pr_err("invalid --%s item '%.*s': expected a port or a range FIRST-LAST", opt,
 		       (int)len, item);
 		return -1;
 	}
 	if (lo == 0 || hi == 0 || lo > PORT_MAX || hi > PORT_MAX) {
-		pr_err("invalid --ports item '%.*s': ports are 1 to 65535", (int)len, item);
+		pr_err("invalid --%s item '%.*s': ports are 1 to 65535", opt, (int)len, item);
 		return -1;
 	}
 	if (lo > hi) {
-		pr_err("invalid --ports item '%.*s': the range is reversed", (int)len, item);
+		pr_err("invalid --%s item '%.*s': the range is reversed", opt, (int)len, item);
 		return -1;
 	}
 	for (unsigned int p = lo; p <= hi; p++)
@@ -70,17 +70,22 @@ static int add_item(const char *item, size_t len, struct so_ports *ports)
 
 int ports_parse(const char *list, struct so_ports *ports)
 {
+	return ports_parse_opt("ports", list, ports);
+}
+
+int ports_parse_opt(const char *opt, const char *list, struct so_ports *ports)
+{
 	const char *item = list;
 	size_t len;
 
 	memset(ports, 0, sizeof(*ports));
 	if (!*list) {
-		pr_err("invalid --ports: the list is empty (expected e.g. 80,443,8000-8100)");
+		pr_err("invalid --%s: the list is empty (expected e.g. 80,443,8000-8100)", opt);
 		return -1;
 	}
 	for (;;) {
 		len = strcspn(item, ",");
-		if (add_item(item, len, ports))
+		if (add_item(opt, item, len, ports))
 			return -1;
 		if (!item[len])
 			return 0;

@@ -11,6 +11,8 @@
 
 /* Parse a list into a cleared bitmap; on bad input, say which item and return -1. */
 int ports_parse(const char *list, struct so_ports *ports);
+/* The same, naming option --OPT in the message. */
+int ports_parse_opt(const char *opt, const char *list, struct so_ports *ports);
 
 bool ports_has(const struct so_ports *ports, unsigned int port);
 

@@ -52,6 +52,7 @@ static const struct opt set_opts[] = {
 	FIXED_AT_ATTACH("tx", 't', "TX", "the way SYN-ACKs leave is chosen with the mode"),
 	FIXED_AT_ATTACH("secret-file", 's', "FILE", "use 'shakeoff rekey' for a new key"),
 	FIXED_AT_ATTACH("conn-max", 0, "N", "it sizes the connection table"),
+	FIXED_AT_ATTACH("synopt-rate", 0, "N", "it is part of the loaded program"),
 	{ .name = "multiprog", .help = "fixed at attach: how the XDP program is attached",
 	  .type = OPT_FLAG, .offset = offsetof(struct set_args, fixed),
 	  .refuse = "cannot change while attached (it is how the XDP program is attached); "
@@ -109,7 +110,7 @@ static int note_mptcp(const struct live *l, const struct so_ports *ports)
 static int update(const struct live *l, const struct tune_args *t)
 {
 	struct so_config cfg, old;
-	struct so_ports ports;
+	struct so_ports ports, speak_first;
 	int rc, n;
 
 	if (live_read(l, "config", &old) || live_read(l, "ports", &ports))
@@ -122,9 +123,10 @@ static int update(const struct live *l, const struct tune_args *t)
 		return RC_FAIL;
 	if (cfg.options != old.options)
 		pr_info("%s: the namespace's TCP options changed since attach; offering now: "
-			"%s%s%s", l->ifname, cfg.options & SO_OPT_TIMESTAMPS ? "timestamps " : "",
+			"%s%s%s%s", l->ifname, cfg.options & SO_OPT_TIMESTAMPS ? "timestamps " : "",
 			cfg.options & SO_OPT_SACK ? "sack " : "",
-			cfg.options & SO_OPT_WSCALE ? "window-scaling" : "");
+			cfg.options & SO_OPT_WSCALE ? "window-scaling " : "",
+			cfg.options & SO_OPT_ECN ? "ecn" : "");
 	if (tune_has_ports(t)) {
 		ports = t->ports;
 		if (live_write(l, "ports", &ports))
@@ -134,6 +136,8 @@ static int update(const struct live *l, const struct tune_args *t)
 	if (n < 0)
 		return RC_FAIL;
 	cfg.kernel_ports = n;
+	if (tune_speak_first(t, &speak_first) > 0 && live_write(l, "speakfirst", &speak_first))
+		return RC_FAIL;
 	/* after the ports: TIME-WAIT sockets on newly protected ones */
 	n = note_time_wait(l, &ports);
 	if (n < 0)
@@ -164,7 +168,7 @@ const struct cmd cmd_set = {
 	.description = "Change the settings of IFACE's attachment while it runs: the options\n"
 		       "have the names and meaning they have for attach, and only those given\n"
 		       "change; with none, set only re-reads the namespace's TCP sysctls\n"
-		       "(timestamps, SACK, window scaling: options switched off since attach are\n"
+		       "(timestamps, SACK, window scaling, ECN: options switched off since attach are\n"
 		       "no longer offered) and notes the TIME-WAIT sockets on the protected ports\n"
 		       "(their clients' SYNs go to the kernel) and the MPTCP listeners on them\n"
 		       "(their SYNs go to the kernel too), which every set does, like attach.\n"

@@ -44,6 +44,7 @@ struct attachment {
 	struct so_ports ports;
 	struct so_ports kports; /* of those, MPTCP listeners': SYNs to the kernel */
 	char *kports_s;
+	struct so_ports speak_first; /* read only when cfg.speak_first */
 	struct so_secret secret;
 	bool attached; /* the XDP link still has an interface */
 };
@@ -73,7 +74,8 @@ static int attachment_read(const char *ifname, struct attachment *at)
 	if (netns_inode(&at->netns) || pins_find(ifname, at->dir, sizeof(at->dir)))
 		return -1;
 	if (read_pinned(at->dir, "config", &at->cfg) || read_pinned(at->dir, "ports", &at->ports) ||
-	    read_pinned(at->dir, "secret", &at->secret) || read_pinned(at->dir, "kports", &at->kports))
+	    read_pinned(at->dir, "secret", &at->secret) || read_pinned(at->dir, "kports", &at->kports) ||
+	    (at->cfg.speak_first && read_pinned(at->dir, "speakfirst", &at->speak_first)))
 		return -1;
 	at->kports_s = ports_format(&at->kports);
 	if (!at->kports_s) {
@@ -101,7 +103,18 @@ static void json_options(struct json *j, __u32 options)
 	json_kv_bool(j, "timestamps", options & SO_OPT_TIMESTAMPS);
 	json_kv_bool(j, "sack", options & SO_OPT_SACK);
 	json_kv_bool(j, "window_scaling", options & SO_OPT_WSCALE);
+	json_kv_bool(j, "ecn", options & SO_OPT_ECN);
 	json_object_end(j);
+}
+
+/* "speak_first": the ports whose SYNs the kernel answers while no flood is
+ * on, "" for none. */
+static void json_speak_first(struct json *j, const struct attachment *at)
+{
+	char *list = at->cfg.speak_first ? ports_format(&at->speak_first) : NULL;
+
+	json_kv_str(j, "speak_first", list ? list : "");
+	free(list);
 }
 
 static void print_json(struct json *j, const struct attachment *at, const char *ports)
@@ -128,6 +141,7 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "signed_rate", c->signed_rate);
 	json_kv_str(j, "arm", c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "unknown");
 	json_kv_uint(j, "threshold", c->arm_threshold);
+	json_speak_first(j, at);
 	json_kv_uint(j, "time_wait_s", c->time_wait_s);
 	json_kv_uint(j, "idle_timeout_s", c->idle_timeout_s);
 	json_kv_uint(j, "secret_gen", at->secret.gen);
@@ -151,8 +165,9 @@ static void print_row(const struct attachment *at, const char *ports)
 	const struct so_config *c = &at->cfg;
 	char opts[32];
 
-	snprintf(opts, sizeof(opts), "%s%s%s", c->options & SO_OPT_TIMESTAMPS ? ",ts" : "",
-		 c->options & SO_OPT_SACK ? ",sack" : "", c->options & SO_OPT_WSCALE ? ",wscale" : "");
+	snprintf(opts, sizeof(opts), "%s%s%s%s", c->options & SO_OPT_TIMESTAMPS ? ",ts" : "",
+		 c->options & SO_OPT_SACK ? ",sack" : "", c->options & SO_OPT_WSCALE ? ",wscale" : "",
+		 c->options & SO_OPT_ECN ? ",ecn" : "");
 	printf(ROW_FMT, at->ifname, c->ifindex, at->attached ? "yes" : "NO", mode_name(c),
 	       tx_name(c), c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "?", c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
 	       c->conn_max, at->secret.gen, ports);

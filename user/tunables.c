@@ -39,6 +39,8 @@ static int read_options(struct so_config *cfg)
 		{ "net/ipv4/tcp_timestamps", SO_OPT_TIMESTAMPS },
 		{ "net/ipv4/tcp_sack", SO_OPT_SACK },
 		{ "net/ipv4/tcp_window_scaling", SO_OPT_WSCALE },
+		/* not 0: the listener answers ECN-setup SYNs (cookie_ecn_ok too) */
+		{ "net/ipv4/tcp_ecn", SO_OPT_ECN },
 	};
 	long v;
 

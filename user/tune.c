@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tune.c - see tune.h. */
 #include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+#include "ports.h"
 #include "tune.h"
 
 const char *const arm_names[] = { [SO_ARM_ALWAYS] = "always", [SO_ARM_MONITOR] = "monitor",
@@ -18,12 +20,17 @@ static unsigned long online_cpus(void)
 	return cpus > 0 ? cpus : 1;
 }
 
-bool tune_has_ports(const struct tune_args *t)
+bool tune_has_port_bits(const struct so_ports *ports)
 {
-	for (size_t i = 0; i < sizeof(t->ports.bits) / sizeof(t->ports.bits[0]); i++)
-		if (t->ports.bits[i])
+	for (size_t i = 0; i < sizeof(ports->bits) / sizeof(ports->bits[0]); i++)
+		if (ports->bits[i])
 			return true;
 	return false;
+}
+
+bool tune_has_ports(const struct tune_args *t)
+{
+	return tune_has_port_bits(&t->ports);
 }
 
 /* The BPF side keeps its budgets per CPU (GCRA, one event per interval):
@@ -34,21 +41,55 @@ static __u64 plan_interval(unsigned long rate)
 	return rate ? (online_cpus() * 1000000000ull + rate - 1) / rate : 0;
 }
 
-/* The mode and threshold this command ends with, checked together. */
+int tune_speak_first(const struct tune_args *t, struct so_ports *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!t->speak_first)
+		return 0;
+	if (!strcmp(t->speak_first, "none"))
+		return 1;
+	if (ports_parse_opt("speak-first", t->speak_first, out))
+		return -1;
+	for (size_t i = 0; i < sizeof(out->bits) / sizeof(out->bits[0]); i++) {
+		if (out->bits[i] & ~t->ports.bits[i] && tune_has_ports(t)) {
+			pr_err("invalid --speak-first '%s': every port in it must be in --ports",
+			       t->speak_first);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* The mode and threshold this command ends with, checked together: both
+ * --arm auto and --speak-first judge the SYN rate against the threshold. */
 static int plan_arm(const struct tune_args *t, bool attach, struct so_config *cfg)
 {
 	int arm = t->arm >= 0 ? t->arm : attach ? SO_ARM_ALWAYS : cfg->arm;
 	unsigned long threshold = t->threshold.set ? t->threshold.val
 				  : attach	    ? 0
 						    : cfg->arm_threshold;
+	struct so_ports sf;
+	int given = tune_speak_first(t, &sf);
 
+	if (given < 0)
+		return RC_USAGE;
+	if (given)
+		cfg->speak_first = tune_has_port_bits(&sf);
+	else if (attach)
+		cfg->speak_first = 0;
 	if (arm == SO_ARM_AUTO && threshold == 0) {
 		pr_err("--arm auto needs --threshold N, the SYNs per second above which XDP "
 		       "answers them");
 		return RC_USAGE;
 	}
-	if (t->threshold.set && arm != SO_ARM_AUTO) {
-		pr_err("--threshold applies only to --arm auto (the mode is %s)", arm_names[arm]);
+	if (cfg->speak_first && arm == SO_ARM_ALWAYS && threshold == 0) {
+		pr_err("--speak-first needs --threshold N, the SYNs per second above which XDP "
+		       "answers those ports' SYNs too");
+		return RC_USAGE;
+	}
+	if (t->threshold.set && arm != SO_ARM_AUTO && !cfg->speak_first) {
+		pr_err("--threshold applies only to --arm auto and --speak-first (the mode is %s)",
+		       arm_names[arm]);
 		return RC_USAGE;
 	}
 	cfg->arm = arm;

@@ -27,6 +27,7 @@ struct tune_args {
 	struct opt_uint mss4, mss6, wscale, ttl, synack_rate, signed_rate, threshold, time_wait,
 		idle_timeout;
 	int arm; /* enum so_arm, -1: not given */
+	const char *speak_first; /* a port list, or "none"; NULL: not given */
 };
 
 extern const char *const arm_names[]; /* indexed by enum so_arm */
@@ -57,8 +58,14 @@ extern const char *const arm_names[]; /* indexed by enum so_arm */
 		  "only while the SYN rate is above --threshold (auto)",                         \
 	  .type = OPT_ENUM, .choices = arm_names, .offset = offsetof(T, m.arm) },                \
 	{ .name = "threshold", .metavar = "N",                                                   \
-	  .help = "--arm auto: SYNs per second to protected ports above which XDP answers",      \
+	  .help = "--arm auto, --speak-first: SYNs per second to protected ports above which "   \
+		  "XDP answers",                                                                 \
 	  .type = OPT_UINT, .min = 1, .max = THRESHOLD_MAX, .offset = offsetof(T, m.threshold) },\
+	{ .name = "speak-first", .metavar = "LIST",                                              \
+	  .help = "protected ports whose servers speak first (SMTP, MySQL, FTP...): the kernel " \
+		  "answers their SYNs while the SYN rate is below --threshold, so that its "     \
+		  "SYN-ACK retransmission covers a lost final ACK; \"none\" clears the list",     \
+	  .type = OPT_STRING, .offset = offsetof(T, m.speak_first) },                            \
 	{ .name = "time-wait", .metavar = "S",                                                   \
 	  .help = "seconds a closed connection stays in the table (default: "               \
 		  TUNE_STR(SO_TIME_WAIT_DEFAULT_S) ")",                \
@@ -77,8 +84,13 @@ extern const char *const arm_names[]; /* indexed by enum so_arm */
  */
 int tune_apply(const struct tune_args *t, const char *ifname, bool attach, struct so_config *cfg);
 
-/* Were ports given? */
+/* The --speak-first ports: 1 when given (out filled; "none" is all zero),
+ * 0 when not, -1 after one sentence. */
+int tune_speak_first(const struct tune_args *t, struct so_ports *out);
+
+/* Were ports given? Has a port list any port? */
 bool tune_has_ports(const struct tune_args *t);
+bool tune_has_port_bits(const struct so_ports *ports);
 
 /* "arm auto (threshold 5000 SYN/s)" and the like, for messages. */
 void tune_describe_arm(const struct so_config *cfg, char *buf, size_t len);

@@ -323,8 +323,11 @@ static void check_synack_out(const struct rp *in, const __u8 *out, __u32 out_len
 	t = out + o.l4;
 	INVARIANT(get16(t) == get16(in->b + in->l4 + 2) && get16(t + 2) == get16(in->b + in->l4),
 		  "SYN-ACK ports not the SYN's swapped");
-	INVARIANT((t[12] & 15) == 0 && t[13] == 0x12, "SYN-ACK flags 0x%x%02x, expected 0x012",
-		  t[12] & 15, t[13]);
+	/* ECE only for an ECN-setup SYN (ECE and CWR), never CWR (RFC 3168 6.1.1) */
+	INVARIANT((t[12] & 15) == 0 &&
+			  (t[13] == 0x12 || (t[13] == 0x52 && (tcp_flags(in) & 0xc0) == 0xc0)),
+		  "SYN-ACK flags 0x%x%02x, expected 0x012 (0x052 for an ECN-setup SYN)", t[12] & 15,
+		  t[13]);
 	INVARIANT(get32(t + 8) == seq + 1, "SYN-ACK ack 0x%x, expected SYN seq + 1 = 0x%x",
 		  get32(t + 8), seq + 1);
 	INVARIANT(o.doff_len == o.tcp_len, "SYN-ACK carries %u bytes of payload",
@@ -413,7 +416,8 @@ static void forge_cookie(struct rp *p, __u8 *b)
 	if (ts) {
 		__u32 tsecr = get32(t + ts + 4);
 
-		tsecr = ref_ts_tsval(tai / 1000000, tsecr & 7, (tsecr >> 3) & 15, (tsecr >> 7) & 1);
+		tsecr = ref_ts_tsval(tai / 1000000, tsecr & 7, (tsecr >> 3) & 15, (tsecr >> 7) & 1,
+				     (tsecr >> 8) & 1);
 		put32(t + ts + 4, tsecr);
 		isn = ref_ts_isn(cur_secret.key[cur_secret.gen & 1], &f, tsecr);
 	} else {

@@ -39,7 +39,7 @@
                                          the JSON SPEC on IFACE, catch the
                                          SYN-ACKs (VLAN tags, IPv6 extension
                                          headers, odd sources; see rawsyn())
-  tcptool.py flood IFACE SMAC DMAC DST PORT PPS SECONDS
+  tcptool.py flood IFACE SMAC DMAC DST PORT PPS SECONDS [nots]
                                          a paced SYN flood from spoofed sources
 
 Protocol (client speaks first, one line):
@@ -580,6 +580,9 @@ def build_syn(p, sport):
     f = with_tags(Ether(src=p.get("smac", p["mac"]), dst=p["dmac"]), p.get("tags", [])) / l3_header(p)
     opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None),
             ("WScale", 7)]
+    if p.get("nots"):  # Windows' SYN: no timestamps
+        opts = [("MSS", 1460), ("NOP", None), ("WScale", 8), ("NOP", None), ("NOP", None),
+                ("SAckOK", b"")]
     tcp = TCP(sport=sport, dport=p["dport"], flags="S", seq=1000 + sport,
               options=[] if p.get("noopts") else opts)
     return bytes(f / tcp)
@@ -720,13 +723,14 @@ def rawsyn(iface, spec):
     return 0
 
 
-def flood(iface, smac, dmac, dst, port, pps, seconds):
+def flood(iface, smac, dmac, dst, port, pps, seconds, kind="linux"):
     """SYNs to dst:port at about pps for seconds, from spoofed sources of
     dst's /24 (.100 to .199, hosts that do not exist, so that nobody answers
-    the SYN-ACKs with RSTs) and random ports. Prints the count sent."""
+    the SYN-ACKs with RSTs) and random ports: Linux's options, or (kind
+    "nots") Windows' without timestamps. Prints the count sent."""
     import random
 
-    p = {"mac": smac, "dmac": dmac, "dst": dst, "dport": port}
+    p = {"mac": smac, "dmac": dmac, "dst": dst, "dport": port, "nots": kind == "nots"}
     frames = []
     for i in range(256):
         if ":" in dst:
@@ -778,9 +782,9 @@ def main(argv):
         return xferopt(argv[2], int(argv[3]), int(argv[4]), argv[5])
     elif len(argv) == 4 and argv[1] == "rawsyn":
         return rawsyn(argv[2], argv[3])
-    elif len(argv) == 9 and argv[1] == "flood":
+    elif len(argv) in (9, 10) and argv[1] == "flood":
         return flood(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]),
-                     float(argv[8]))
+                     float(argv[8]), *argv[9:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -15,14 +15,7 @@ setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 client_ns_exec sysctl -qw net.netfilter.nf_conntrack_acct=1 ||
 	bail conntrack_acct "could not enable conntrack accounting in $CNS"
-client_ns_exec nft -f - <<EOF2 || bail nft "could not load the nft rule that drops third ACKs"
-table inet so_lost {
-	chain output {
-		type filter hook output priority filter; policy accept;
-		tcp dport $P tcp flags == ack ct original packets 2 counter drop comment "third ack"
-	}
-}
-EOF2
+drop_third_acks "$CNS" $P || bail nft "could not load the nft rule that drops third ACKs"
 attach_or_bail "$SNS" "$SIF" --ports $P
 
 check_run xfer_v4 client_ns_exec "$PY" "$TCPTOOL" xfer "$S4" $P 100000

@@ -5,8 +5,8 @@
 # values of both ends (the client's window scale as it sent it, ours as
 # --wscale 9 set it: distinct from the client's 10, so a swap shows) and
 # the client's MSS; a client with tcp_timestamps=0 still connects
-# (MSS-only cookie) and gets no ts; a client with tcp_sack=0 or
-# tcp_window_scaling=0 gets no sack or no wscale; a client that offers an
+# (non-TS cookie; test_nots.sh checks its SACK and wscale) and gets no
+# ts; a client with tcp_sack=0 or tcp_window_scaling=0 gets no sack or no wscale; a client that offers an
 # MSS between the table's entries gets the entry below it, never more.
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -20,19 +20,8 @@ setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 attach_or_bail "$SNS" "$SIF" --ports $P --wscale 9
 
-# held_info NAME HOST: hold a connection open, read its options (INFO), close it.
-# The caller checks INFO.
-held_info() {
-	local name=$1 host=$2
-	if ! hold_open "$CNS" "$host" $P; then
-		fail "$name.connect" "connection to $host:$P failed: $(_oneline "$(cat "$HOLD_LOG")")"
-		return 1
-	fi
-	INFO=$(sock_info "$SNS" $P)
-	CINFO=$(ip netns exec "$CNS" ss -Htino state established "( dport = :$P )")
-	vsay "$INFO"
-	if hold_close; then ok "$name.data"; else fail "$name.data" "$(_oneline "$(cat "$HOLD_LOG")")"; fi
-}
+# held_info NAME HOST: held_check on port P (INFO, CINFO).
+held_info() { held_check "$1" "$2" $P; }
 
 # 1. Defaults: the client offers everything.
 for fam in v4 v6; do
@@ -52,7 +41,7 @@ done
 before=$(so_stat "$SNS" "$SIF" conn_created)
 check_num default.conn_created -ge 2 "$before"
 
-# 2. Client without timestamps: the cookie carries the MSS only.
+# 2. Client without timestamps: a non-TS cookie (options: test_nots.sh).
 client_ns_exec sysctl -qw net.ipv4.tcp_timestamps=0 || bail sysctl "could not set tcp_timestamps=0 in $CNS"
 for fam in v4 v6; do
 	host=$S4

@@ -18,7 +18,7 @@ check_http curl_v4 "$CNS" "http://$S4:$P/"
 # status IFACE -j: one object with the documented keys.
 st=$(shakeoff_in "$SNS" status "$SIF" -j 2>&1)
 for key in ifname ifindex netns pin_dir ports mode tx mss4 mss6 wscale ttl \
-	options.timestamps options.sack options.window_scaling conn_max secret_gen \
+	options.timestamps options.sack options.window_scaling options.ecn conn_max secret_gen \
 	attached_at attached; do
 	v=$(json_get "$key" <<<"$st")
 	check_grep "status.has_$key" . "$v"

@@ -27,6 +27,7 @@ void test_tally(void);   /* test_tc.c: verdict counters added up over every run 
 #define R_TS 0x1   /* timestamps (the cookie is in timestamp mode) */
 #define R_SACK 0x2 /* SACK-permitted in place of the first two NOPs */
 #define R_WS 0x4   /* NOP + window scale */
+#define R_ECE 0x8  /* an ECN-setup SYN-ACK: ECE in the flags, the cookie's ECN bit */
 
 /* What a SYN-ACK must carry beyond what follows from the SYN. */
 struct synack_exp {
@@ -51,7 +52,7 @@ void synack_read(const struct xdp_result *r, int family, struct synack_seen *out
 /* The metadata a valid cookie ACK carries to TC (struct so_req_attrs fields). */
 struct meta_exp {
 	__u16 mss;
-	__u8 wscale_ok, snd_wscale, rcv_wscale, sack_ok, tstamp_ok;
+	__u8 wscale_ok, snd_wscale, rcv_wscale, sack_ok, tstamp_ok, ecn_ok;
 };
 
 /* Check the so_meta in front of r's frame against e, for the ACK spec a

@@ -26,7 +26,7 @@ const struct so_config default_cfg = {
 	.wscale = 7,
 	.ttl = 64,
 	.tx_mode = SO_TX_XDP,
-	.options = SO_OPT_TIMESTAMPS | SO_OPT_SACK | SO_OPT_WSCALE,
+	.options = SO_OPT_TIMESTAMPS | SO_OPT_SACK | SO_OPT_WSCALE | SO_OPT_ECN,
 	.conn_max = SO_CONN_MAX_DEFAULT,
 	.time_wait_s = SO_TIME_WAIT_DEFAULT_S,
 	.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S,
@@ -135,7 +135,8 @@ static int set_ports(void)
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &zero, &p, BPF_ANY);
 }
 
-int set_kports(unsigned int port)
+/* Only this port (0: none) in a port bitmap map (struct so_ports). */
+static int set_port_bitmap(struct bpf_map *map, unsigned int port)
 {
 	static struct so_ports p;
 	__u32 zero = 0;
@@ -143,7 +144,12 @@ int set_kports(unsigned int port)
 	memset(&p, 0, sizeof(p));
 	if (port)
 		p.bits[port / 64] |= 1ULL << (port % 64);
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.kports), &zero, &p, BPF_ANY);
+	return bpf_map_update_elem(bpf_map__fd(map), &zero, &p, BPF_ANY);
+}
+
+int set_kports(unsigned int port)
+{
+	return set_port_bitmap(skel->maps.kports, port);
 }
 
 int set_config(const struct so_config *cfg)
@@ -166,6 +172,7 @@ void reset_maps(void)
 {
 	if (set_config(&default_cfg) || set_secret(&default_secret))
 		case_fail("cannot reset the config/secret maps: %s", strerror(errno));
+	synopts_clear();
 }
 
 int env_setup(void)
@@ -467,6 +474,36 @@ void conns_clear(void)
 			break;
 }
 
+void synopts_clear(void)
+{
+	static __u32 keys[SO_SYNOPT_MAX];
+	static struct so_synopt zeros[SO_SYNOPT_MAX];
+	__u32 count = SO_SYNOPT_MAX, zero = 0;
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_budget b[n];
+
+	for (__u32 i = 0; i < SO_SYNOPT_MAX; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(bpf_map__fd(skel->maps.synopts), keys, zeros, &count, NULL))
+		case_fail("cannot clear the synopts map: %s", strerror(errno));
+	memset(b, 0, sizeof(b));
+	bpf_map_update_elem(bpf_map__fd(skel->maps.synoptbudget), &zero, b, BPF_ANY);
+}
+
+int synopt_read(__u32 isn, struct so_synopt *v)
+{
+	__u32 slot = SO_SYNOPT_SLOT(isn);
+
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.synopts), &slot, v) ? -1 : 0;
+}
+
+int synopt_write(const struct so_synopt *v)
+{
+	__u32 slot = SO_SYNOPT_SLOT(v->isn);
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.synopts), &slot, v, BPF_ANY) ? -errno : 0;
+}
+
 int budget_reset(void)
 {
 	int n = ncpus > 0 ? ncpus : 1;
@@ -486,6 +523,11 @@ int signed_budget_reset(void)
 	memset(b, 0, sizeof(b));
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.signed_budget), &zero, b, BPF_ANY) ?
 		       -errno : 0;
+}
+
+int set_speak_first(unsigned int port)
+{
+	return set_port_bitmap(skel->maps.speakfirst, port);
 }
 
 int arm_reset(void)

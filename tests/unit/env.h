@@ -96,6 +96,12 @@ int conn_put(const struct so_flow_key *k, const struct so_conn *c);
 bool conn_get(const struct so_flow_key *k, struct so_conn *c);
 int conns_count(void);
 void conns_clear(void);
+/* Empty the synopts map and refill each CPU's write budget of it. */
+void synopts_clear(void);
+/* The synopts slot of a SYN-ACK's ISN. */
+int synopt_read(__u32 isn, struct so_synopt *v);
+/* Write an entry into the slot of its ISN. */
+int synopt_write(const struct so_synopt *v);
 /* The sweeper's state as the data path left it; the record of TIME-WAIT
  * sockets that no entry stands for (map "timewait", its gauges) emptied. */
 int sweeper_read(struct so_sweeper *s);
@@ -115,6 +121,8 @@ int signed_budget_reset(void);
 /* --arm auto's state: every CPU's window and the shared decision back to
  * zero (never armed); the decision as the data path left it. */
 int arm_reset(void);
+/* The "speakfirst" map: only port (0: none). */
+int set_speak_first(unsigned int port);
 int arm_read(struct so_armed *g);
 
 /* How far behind the precise clock the cookies' TAI may be (bpf/clock.h). */

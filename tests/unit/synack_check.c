@@ -85,7 +85,9 @@ static __u16 our_mss(int family)
 
 static __u32 reply_hdr_len(const struct synack_exp *e)
 {
-	return 20 + 4 + (e->reply & R_TS ? 12 : 0) + (e->reply & R_WS ? 4 : 0);
+	if (!(e->reply & R_TS)) /* SACK-permitted then takes a word of its own */
+		return 20 + 4 + (e->reply & R_SACK ? 4 : 0) + (e->reply & R_WS ? 4 : 0);
+	return 20 + 4 + 12 + (e->reply & R_WS ? 4 : 0);
 }
 
 static void check_tcp_hdr(const struct reply *p, const struct pkt_spec *s,
@@ -100,7 +102,10 @@ static void check_tcp_hdr(const struct reply *p, const struct pkt_spec *s,
 	check_hex(get32(t + 8), spec_seq(s) + 1, "TCP ack (SYN seq + 1)");
 	check_u64(t[12] >> 4, reply_hdr_len(e) / 4, "TCP data offset");
 	check_hex(t[12] & 0x0f, 0, "TCP reserved bits");
-	check_hex(t[13], 0x12, "TCP flags (exactly SYN|ACK)");
+	if (e->reply & R_ECE)
+		check_hex(t[13], 0x52, "TCP flags (exactly SYN|ACK|ECE: an ECN-setup SYN-ACK)");
+	else
+		check_hex(t[13], 0x12, "TCP flags (exactly SYN|ACK)");
 	check_u64(get16(t + 14), 65535 - 65535 % mss, "TCP window (65535 - 65535 % our MSS)");
 	check_hex(get16(t + 18), 0, "TCP urgent pointer");
 	check_hex(csum_fold(csum_partial(t, tcp_len, pseudo_sum(p->family, p->da, p->sa, tcp_len,
@@ -126,7 +131,13 @@ static int expected_opts(const struct reply *p, const struct pkt_spec *s,
 		put32(o + n, spec_tsval(s)), n += 4;
 		if (e->reply & R_WS)
 			o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = cur_cfg.wscale;
+		return n;
 	}
+	/* without timestamps (the options kept in synopts): Linux's order */
+	if (e->reply & R_SACK)
+		o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
+	if (e->reply & R_WS)
+		o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = cur_cfg.wscale;
 	return n;
 }
 
@@ -153,8 +164,9 @@ static void check_tsval(const struct xdp_result *r, __u32 tsval, const struct sy
 	__u8 ws = e->reply & R_WS ? e->ws : SO_WS_NONE;
 	char what[120];
 
-	check_hex(tsval & SO_TS_OPT_MASK, ref_ts_tsval(0, e->mss_idx, ws, !!(e->reply & R_SACK)),
-		  "TSval option bits (mss_idx | wscale << 3 | sack << 7)");
+	check_hex(tsval & SO_TS_OPT_MASK,
+		  ref_ts_tsval(0, e->mss_idx, ws, !!(e->reply & R_SACK), !!(e->reply & R_ECE)),
+		  "TSval option bits (mss_idx | wscale << 3 | sack << 7 | ecn << 8)");
 	snprintf(what, sizeof(what), "TSval time part 0x%x within the run's CLOCK_TAI ms [0x%x, 0x%x]",
 		 tsval & SO_TS_TIME_MASK, t0, t1);
 	check_true((__u32)((tsval & SO_TS_TIME_MASK) - t0) <= (__u32)(t1 - t0), what);

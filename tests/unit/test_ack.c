@@ -28,6 +28,8 @@
 #define LINUX(m, w) .opts = O_LINUX, .mss = (m), .wscale = (w)
 /* mss, wscale_ok, snd_wscale (client's), rcv_wscale (ours), sack_ok, tstamp_ok */
 #define VALID(mss, wok, snd, rcv, sack, ts) true, { mss, wok, snd, rcv, sack, ts }
+/* ... and ecn_ok */
+#define VALID_ECN(mss, wok, snd, rcv, sack, ts) true, { mss, wok, snd, rcv, sack, ts, 1 }
 #define INVALID false, { 0 }
 
 enum ack_how {
@@ -41,6 +43,8 @@ enum ack_how {
 	A_TAMPER,     /* the cookie returned with .arg XORed into the TSecr (TS mode) or ISN */
 	A_REF_TS,     /* no SYN: a reference TS-mode cookie issued .arg ms ago */
 	A_REF_NOTS,   /* no SYN: a reference non-TS cookie of .arg periods ago */
+	A_RESYN,      /* another SYN of the 4-tuple (ISN + 1000) before the ACK of the first */
+	A_SLOT_TAKEN, /* the cookie's synopts slot overwritten by another port's entry */
 };
 
 struct ack_case {
@@ -77,6 +81,23 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_third_ws15",        V4(LINUX(1460, 15)),               A_THIRD, VALID(1460, 1, 14, 7, 1, 1) },
 	{ "ack4_third_port_8050",   V4(LINUX(1460, 7), .dport = 8050), A_THIRD, VALID(1460, 1, 7, 7, 1, 1) },
 	{ "ack4_third_ip_options",  V4(LINUX(1460, 7), .ipopt_len = 8), A_THIRD, VALID(1460, 1, 7, 7, 1, 1) },
+	/* an ECN-setup SYN with timestamps: ecn_ok; without, not */
+	{ "ack4_third_ecn",         V4(LINUX(1460, 9), .flags = F_SYN | F_ECE | F_CWR), A_THIRD, VALID_ECN(1460, 1, 9, 7, 1, 1) },
+	{ "ack6_third_ecn",         V6(LINUX(1440, 9), .flags = F_SYN | F_ECE | F_CWR), A_THIRD, VALID_ECN(1440, 1, 9, 7, 1, 1) },
+	{ "ack4_data_ecn",          V4(LINUX(1460, 9), .flags = F_SYN | F_ECE | F_CWR), A_DATA, VALID_ECN(1460, 1, 9, 7, 1, 1) },
+	{ "ack4_third_ecn_no_ts",   V4(.opts = O_MSS, .mss = 1400, .flags = F_SYN | F_ECE | F_CWR), A_THIRD, VALID(1400, 0, 0, 0, 0, 0) },
+	{ "ack4_third_ece_only",    V4(LINUX(1460, 9), .flags = F_SYN | F_ECE), A_THIRD, VALID(1460, 1, 9, 7, 1, 1) },
+	/* without timestamps: SACK and window scale from synopts, MSS only
+	 * when the entry is gone or another SYN's */
+	{ "ack4_third_sack_ws_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_THIRD, VALID(1460, 1, 9, 7, 1, 0) },
+	{ "ack6_third_sack_ws_no_ts", V6(.opts = O_MSS | O_SACK | O_WS, .mss = 1440, .wscale = 9), A_THIRD, VALID(1440, 1, 9, 7, 1, 0) },
+	{ "ack4_third_ws_no_ts",    V4(.opts = O_MSS | O_WS, .mss = 1460, .wscale = 0), A_THIRD, VALID(1460, 1, 0, 7, 0, 0) },
+	{ "ack4_data_sack_no_ts",   V4(.opts = O_MSS | O_SACK, .mss = 1460), A_DATA, VALID(1460, 0, 0, 0, 1, 0) },
+	{ "ack4_rekey_sack_ws_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REKEY, VALID(1460, 1, 9, 7, 1, 0), .arg = 60 },
+	{ "ack4_no_memory_no_ts",   V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 0 },
+	{ "ack4_own_memory_after_resyn_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_RESYN, VALID(1460, 1, 9, 7, 1, 0) },
+	{ "ack4_slot_taken_no_ts",  V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_SLOT_TAKEN, VALID(1460, 0, 0, 0, 0, 0) },
+	{ "ack4_other_sport_sack_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_THIRD, INVALID, .sport = 40001 },
 	/* the first data segment completes too */
 	{ "ack4_data_first_segment", V4(LINUX(1460, 9)),               A_DATA, VALID(1460, 1, 9, 7, 1, 1) },
 	{ "ack6_data_first_segment", V6(LINUX(1440, 9)),               A_DATA, VALID(1440, 1, 9, 7, 1, 1) },
@@ -92,6 +113,8 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_tsecr_mss_tampered", V4(LINUX(1460, 7)),               A_TAMPER, INVALID, .arg = 1 << 0 },
 	{ "ack4_tsecr_ws_tampered", V4(LINUX(1460, 7)),                A_TAMPER, INVALID, .arg = 1 << 3 },
 	{ "ack4_tsecr_sack_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 7 },
+	{ "ack4_tsecr_ecn_tampered", V4(LINUX(1460, 7)),               A_TAMPER, INVALID, .arg = 1 << 8 },
+	{ "ack4_tsecr_ecn_cleared", V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), A_TAMPER, INVALID, .arg = 1 << 8 },
 	{ "ack4_tsecr_time_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 10 },
 	{ "ack4_isn_mss_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 1 },
 	{ "ack4_isn_period_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 0 },
@@ -196,7 +219,7 @@ static void ref_cookie(const struct ack_case *c, struct cookie *k)
 	if (k->ts) {
 		__u32 ms = (__u32)(tai_ns() / 1000000) - (__u32)c->arg;
 
-		k->tsval = ref_ts_tsval(ms, idx, ws, has_opt(s, O_SACK));
+		k->tsval = ref_ts_tsval(ms, idx, ws, has_opt(s, O_SACK), 0);
 		k->isn = ref_ts_isn(cur_key(), &f, k->tsval);
 	} else {
 		__u64 period = (tai_ns() >> SO_NOTS_PERIOD_SHIFT) - c->arg;
@@ -243,12 +266,25 @@ static bool issue_cookie(const struct ack_case *c, struct cookie *k)
 }
 
 /* What happens between the SYN-ACK and the ACK. */
-static bool before_ack(const struct ack_case *c)
+static bool before_ack(const struct ack_case *c, const struct cookie *k)
 {
 	struct so_secret s;
 	int err = 0;
 
-	if (c->how == A_OTHER_KEY) {
+	if (c->how == A_SLOT_TAKEN) {
+		/* the cookie's own ISN, another client port: the port check
+		 * alone must refuse it */
+		struct so_synopt v = { .isn = k->isn, .sport = htons(12345), .wscale = 3, .sack = 1 };
+
+		err = synopt_write(&v);
+	} else if (c->how == A_RESYN) {
+		static struct xdp_result r;
+		struct pkt_spec s = c->syn;
+		struct frame f;
+
+		s.seq = spec_seq(&c->syn) + 1000;
+		err = pkt_build(&s, &f) || run_xdp(&f, 0, &r) ? -1 : 0;
+	} else if (c->how == A_OTHER_KEY) {
 		err = set_other_key();
 	} else if (c->how == A_REKEY) {
 		s = rekeyed(c->arg);
@@ -305,7 +341,7 @@ void check_meta(const struct xdp_result *r, const struct meta_exp *e, const stru
 		  "meta rcv_tsval (the ACK's TSval)");
 	check_hex(m.attrs.rcv_tsecr, e->tstamp_ok ? a->tsecr : 0,
 		  "meta rcv_tsecr (the ACK's TSecr)");
-	check_u64(m.attrs.ecn_ok, 0, "meta ecn_ok");
+	check_u64(m.attrs.ecn_ok, e->ecn_ok, "meta ecn_ok");
 	check_u64(m.attrs.usec_ts_ok, 0, "meta usec_ts_ok");
 	check_bytes(m.attrs.reserved, zero, sizeof(zero), "meta reserved");
 }
@@ -317,7 +353,11 @@ static void check_ack(const struct ack_case *c, const struct pkt_spec *a, const 
 		check_xdp(r, XDP_DROP, C(ACK_COOKIE_INVALID));
 		return;
 	}
-	check_xdp(r, XDP_PASS, C(ACK_COOKIE_VALID));
+	check_xdp(r, XDP_PASS,
+		  C(ACK_COOKIE_VALID) |
+			  (!c->meta.tstamp_ok && (c->meta.sack_ok || c->meta.wscale_ok)
+				   ? C(SYNOPT_RESTORED)
+				   : 0));
 	if (r->verdict != XDP_PASS)
 		return;
 	check_meta(r, &c->meta, a);
@@ -334,7 +374,8 @@ static void run_ack_case(const struct ack_case *c)
 
 	if (!has_opt(&c->syn, O_TS))
 		avoid_period_edge();
-	if (!issue_cookie(c, &k) || !before_ack(c))
+	synopts_clear();
+	if (!issue_cookie(c, &k) || !before_ack(c, &k))
 		goto out;
 	ack_spec(c, &k, &a);
 	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))

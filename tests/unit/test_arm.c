@@ -9,6 +9,9 @@
  * pauses below keep every rate that must stay under a threshold under it
  * whatever the machine's speed (a pause only lowers a rate), and leave a
  * margin of half again for those that must pass one.
+ *
+ * --speak-first uses the same judgement under --arm always: its ports'
+ * SYNs go to the kernel while no flood is on, the others' are answered.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,11 +29,13 @@
 
 static __u16 next_sport = 30000;
 
+static __u16 syn_dport = PORT_OPEN;
+
 /* One Linux-style IPv4 SYN to the protected port from a fresh port. */
 static __u32 syn(struct xdp_result *r)
 {
 	struct pkt_spec s = { .family = 4, .opts = O_LINUX, .mss = 1460, .wscale = 7,
-			      .sport = next_sport++ };
+			      .sport = next_sport++, .dport = syn_dport };
 	struct frame f;
 
 	if (next_sport < 30000)
@@ -58,17 +63,24 @@ static int syns(int n)
 	return tx;
 }
 
-static bool arm_config(__u32 threshold)
+/* --arm auto, or (speak_first) --arm always with --speak-first PORT_OPEN. */
+static bool arm_config_as(__u32 threshold, bool speak_first)
 {
 	struct so_config cfg = default_cfg;
 
-	cfg.arm = SO_ARM_AUTO;
+	cfg.arm = speak_first ? SO_ARM_ALWAYS : SO_ARM_AUTO;
 	cfg.arm_threshold = threshold;
-	if (set_config(&cfg) || arm_reset()) {
+	cfg.speak_first = speak_first;
+	if (set_config(&cfg) || arm_reset() || set_speak_first(speak_first ? PORT_OPEN : 0)) {
 		case_fail("cannot write the config or arming maps: %s", strerror(errno));
 		return false;
 	}
 	return true;
+}
+
+static bool arm_config(__u32 threshold)
+{
+	return arm_config_as(threshold, false);
 }
 
 /* The verdict of one SYN on cpu, checked with its counters. */
@@ -141,6 +153,41 @@ static void arm_lapses(int a, int b)
 	syn_on(a, XDP_PASS, UNARMED, "the flooded CPU after the hold");
 }
 
+#define SPEAK_FIRST (C(SYN_SEEN) | C(PASSED_SPEAK_FIRST))
+
+/* --speak-first, no flood: its port's SYNs go to the kernel, on every CPU;
+ * another protected port's are answered. */
+static void speak_first_idle(int a, int b)
+{
+	if (!arm_config_as(1000, true))
+		return;
+	syn_on(a, XDP_PASS, SPEAK_FIRST, "a SYN to the speak-first port");
+	syn_on(b, XDP_PASS, SPEAK_FIRST, "the same on the other CPU");
+	syn_dport = PORT_RANGE_LO;
+	syn_on(a, XDP_TX, ANSWERED, "a SYN to another protected port");
+	syn_dport = PORT_OPEN;
+	syn_on(a, XDP_PASS, SPEAK_FIRST, "the speak-first port again");
+}
+
+/* --speak-first under a flood (of any protected port): answered in XDP,
+ * on both CPUs; a hold time after it, the kernel's again. */
+static void speak_first_flood(int a, int b)
+{
+	if (!arm_config_as(1000, true))
+		return;
+	syn_on(a, XDP_PASS, SPEAK_FIRST, "window opens");
+	pin_to(a);
+	syn_dport = PORT_RANGE_LO;
+	if (syns(300) < 0)
+		return;
+	syn_dport = PORT_OPEN;
+	usleep(WINDOW_US + 10000);
+	syn_on(a, XDP_TX, ANSWERED, "window closes above the threshold");
+	syn_on(b, XDP_TX, ANSWERED, "the other CPU, armed too");
+	usleep(SO_ARM_HOLD_NS / 1000 + 100000);
+	syn_on(b, XDP_PASS, SPEAK_FIRST, "a hold time after the flood");
+}
+
 /* Two CPUs each under the threshold, together above it: armed. */
 static void arm_sum_of_cpus(int a, int b)
 {
@@ -173,6 +220,8 @@ void test_arm(void)
 		{ "arm_auto_flood_arms_every_cpu", arm_flood_arms_all },
 		{ "arm_auto_lapses_without_syns", arm_lapses },
 		{ "arm_auto_judges_the_sum_of_cpus", arm_sum_of_cpus },
+		{ "speak_first_idle_to_kernel", speak_first_idle },
+		{ "speak_first_flood_answered", speak_first_flood },
 	};
 	cpu_set_t old;
 	bool two = libbpf_num_possible_cpus() >= 2;
@@ -188,6 +237,8 @@ void test_arm(void)
 			cases[i].fn(0, 1);
 		reset_maps();
 		arm_reset();
+		set_speak_first(0);
+		syn_dport = PORT_OPEN;
 		if (two)
 			case_end();
 	}
