@@ -8,6 +8,7 @@
 # make fuzz     libFuzzer on the XDP and TC programs, FUZZ_SECONDS (default 60)
 # make install  binary, man page, bash completion, systemd units (PREFIX, DESTDIR)
 # make docs     regenerate man/shakeoff.8 and the README's CLI section from the CLI
+# make vmtest   the tests inside Debian's kernels under qemu, KERNELS (default "6.1 6.12")
 # V=1           show full commands
 
 O       ?= build
@@ -24,7 +25,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I/usr/include/$(MULTIARCH)
 USER_CFLAGS := -g -O2 -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(O)
-USER_LDLIBS := -lbpf -lelf -lz
+USER_LDLIBS := -lxdp -lbpf -lelf -lz
 
 # the exporter's HTTP (libmicrohttpd-dev); the CLI alone links it
 HTTP_LDLIBS := -lmicrohttpd
@@ -37,13 +38,14 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev), tests and
+# Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev, libxdp-dev
+# for attach --multiprog; xdp-tools' xdp-filter shares an interface in its test), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
 # python3-scapy; nginx-light for test_servers; python3-prometheus-client
 # parses the exporter's text and man-db renders the man page), bench
 # (util-linux's taskset and nsenter, and linux-perf for BENCH_PROFILE=1), fuzz
 # (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
-DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config gcc make \
+DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libxdp-dev xdp-tools pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
 	nginx-light procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
 
@@ -58,22 +60,25 @@ USER_HDRS := $(wildcard user/*.h) include/shakeoff.h
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_HDRS := $(wildcard tests/unit/*.h) include/shakeoff.h
 
-.PHONY: all deps test unit netns demo bench fuzz clean help install docs
+.PHONY: all deps test unit netns demo bench fuzz clean help install docs vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(O)/shakeoff
 
 help:
-	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n '1,11p'
+	@sed -n 's/^# \{0,1\}//p' Makefile | sed -n '1,12p'
 
-$(O)/.deps: Makefile
-	$(Q)mkdir -p $(O)
-	$(Q)missing=; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# apt_install PKGS: install those of PKGS that dpkg does not know yet.
+apt_install = missing=; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "  DEPS    $$missing"; \
 		apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing >/dev/null; \
 	fi
+
+$(O)/.deps: Makefile
+	$(Q)mkdir -p $(O)
+	$(Q)$(call apt_install,$(DEB_PKGS))
 	$(Q)touch $@
 
 deps: $(O)/.deps
@@ -90,12 +95,44 @@ $(O)/shakeoff: $(USER_SRC) $(USER_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(USER_SRC) $(USER_LDLIBS) $(HTTP_LDLIBS) -o $@
 
+# the unit tests reach the key file's parser (user/keyfile.c: no I/O, no log)
+TEST_SRC += user/keyfile.c
+TEST_HDRS += user/keyfile.h
 $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit $(TEST_SRC) $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -iquote user $(TEST_SRC) $(USER_LDLIBS) -o $@
 
-test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood
+# test_load: every program of the BPF objects below must pass the verifier.
+BPF_OBJS := $(O)/shakeoff.bpf.o $(O)/bench/bench.bpf.o $(O)/tests/xdp_pass.bpf.o
+
+$(O)/test_load: tests/load/test_load.c | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@
+
+$(O)/tests/xdp_pass.bpf.o: tests/netns/xdp_pass.bpf.c | $(O)/.deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/test_load $(BPF_OBJS)
 	$(Q)tests/run.sh
+
+# vmtest: tests/vm/vmtest.sh boots each kernel line of KERNELS (Debian's
+# newest -amd64-unsigned image, fetched once into $(O)/vm) under qemu and runs
+# the set of tests/vm/sets/LINE inside (everything with VMTEST_ALL=1). The BPF
+# objects are also built with clang 19 in $(O)-clang19, and load-checked there.
+KERNELS ?= 6.1 6.12
+VM_PKGS := qemu-system-x86 busybox-static kmod clang-19 xz-utils zstd
+O19 := $(O)-clang19
+
+vmtest: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/test_load $(BPF_OBJS) $(O)/.vmdeps
+	$(Q)$(MAKE) --no-print-directory O=$(O19) CLANG=clang-19 $(O19)/shakeoff.bpf.o \
+		$(O19)/bench/bench.bpf.o $(O19)/tests/xdp_pass.bpf.o
+	$(Q)O=$(O) O19=$(O19) tests/vm/vmtest.sh $(KERNELS)
+
+$(O)/.vmdeps: Makefile | $(O)/.deps
+	$(Q)$(call apt_install,$(VM_PKGS))
+	$(Q)touch $@
 
 # fuzz: tests/fuzz/fuzz_xdp.c over the unit tests' environment, with clang's
 # libFuzzer and ASan; seeds are the unit tests' frames (test_unit
@@ -104,9 +141,9 @@ test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-std=gnu11 -Iinclude -I$(O) -Itests/unit
+	-std=gnu11 -Iinclude -I$(O) -Itests/unit -iquote user
 FUZZ_SRC := tests/fuzz/fuzz_xdp.c tests/unit/env.c tests/unit/harness.c tests/unit/pktbuild.c \
-	tests/unit/ref.c
+	tests/unit/ref.c user/keyfile.c
 
 $(O)/fuzz_xdp: $(FUZZ_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,FUZZ-CC,$@)

@@ -5,7 +5,7 @@
  *
  * XXX: clients without timestamps get no ECN, and their SACK and window
  * scale only while synopts keeps them (bpf/synopt.h, include/shakeoff.h);
- * hosts sharing a secret must keep CLOCK_TAI within SO_COOKIE_SKEW_MS.
+ * hosts sharing a key must keep CLOCK_TAI within SO_COOKIE_SKEW_MS.
  *
  * The MAC is SipHash-2-4 (Aumasson and Bernstein) under a 128-bit secret
  * from the "secret" map, over the full 4-tuple (whole IPv6 addresses), the
@@ -137,6 +137,7 @@ struct cookie_opts {
 	__u8 sack;
 	__u8 ts;      /* timestamp mode */
 	__u8 ecn;     /* ECN-setup SYN-ACK sent (timestamp mode only) */
+	__u8 key_id;  /* the key id an ACK's TSecr names (the SYN path takes the key's) */
 };
 
 static __always_inline __u32 ts_cookie_tsval(const struct cookie_opts *co, __u32 now_ms)
@@ -158,22 +159,24 @@ static __always_inline __u64 nots_cookie_aux(__u64 period, __u8 mss_idx)
 
 /**
  * cookie_make - the ISN (and TSval, in timestamp mode) of a SYN-ACK
+ * @key: the issuing key (its id goes into the TSval)
  * @co: options to carry; co->ts selects the mode
  * @now: CLOCK_TAI now (clock.h)
  * @tsval: out, the TSval to send (timestamp mode only)
  */
-static __always_inline __u32 cookie_make(const __u64 key[2], const struct cookie_flow *f,
+static __always_inline __u32 cookie_make(const struct so_key *key, const struct cookie_flow *f,
 					 const struct cookie_opts *co, const struct tai_now *now,
 					 __u32 *tsval)
 {
 	__u64 period;
 
 	if (co->ts) {
-		*tsval = ts_cookie_tsval(co, now->ms);
-		return (__u32)cookie_mac(key, f, ts_cookie_aux(*tsval));
+		*tsval = ts_cookie_tsval(co, now->ms) |
+			 (key->fp & SO_KEY_ID_MASK) << SO_TS_KEY_SHIFT;
+		return (__u32)cookie_mac(key->k, f, ts_cookie_aux(*tsval));
 	}
 	period = now->ns >> SO_NOTS_PERIOD_SHIFT;
-	return (__u32)(cookie_mac(key, f, nots_cookie_aux(period, co->mss_idx))
+	return (__u32)(cookie_mac(key->k, f, nots_cookie_aux(period, co->mss_idx))
 		       << SO_NOTS_MAC_SHIFT) |
 	       (__u32)co->mss_idx << 1 | (__u32)(period & 1);
 }
@@ -195,20 +198,51 @@ static __always_inline bool cookie_try(const __u64 key[2], const struct cookie_f
 	return ((__u32)(mac << SO_NOTS_MAC_SHIFT) | (cookie & 0xf)) == cookie;
 }
 
+/* Is this key of the ring one to try? In timestamp mode, only those of
+ * the id the cookie names; retiring keys until their time is up. */
+static __always_inline bool key_wanted(const struct so_key *k, const struct cookie_opts *co,
+				       const struct tai_now *now)
+{
+	if (co->ts && (k->fp & SO_KEY_ID_MASK) != co->key_id)
+		return false;
+	return k->retire_tai_ns == 0 || k->retire_tai_ns > now->ns;
+}
+
+/* Each key of the ring in turn, the issuing key first: a bounded loop
+ * (kernels 5.3+), not unrolled, so that SO_KEYS_MAX copies of the MAC do not
+ * bloat the program. The slot that took the cookie, or -1. */
+static __always_inline int ring_try(const struct so_ring *ring, const struct cookie_flow *f,
+				    __u32 cookie, __u64 aux, const struct cookie_opts *co,
+				    const struct tai_now *now)
+{
+	__u32 n = ring->nkeys;
+
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < SO_KEYS_MAX; i++) {
+		const struct so_key *k = &ring->key[i];
+
+		if (i >= n)
+			break;
+		if (key_wanted(k, co, now) && cookie_try(k->k, f, cookie, aux, co->ts))
+			return i;
+	}
+	return -1;
+}
+
 /**
  * cookie_check - validate the cookie an ACK returns and decode its options
- * @sec: the secret (current key, and the previous one during its grace)
+ * @ring: the key ring in force
  * @cookie: ACK's ack_seq - 1
  * @o: the ACK's options (timestamp mode if o->has_ts)
  * @now: CLOCK_TAI now (clock.h)
+ * @slot: out, the ring slot of the key that took it (0: the issuing key)
  */
-static __always_inline enum cookie_verdict cookie_check(const struct so_secret *sec,
+static __always_inline enum cookie_verdict cookie_check(const struct so_ring *ring,
 							const struct cookie_flow *f, __u32 cookie,
 							const struct tcp_opts *o,
 							struct cookie_opts *co,
-							const struct tai_now *now)
+							const struct tai_now *now, int *slot)
 {
-	__u32 cur = sec->gen & 1;
 	__u64 aux;
 
 	if (o->has_ts) {
@@ -222,6 +256,7 @@ static __always_inline enum cookie_verdict cookie_check(const struct so_secret *
 		co->wscale = (o->tsecr >> SO_TS_WS_SHIFT) & 0xf;
 		co->sack = (o->tsecr >> SO_TS_SACK_SHIFT) & 1;
 		co->ecn = (o->tsecr >> SO_TS_ECN_SHIFT) & 1;
+		co->key_id = (o->tsecr >> SO_TS_KEY_SHIFT) & SO_KEY_ID_MASK;
 	} else {
 		__u64 period = now->ns >> SO_NOTS_PERIOD_SHIFT;
 
@@ -234,10 +269,6 @@ static __always_inline enum cookie_verdict cookie_check(const struct so_secret *
 		co->ecn = 0;
 		aux = nots_cookie_aux(period, co->mss_idx);
 	}
-	if (cookie_try(sec->key[cur], f, cookie, aux, co->ts))
-		return COOKIE_VALID;
-	if (sec->grace_until_tai_ns > now->ns &&
-	    cookie_try(sec->key[cur ^ 1], f, cookie, aux, co->ts))
-		return COOKIE_VALID;
-	return COOKIE_BAD;
+	*slot = ring_try(ring, f, cookie, aux, co, now);
+	return *slot < 0 ? COOKIE_BAD : COOKIE_VALID;
 }

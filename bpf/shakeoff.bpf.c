@@ -20,6 +20,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "shakeoff.h"
+#include "bound.h"
 #include "kfuncs.h"
 #include "parse.h"
 #include "csum.h"
@@ -56,7 +57,7 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, speakfirst, struct so_ports);
 /* Of those, the ports whose listener is MPTCP: SYNs to the kernel. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, kports, struct so_ports);
 
-/* The cookie secret: current and previous key. */
+/* The cookie secret: the key rings (include/shakeoff.h). */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, secret, struct so_secret);
 
 /* One counter per reason (enum so_counter), per CPU. */
@@ -157,7 +158,8 @@ static __always_inline bool port_in(void *map, __be16 port)
 	__u32 p = bpf_ntohs(port);
 	struct so_ports *pm = singleton(map);
 
-	return pm && (pm->bits[(p >> 6) & 1023] >> (p & 63)) & 1;
+	/* masked(): clang folds a plain & 1023 away after the swap (bound.h) */
+	return pm && (pm->bits[masked(p >> 6, 1023)] >> (p & 63)) & 1;
 }
 
 static __always_inline bool port_protected(__be16 port)
@@ -279,7 +281,7 @@ static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 	if (p->ip4->ihl == 5)
 		return csum_fold64(csum_words(p->ip4, sizeof(struct iphdr) / 4)) == 0;
 	len = p->ip4->ihl * 4;
-	if (len < sizeof(struct iphdr) || len > sizeof(buf) ||
+	if (!within(len, sizeof(struct iphdr), sizeof(buf)) ||
 	    bpf_xdp_load_bytes(ctx, p->l3_off, buf, len))
 		return false;
 	return csum_fold64(csum_words(buf, sizeof(buf) / 4)) == 0;
@@ -582,7 +584,8 @@ static __always_inline enum so_result syn_answer(struct xdp_md *ctx, const struc
 	choose_options(p, o, cfg, &co);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq));
 	clock_tai(singleton(&clock), &now);
-	sp.isn = cookie_make(sec->key[sec->gen & 1], &f, &co, &now, &sp.tsval);
+	/* the ring in force's first key issues */
+	sp.isn = cookie_make(&sec->ring[sec->gen & 1].key[0], &f, &co, &now, &sp.tsval);
 	sp.tsecr = o->tsval;
 	sp.ts = co.ts;
 	sp.sack = co.sack;
@@ -663,6 +666,7 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	struct cookie_flow f = {};
 	struct tai_now now;
 	struct so_secret *sec;
+	int slot;
 
 	sec = singleton(&secret);
 	if (!sec)
@@ -672,11 +676,13 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 	tcpopt_parse(&w);
 	cookie_flow_init(&f, p, bpf_ntohl(p->tcp->seq) - 1);
 	clock_tai(singleton(&clock), &now);
-	if (cookie_check(sec, &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co, &now) !=
-	    COOKIE_VALID)
+	if (cookie_check(&sec->ring[sec->gen & 1], &f, bpf_ntohl(p->tcp->ack_seq) - 1, &w.o, &co,
+			 &now, &slot) != COOKIE_VALID)
 		return SO_CONTINUE;
 	if (!co.ts)
 		synopt_restore(p, bpf_ntohl(p->tcp->ack_seq) - 1, &co);
+	if (slot > 0) /* a rotation, or a cookie of another host's ring */
+		count(SO_C_ACK_COOKIE_OTHER_KEY);
 	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
@@ -995,14 +1001,14 @@ static __always_inline void mptcp_learn(__be16 port)
 {
 	struct so_ports *kp = singleton(&kports);
 	struct so_config *cfg = singleton(&config);
-	__u32 p = bpf_ntohs(port);
+	__u32 p = bpf_ntohs(port), i = masked(p >> 6, 1023); /* bound.h */
 	__u64 bit = 1ULL << (p & 63);
 
 	/* already known: another ACK of the same handshake, or of one that
 	 * was on its way (ACKs never look at kports) */
-	if (!kp || !cfg || (kp->bits[(p >> 6) & 1023] & bit))
+	if (!kp || !cfg || (kp->bits[i] & bit))
 		return;
-	__sync_fetch_and_or(&kp->bits[(p >> 6) & 1023], bit);
+	__sync_fetch_and_or(&kp->bits[i], bit);
 	__sync_fetch_and_add(&cfg->kernel_ports, 1);
 	count(SO_C_MPTCP_LEARNED);
 }

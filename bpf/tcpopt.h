@@ -14,6 +14,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "parse.h"
+#include "bound.h"
 
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
@@ -133,7 +134,8 @@ static __always_inline int tcpopt_load(struct xdp_md *ctx, const struct pkt *p,
 {
 	__u32 n = p->tcp_len <= TCPOPT_BUF ? p->tcp_len : p->doff_len;
 
-	if (n < sizeof(struct tcphdr) || n > TCPOPT_BUF)
+	/* within(): a plain || is merged into a test 6.12 loses (bound.h) */
+	if (!within(n, sizeof(struct tcphdr), TCPOPT_BUF))
 		return -1;
 	w->len = p->doff_len - sizeof(struct tcphdr);
 	/* The header of a Linux SYN (MSS, SACK-permitted, timestamps, window

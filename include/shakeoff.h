@@ -37,6 +37,8 @@
 	X(ACK_COOKIE_VALID, ack_cookie_valid, V, "ACKs with a valid cookie, sent to TC") \
 	X(SYNOPT_RESTORED, synopt_restored, E,                                           \
 	  "valid cookie ACKs without timestamps that found their SYN's options")         \
+	X(ACK_COOKIE_OTHER_KEY, ack_cookie_other_key, E,                                 \
+	  "valid cookie ACKs of a key of the ring other than the issuing one")          \
 	X(ACK_COOKIE_INVALID, ack_cookie_invalid, V,                                     \
 	  "ACKs with an invalid or expired cookie and no socket, dropped")               \
 	X(PASSED_TRACKED, passed_tracked, V, "segments of connections shakeoff created") \
@@ -240,21 +242,54 @@ _Static_assert(sizeof(struct so_ports) == 8192, "so_ports layout");
  * kfunc cannot serve (MPTCP: it refuses with -EINVAL), so their SYNs go to
  * the kernel. attach and set fill it from sock_diag. */
 
-/* --- cookie secret (map "secret", one entry) ---------------------------- */
+/* --- cookie secret: a key ring (map "secret", one entry) ---------------- */
 
 /*
- * Two SipHash keys: key[gen & 1] is current, key[!(gen & 1)] the previous
- * one, still accepted until grace_until_tai_ns so that handshakes in flight
- * survive a rekey. A rekey writes the new key into the inactive slot first
- * and then bumps gen, so a reader never sees a half-written current key.
+ * A ring of up to SO_KEYS_MAX SipHash keys: key[0] issues cookies, every key
+ * validates them (the fleet's rotation: add the new key second on every host,
+ * move it first, drop the old one). A key with retire_tai_ns set is retiring:
+ * accepted until then (the key before a random `rekey`), then ignored.
+ *
+ * Two rings, ring[gen & 1] in force: the CLI writes the other one, then moves
+ * gen on in a second write that leaves the ring in force byte for byte as it
+ * was, so a reader never sees a half-written ring.
+ *
+ * A timestamp cookie's TSval carries the issuing key's id (SO_TS_KEY_SHIFT:
+ * two bits the layout had spare, under the MAC), the low bits of its
+ * fingerprint, the same on every host: an ACK is tried only under the keys
+ * of that id, so a forged ACK costs one MAC while the ring's ids differ.
+ * Cookies without timestamps have no bit to spare: every key is tried.
  */
+#define SO_KEYS_MAX 8
+#define SO_KEY_ID_MASK 3u
+
+struct so_key {
+	__u64 k[2];
+	__u64 retire_tai_ns;  /* CLOCK_TAI; 0 = no end (a key of the file) */
+	__u64 issued_tai_ns;  /* CLI only: when it last issued (0 = never), for rekey's rule */
+	__u32 fp;             /* fingerprint (a hash of k, user/keyfile.c); & SO_KEY_ID_MASK = id */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct so_key) == 40, "so_key layout");
+
+struct so_ring {
+	struct so_key key[SO_KEYS_MAX];
+	__u32 nkeys; /* 1..SO_KEYS_MAX */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct so_ring) == 328, "so_ring layout");
+
 struct so_secret {
-	__u64 key[2][2];
+	struct so_ring ring[2];
 	__u32 gen;
 	__u32 pad;
-	__u64 grace_until_tai_ns; /* CLOCK_TAI; 0 = no previous key */
 };
-_Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
+_Static_assert(sizeof(struct so_secret) == 664, "so_secret layout");
+
+/* How long a cookie lives, at most: two periods without timestamps (137.4 s),
+ * SO_COOKIE_TS_MAX_AGE_MS plus skew with them; a key that issued within this
+ * time is still needed. */
+#define SO_COOKIE_LIFETIME_S 140
 
 /*
  * Cookie layout. The MAC is SipHash-2-4 under the current 128-bit key over
@@ -269,40 +304,48 @@ _Static_assert(sizeof(struct so_secret) == 48, "so_secret layout");
  * With timestamps (the client offered TS and the namespace allows it), the
  * SYN-ACK's TSval carries the time of issue and the options, and the whole
  * ISN is MAC:
- *   TSval = (tai_ms & SO_TS_TIME_MASK) | ecn << 8 | sack << 7 | wscale << 3 | mss_idx
+ *   TSval = (tai_ms & SO_TS_TIME_MASK) | key_id << 9 | ecn << 8 | sack << 7 | wscale << 3
+ *           | mss_idx
  *   ISN   = mac[31:0],  aux = TSval | 1 << 55        (tai_ms = CLOCK_TAI in ms, u32)
  * (ecn: the SYN was an ECN-setup SYN, RFC 3168 6.1.1, and the SYN-ACK an
- * ECN-setup SYN-ACK; bit 9 is 0.)
+ * ECN-setup SYN-ACK.)
  * The ACK's TSecr gives them back. The cookie is valid while
  * tai_ms - (TSecr & SO_TS_TIME_MASK), as s32, lies in
  * [-SO_COOKIE_SKEW_MS, SO_COOKIE_TS_MAX_AGE_MS]. CLOCK_TAI, not the monotonic
  * clock, so that hosts sharing a secret also share the clock.
  *
  * Without timestamps, the ISN holds the MAC, the MSS and the period (32
- * bits cannot hold a strong MAC and 10 bits of options too); window scale
+ * bits cannot hold a strong MAC and 11 bits of options too); window scale
  * and SACK are offered only while the "synopts" map can keep them (below),
  * ECN never:
  *   ISN = mac[27:0] << 4 | mss_idx << 1 | (period & 1)  (period = TAI ns >> 36, ~68.7 s)
  *   aux = (period mod 2^32) | mss_idx << 32
  * The ACK is accepted in the period of issue and the next one: 68.7-137 s.
  *
- * During a rekey's grace period, a cookie that fails under the current key is
- * tried under the previous one.
+ * The ACK is tried under each key of the ring in order (the issuing key
+ * first); in timestamp mode only under those whose id matches TSecr's.
  */
 #define SO_AUX_TS_MODE (1ULL << 55) /* in aux: timestamp mode */
 #define SO_TS_MSS_SHIFT 0
 #define SO_TS_WS_SHIFT 3
 #define SO_TS_SACK_SHIFT 7
 #define SO_TS_ECN_SHIFT 8
-#define SO_TS_OPT_MASK 0x3ffu
+#define SO_TS_KEY_SHIFT 9 /* 2 bits: the issuing key's id */
+#define SO_TS_OPT_MASK 0x7ffu /* 11 option bits: the time counts 2.048 s units */
 #define SO_TS_TIME_MASK (~SO_TS_OPT_MASK)
 #define SO_WS_NONE 15 /* wscale field value: the client sent no window scale */
 #define SO_COOKIE_TS_MAX_AGE_MS 120000 /* ~2 min, like the kernel's cookies */
 #define SO_COOKIE_SKEW_MS 2048 /* tolerated clock skew between hosts */
+_Static_assert(SO_COOKIE_LIFETIME_S * 1000 >= SO_COOKIE_TS_MAX_AGE_MS + SO_COOKIE_SKEW_MS,
+	       "a key outlives its timestamp cookies");
 #define SO_NOTS_PERIOD_SHIFT 36 /* period = TAI ns >> 36, 68.7 s */
 #define SO_NOTS_MAC_SHIFT 4
 #define SO_MSS_IDX_BITS 3
 #define SO_MSS_IDX_MASK 7u
+_Static_assert(SO_COOKIE_LIFETIME_S * 1000000000ULL >= 2ULL << SO_NOTS_PERIOD_SHIFT,
+	       "a key outlives its cookies without timestamps");
+_Static_assert((SO_KEY_ID_MASK << SO_TS_KEY_SHIFT & ~SO_TS_OPT_MASK) == 0,
+	       "the key id lies in the TSval's option bits");
 
 /* --- SYN options of clients without timestamps (map "synopts", array) ---- */
 

@@ -145,9 +145,25 @@ require_cmd() {
 	done
 }
 
-# require_shakeoff: the CLI must be built; its absence is a failure.
+# require_shakeoff: the CLI must be built; its absence is a failure. And
+# the kernel must have what attach needs (require_kfunc).
 require_shakeoff() {
 	[ -x "$SHAKEOFF" ] || bail cli "shakeoff not built: $SHAKEOFF missing (make, or SHAKEOFF=path)"
+	require_kfunc
+}
+
+# require_kfunc: skip the whole test where the kernel lacks the kfunc
+# bpf_sk_assign_tcp_reqsk (before 6.9: Debian 12's 6.1), which attach and
+# the BPF object need. A feature probe: the name in the kernel's BTF.
+# XXX: the kernel-cookie completion mode (issue 12, point 3) will run
+# without it; the tests it covers then stop skipping here.
+require_kfunc() {
+	[ -r /sys/kernel/btf/vmlinux ] || return 0 # no BTF at all: attach says so itself
+	if ! grep -qa bpf_sk_assign_tcp_reqsk /sys/kernel/btf/vmlinux; then
+		skip all "this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (not in its BTF)"
+		_DONE=1
+		exit 0
+	fi
 }
 
 # --- cleanup -------------------------------------------------------------------
@@ -245,6 +261,33 @@ setup_pair() {
 	for _ in $(seq 50); do
 		ip -n "$CNS" -br link show dev "$CIF" | grep -q ' UP ' &&
 			ip -n "$SNS" -br link show dev "$SIF" | grep -q ' UP ' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ns_new NAME: one more namespace (lo up), deleted by the cleanup.
+ns_new() {
+	ip netns add "$1" || return 1
+	_NS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# veth_join NS1 IF1 ADDR1 ADDR1V6 NS2 IF2 ADDR2 ADDR2V6: a veth pair between
+# two namespaces, addresses with their prefix (198.18.x.y/24, 2001:2:..::1/64),
+# both ends up, checksums in software and GRO on (so that XDP_TX and
+# redirected frames are taken by the peer); waits for the carrier.
+veth_join() {
+	local n1=$1 i1=$2 a1=$3 b1=$4 n2=$5 i2=$6 a2=$7 b2=$8 _i
+	ip -n "$n1" link add "$i1" type veth peer name "$i2" netns "$n2" || return 1
+	ip -n "$n1" addr add "$a1" dev "$i1" && ip -n "$n1" addr add "$b1" dev "$i1" nodad &&
+		ip -n "$n2" addr add "$a2" dev "$i2" && ip -n "$n2" addr add "$b2" dev "$i2" nodad &&
+		ip netns exec "$n1" ethtool -K "$i1" tx off gro on >/dev/null &&
+		ip netns exec "$n2" ethtool -K "$i2" tx off gro on >/dev/null &&
+		ip -n "$n1" link set "$i1" up && ip -n "$n2" link set "$i2" up || return 1
+	for _i in $(seq 50); do
+		ip -n "$n1" -br link show dev "$i1" | grep -q ' UP ' &&
+			ip -n "$n2" -br link show dev "$i2" | grep -q ' UP ' && return 0
 		sleep 0.1
 	done
 	return 1

@@ -4,7 +4,8 @@
 #
 #   tests/run.sh [-t PATTERN]       (make test runs it after the build)
 #
-# The programs: $O/test_unit (BPF_PROG_RUN tables), a short fuzzing run
+# The programs: $O/test_unit (BPF_PROG_RUN tables), $O/test_load (every BPF
+# program passes the verifier, clang 14 and clang 19 builds), a short fuzzing run
 # (tests/fuzz/run_short.sh), then tests/netns/test_*.sh
 # (namespaces, a veth pair, real clients and servers), one after the other.
 # Each prints one line per check:  ok NAME | FAIL NAME: why | skip NAME: why
@@ -18,6 +19,7 @@
 #   V=1          also stream the programs' other output and stderr, and have
 #                the namespace tests print the commands they run
 #   O=DIR        build directory (default build); SHAKEOFF=path overrides the CLI
+#   TEST_UNIT_EXCLUDE="CASE..."  test_unit skips these cases (saying so)
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,7 +73,8 @@ run_prog() {
 		echo "$line"
 	done
 	exec 3<&-
-	case ${rc:-255} in
+	rc=${rc:-255}
+	case $rc in
 	0) return ;;
 	1) [ $fails -gt 0 ] && return; why="exited 1 without a FAIL line" ;;
 	124) why="timed out after ${TEST_TIMEOUT} s" ;;
@@ -87,9 +90,28 @@ run_prog() {
 
 if selected test_unit; then
 	if [ -x "$O/test_unit" ]; then
-		run_prog test_unit "$O/test_unit"
+		unit_args=()
+		for c in ${TEST_UNIT_EXCLUDE:-}; do unit_args+=(-x "$c"); done
+		run_prog test_unit "$O/test_unit" "${unit_args[@]}"
 	else
 		echo "FAIL test_unit: $O/test_unit not built"
+		failed=$((failed + 1))
+	fi
+fi
+
+# Every BPF program passes the verifier: the objects of the clang 14 build,
+# and of the clang 19 build too where it exists ($O-clang19, make vmtest).
+if selected test_load; then
+	objs=()
+	for d in "$O" "${O19:-$O-clang19}"; do
+		for f in shakeoff.bpf.o bench/bench.bpf.o tests/xdp_pass.bpf.o; do
+			[ -e "$d/$f" ] && objs+=("$(basename "$d")/$f")
+		done
+	done
+	if [ -x "$O/test_load" ] && [ ${#objs[@]} -gt 0 ]; then
+		run_prog test_load env -C "$(dirname "$O")" "$O/test_load" "${objs[@]}"
+	else
+		echo "FAIL test_load: $O/test_load or the BPF objects not built"
 		failed=$((failed + 1))
 	fi
 fi

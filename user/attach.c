@@ -31,6 +31,7 @@
 #include "features.h"
 #include "log.h"
 #include "mptcp.h"
+#include "multiprog.h"
 #include "pins.h"
 #include "ports.h"
 #include "secret.h"
@@ -69,7 +70,8 @@ static const struct opt attach_opts[] = {
 	  .help = "how SYN-ACKs leave (default: auto = redirect on veth, else xdp)",
 	  .type = OPT_ENUM, .choices = tx_names, .offset = ARG(tx) },
 	{ .name = "secret-file", .short_name = 's', .metavar = "FILE",
-	  .help = "cookie key: 16 raw bytes or 32 hex digits (default: random)",
+	  .help = "cookie key ring: one key of 32 hex digits a line, the first issuing, # "
+		  "comments (or 16 raw bytes); default: one random key",
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
@@ -79,8 +81,8 @@ static const struct opt attach_opts[] = {
 		  TUNE_STR(SO_SYNOPT_RATE) "; 0: MSS only always, like the kernel's cookies)",
 	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = ARG(synopt_rate) },
 	{ .name = "multiprog",
-	  .help = "share the interface with other XDP programs through libxdp's dispatcher: "
-		  "not done yet, refused with the reason (see the manual)",
+	  .help = "share the interface with other XDP programs through libxdp's dispatcher "
+		  "(needs freplace: see the manual)",
 	  .type = OPT_FLAG, .offset = ARG(multiprog) },
 	{ .name = "config", .short_name = 'c',
 	  .help = "read more options from FILE, one per line (\"ports 80,443\"); the command "
@@ -109,6 +111,7 @@ struct attach_plan {
 	__u64 synopt_interval_ns; /* bpf/synopt.h */
 	char dir[PATH_MAX]; /* where the pins end up */
 	char tmp[PATH_MAX]; /* where they are made */
+	bool multiprog;     /* XDP through libxdp's dispatcher (multiprog.c) */
 };
 
 enum { LINK_TC_EGRESS, LINK_TC_INGRESS, LINK_XDP, LINK_COUNT };
@@ -119,6 +122,7 @@ struct attach_state {
 	struct bpf_program *xdp; /* xdp_shakeoff, or its skb-mode variant */
 	int link_fd[LINK_COUNT];
 	bool tmp_made;
+	bool in_dispatcher; /* --multiprog: the XDP program runs in libxdp's dispatcher */
 };
 
 static int plan_iface(const struct attach_args *a, struct attach_plan *p)
@@ -134,10 +138,10 @@ static int plan_iface(const struct attach_args *a, struct attach_plan *p)
 
 static int plan_secret(const struct attach_args *a, struct attach_plan *p)
 {
-	if (secret_load(a->secret_file, p->secret.key[0]))
+	if (secret_load(a->secret_file, &p->secret.ring[0]))
 		return -1;
 	p->secret.gen = 0;
-	p->secret.grace_until_tai_ns = 0;
+	p->secret.ring[0].key[0].issued_tai_ns = clock_ns(CLOCK_TAI);
 	return 0;
 }
 
@@ -162,20 +166,19 @@ static int plan_dirs(const struct attach_args *a, struct attach_plan *p)
 
 /*
  * libxdp's dispatcher runs each program as an freplace (BPF_PROG_TYPE_EXT)
- * of one of its slots. Where the kernel refuses those (lockdown, an LSM),
- * the dispatcher cannot work; and this build does not join one yet.
+ * of one of its slots. Where the kernel refuses those (no BPF trampolines,
+ * lockdown, an LSM), the dispatcher cannot work: a probe, before anything.
  */
-static int plan_multiprog(void)
+static int plan_multiprog(const struct attach_args *a, struct attach_plan *p)
 {
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_EXT, NULL) != 1)
+	p->multiprog = a->multiprog;
+	if (a->multiprog && !multiprog_supported()) {
 		pr_err("--multiprog needs libxdp's dispatcher, which runs programs as freplace "
 		       "(BPF_PROG_TYPE_EXT) programs, and this kernel refuses to load them; attach "
 		       "without --multiprog to an interface with no other XDP program");
-	else
-		pr_err("--multiprog is not available in this build of shakeoff (it does not join "
-		       "libxdp's dispatcher yet); attach without it to an interface with no other "
-		       "XDP program");
-	return RC_FAIL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Every check, in the order a user would fix them; nothing is touched.
@@ -185,8 +188,8 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	int rc;
 
 	p->ifname = a->ifname;
-	if (a->multiprog)
-		return plan_multiprog();
+	if (plan_multiprog(a, p))
+		return RC_FAIL;
 	/* the interface first: tune_apply() reads its MTU */
 	if (plan_iface(a, p))
 		return RC_FAIL;
@@ -237,8 +240,21 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 	if (!err)
 		err = bpf_program__set_autoload(st->skel->progs.xdp_shakeoff, false) ?:
 		      bpf_program__set_autoload(st->xdp, true);
-	if (!err)
+	if (err)
+		goto fail;
+	if (!p->multiprog) {
 		err = shakeoff__load(st->skel);
+		goto fail;
+	}
+	/* libxdp loads the object (the XDP program as an freplace) and puts it
+	 * in the dispatcher at once: it runs from here on, but protects no
+	 * port until fill_ports() */
+	if (multiprog_attach(st->skel->obj, bpf_program__name(st->xdp), p->cfg.ifindex,
+			     p->cfg.xdp_mode == SO_XDP_SKB, p->ifname))
+		return -1;
+	st->in_dispatcher = true;
+	return 0;
+fail:
 	if (err) {
 		pr_err("cannot load the BPF programs into the kernel: %s (run with -v to see why)",
 		       strerror(-err));
@@ -268,14 +284,22 @@ static int fill_maps(const struct tune_args *t, struct attach_plan *p, struct at
 		return -1;
 	p->cfg.kernel_ports = n;
 	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
-	/* before any link exists: the programs never see an empty map */
+	/* before any link exists: the programs never see an empty map (with
+	 * --multiprog XDP runs already: its ports come once TC is attached) */
 	if (tune_speak_first(t, &speak_first) < 0 || update_map(st->skel->maps.config, &p->cfg) ||
-	    update_map(st->skel->maps.ports, &t->ports) ||
+	    (!p->multiprog && update_map(st->skel->maps.ports, &t->ports)) ||
 	    update_map(st->skel->maps.speakfirst, &speak_first) ||
 	    update_map(st->skel->maps.kports, &kports) ||
 	    update_map(st->skel->maps.secret, &p->secret))
 		return -1;
 	return 0;
+}
+
+/* --multiprog: the ports, now that TC completes what XDP answers. */
+static int fill_ports(const struct so_ports *ports, const struct attach_plan *p,
+		      struct attach_state *st)
+{
+	return p->multiprog ? update_map(st->skel->maps.ports, ports) : 0;
 }
 
 /* TIME-WAIT sockets on the protected ports, looked for once the links
@@ -384,11 +408,12 @@ static int create_link(const struct attach_plan *p, struct attach_state *st, int
 	return pin_fd(p->tmp, pin[link], fd);
 }
 
-/* TC first, XDP last: no SYN is answered before an ACK can be completed. */
+/* TC first, XDP last: no SYN is answered before an ACK can be completed
+ * (with --multiprog, libxdp attached XDP at load: no XDP link here). */
 static int create_links(const struct attach_plan *p, struct attach_state *st)
 {
 	for (int link = 0; link < LINK_COUNT; link++)
-		if (create_link(p, st, link))
+		if ((link != LINK_XDP || !p->multiprog) && create_link(p, st, link))
 			return -1;
 	return 0;
 }
@@ -408,8 +433,9 @@ static void print_attached(const struct so_ports *ports, const struct attach_pla
 	char *list = ports_format(ports), arm[64];
 
 	tune_describe_arm(&p->cfg, arm, sizeof(arm));
-	printf("shakeoff: attached to %s (%s XDP, SYN-ACKs via %s), ports %s, arm %s; pinned in %s\n",
+	printf("shakeoff: attached to %s (%s XDP%s, SYN-ACKs via %s), ports %s, arm %s; pinned in %s\n",
 	       p->ifname, p->cfg.xdp_mode == SO_XDP_SKB ? "skb" : "native",
+	       p->multiprog ? " in libxdp's dispatcher" : "",
 	       p->cfg.tx_mode == SO_TX_REDIRECT ? "redirect" : "XDP_TX", list ? list : "?", arm,
 	       p->dir);
 	free(list);
@@ -418,6 +444,13 @@ static void print_attached(const struct so_ports *ports, const struct attach_pla
 /* After a failure: detach what was attached, unpin what was pinned. */
 static void undo(const struct attach_plan *p, struct attach_state *st)
 {
+	if (st->in_dispatcher) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(st->xdp), &info, &len))
+			multiprog_detach_id(info.id, p->cfg.ifindex);
+	}
 	for (int link = LINK_COUNT - 1; link >= 0; link--)
 		if (st->link_fd[link] >= 0)
 			bpf_link_detach(st->link_fd[link]);
@@ -454,6 +487,8 @@ static int run_attach(void *args)
 	if (!err)
 		err = create_links(&plan, &st);
 	if (!err)
+		err = fill_ports(&a->tune.ports, &plan, &st);
+	if (!err)
 		err = note_time_wait(&a->tune.ports, &plan, &st);
 	if (!err)
 		err = publish(&plan);
@@ -471,6 +506,11 @@ static struct attach_args attach_args = {
 	.mode = SO_XDP_NATIVE,
 	.tx = TX_AUTO,
 };
+
+const char *attach_secret_file(void)
+{
+	return attach_args.secret_file;
+}
 
 const struct cmd cmd_attach = {
 	.name = "attach",

@@ -30,6 +30,8 @@ struct cmd {
 };
 
 extern const struct cmd cmd_attach;
+/* The --secret-file that cmd_attach's options parsed into (rekey --config). */
+const char *attach_secret_file(void);
 extern const struct cmd cmd_detach;
 extern const struct cmd cmd_status;
 extern const struct cmd cmd_stats;

@@ -70,11 +70,18 @@ static const struct section after[] = {
 	  "dashboard of these metrics in `share/shakeoff/grafana-dashboard.json`." },
 	{ "SHARING THE INTERFACE",
 	  "`attach` refuses an interface that has another XDP program, and leaves that program "
-	  "alone. Sharing the interface through libxdp's dispatcher (`--multiprog`) is not done "
-	  "yet: the dispatcher runs each program as an freplace (BPF_PROG_TYPE_EXT) program, "
-	  "which the kernel this was built on cannot load, so the dispatcher could not be "
-	  "tried. `--multiprog` refuses in one sentence that says which of the two stands in "
-	  "the way." },
+	  "alone. With `--multiprog` shakeoff's XDP program joins libxdp's dispatcher instead, "
+	  "next to the programs other libxdp tools put there (`xdp-filter`, `xdp-loader`): each "
+	  "runs in turn, and what shakeoff passes (other ports, other protocols) goes on to the "
+	  "next. libxdp keeps the dispatcher under /sys/fs/bpf/xdp; `detach` takes shakeoff "
+	  "out of it and leaves the others running, and `xdp-loader unload` of the others "
+	  "leaves shakeoff. The dispatcher runs each program as an freplace "
+	  "(BPF_PROG_TYPE_EXT) program: on a kernel that cannot load those (no BPF "
+	  "trampolines, lockdown, an LSM), next to an XDP program that is not in a "
+	  "dispatcher, and where the kernel refuses freplace programs that change packet data "
+	  "(shakeoff's does) in the slots of libxdp's dispatcher (Linux 6.13, also Debian's "
+	  "6.12, with Debian 12's libxdp 1.3, whose slots do not), `--multiprog` refuses in one "
+	  "sentence and attaches nothing." },
 	{ "FILES",
 	  "`/sys/fs/bpf/shakeoff/ns-INODE/IFACE/` holds the pins of an attachment (INODE: the "
 	  "network namespace's inode): the maps under their own names (config, ports, secret, "

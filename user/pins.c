@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "log.h"
+#include "multiprog.h"
 #include "pins.h"
 #include "sys.h"
 
@@ -154,6 +155,17 @@ static int detach_links(const char *dir)
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		int fd = pins_open(dir, links[i]);
 
+		if (fd == -ENOENT && i == 0) {
+			/* no XDP link: attached through libxdp's dispatcher, or not yet */
+			int e = multiprog_detach(dir);
+
+			if (e && e != -ENOENT) {
+				pr_debug("cannot take %s's program out of the dispatcher: %s", dir,
+					 strerror(-e));
+				err = e;
+			}
+			continue;
+		}
 		if (fd == -ENOENT)
 			continue;
 		if (fd < 0 || bpf_link_detach(fd)) {
@@ -203,6 +215,8 @@ int pins_xdp_ifindex(const char *dir)
 	__u32 len = sizeof(info);
 	int fd = pins_open(dir, PIN_LINK_XDP), ret;
 
+	if (fd == -ENOENT)
+		return multiprog_ifindex(dir); /* attach --multiprog pins no XDP link */
 	if (fd < 0)
 		return fd;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))

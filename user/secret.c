@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* secret.c - see secret.h. */
-#include <ctype.h>
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,36 +7,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "keyfile.h"
 #include "log.h"
 #include "secret.h"
 
 #define KEY_LEN 16
-#define HEX_LEN (2 * KEY_LEN)
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* 32 hex digits, optionally followed by one newline. */
-static int decode_hex(const unsigned char *buf, size_t len, unsigned char *key)
-{
-	if (len == HEX_LEN + 1 && buf[HEX_LEN] == '\n')
-		len--;
-	if (len != HEX_LEN)
-		return -1;
-	for (size_t i = 0; i < KEY_LEN; i++) {
-		int hi = hex_value(buf[2 * i]), lo = hex_value(buf[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		key[i] = hi << 4 | lo;
-	}
-	return 0;
-}
+#define FILE_CAP 65536 /* far more than SO_KEYS_MAX keys with comments */
 
 /* Read the whole file, up to cap bytes; *size is its real size. */
 static int read_file(const char *path, unsigned char *buf, size_t cap, size_t *len, off_t *size)
@@ -60,27 +35,23 @@ static int read_file(const char *path, unsigned char *buf, size_t cap, size_t *l
 	return err;
 }
 
-static int key_from_file(const char *path, unsigned char *key)
+static int keys_from_file(const char *path, struct keyfile *kf)
 {
-	unsigned char buf[HEX_LEN + 2];
+	static unsigned char buf[FILE_CAP];
+	char err[160];
 	size_t len;
 	off_t size;
+	int rc;
 
 	if (read_file(path, buf, sizeof(buf), &len, &size))
 		return -1;
-	if (len == KEY_LEN && size == KEY_LEN) {
-		memcpy(key, buf, KEY_LEN);
-		return 0;
-	}
-	if (len < sizeof(buf) && decode_hex(buf, len, key) == 0)
-		return 0;
 	if (len == sizeof(buf) && size == (off_t)len) /* not a regular file: size unknown */
-		pr_err("secret file %s (more than %zu bytes) is neither 16 raw bytes nor 32 hex "
-		       "digits", path, len - 1);
-	else
-		pr_err("secret file %s (%lld bytes) is neither 16 raw bytes nor 32 hex digits",
-		       path, (long long)size);
-	return -1;
+		size = len + 1;
+	rc = keyfile_parse(buf, len, size, kf, err, sizeof(err));
+	explicit_bzero(buf, len);
+	if (rc)
+		pr_err("secret file %s: %s", path, err);
+	return rc;
 }
 
 static int key_random(unsigned char *key)
@@ -95,15 +66,48 @@ static int key_random(unsigned char *key)
 	return 0;
 }
 
-int secret_load(const char *path, __u64 key[2])
+int secret_load(const char *path, struct so_ring *ring)
 {
-	unsigned char raw[KEY_LEN];
-	__u64 w[2];
+	struct keyfile kf;
+	int err = 0;
 
-	if (path ? key_from_file(path, raw) : key_random(raw))
-		return -1;
-	memcpy(w, raw, sizeof(w));
-	key[0] = le64toh(w[0]);
-	key[1] = le64toh(w[1]);
-	return 0;
+	memset(ring, 0, sizeof(*ring));
+	if (path) {
+		err = keys_from_file(path, &kf);
+	} else {
+		unsigned char raw[KEY_LEN];
+
+		kf.n = 1;
+		err = key_random(raw);
+		memcpy(kf.key[0], raw, sizeof(raw));
+		kf.key[0][0] = le64toh(kf.key[0][0]);
+		kf.key[0][1] = le64toh(kf.key[0][1]);
+		explicit_bzero(raw, sizeof(raw));
+	}
+	if (err == 0) {
+		ring->nkeys = kf.n;
+		for (unsigned int i = 0; i < kf.n; i++) {
+			memcpy(ring->key[i].k, kf.key[i], sizeof(kf.key[i]));
+			ring->key[i].fp = key_fingerprint(kf.key[i]);
+		}
+	}
+	explicit_bzero(&kf, sizeof(kf));
+	return err;
+}
+
+int ring_find(const struct so_ring *ring, const __u64 k[2])
+{
+	for (unsigned int i = 0; i < ring->nkeys && i < SO_KEYS_MAX; i++)
+		if (ring->key[i].k[0] == k[0] && ring->key[i].k[1] == k[1])
+			return (int)i;
+	return -1;
+}
+
+__u64 key_needed_s(const struct so_key *k, unsigned int slot, __u64 now)
+{
+	__u64 issued = slot == 0 ? now : k->issued_tai_ns;
+
+	if (issued == 0 || issued + KEY_LIFETIME_NS <= now)
+		return 0;
+	return (issued + KEY_LIFETIME_NS - now + 999999999) / 1000000000;
 }

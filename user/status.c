@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -19,6 +21,7 @@
 #include "log.h"
 #include "pins.h"
 #include "ports.h"
+#include "secret.h"
 #include "sys.h"
 #include "tune.h"
 
@@ -117,6 +120,110 @@ static void json_speak_first(struct json *j, const struct attachment *at)
 	free(list);
 }
 
+/* A key's role in the ring: the first issues, the others validate, a key
+ * kept after a random rekey retires (and is gone, to the programs, once
+ * its time is up). */
+static const char *key_role(const struct so_key *k, unsigned int slot, __u64 now)
+{
+	if (slot == 0)
+		return "issuing";
+	if (k->retire_tai_ns == 0)
+		return "validating";
+	return k->retire_tai_ns > now ? "retiring" : "retired";
+}
+
+/*
+ * The host's clock, as adjtimex(2) says: timestamp cookies carry CLOCK_TAI,
+ * so hosts sharing keys must agree on it within SO_COOKIE_SKEW_MS (and on
+ * TAI's offset from UTC, which only a time daemon sets). Synchronised: a
+ * daemon (chrony, ntpd, ptp4l via phc2sys) cleared STA_UNSYNC and the state
+ * is not TIME_ERROR.
+ */
+struct clock_sync {
+	bool synchronised;
+	long max_error_us; /* the kernel's bound on the error (maxerror) */
+	long est_error_us;
+	int tai_offset_s;  /* CLOCK_TAI - CLOCK_REALTIME */
+};
+
+static void clock_sync_read(struct clock_sync *c)
+{
+	struct timex tx = { .modes = 0 };
+	int state = adjtimex(&tx);
+
+	c->synchronised = state >= 0 && state != TIME_ERROR && !(tx.status & STA_UNSYNC);
+	c->max_error_us = tx.maxerror;
+	c->est_error_us = tx.esterror;
+	c->tai_offset_s = tx.tai;
+}
+
+static void json_clock(struct json *j)
+{
+	struct clock_sync c;
+
+	clock_sync_read(&c);
+	json_key(j, "clock");
+	json_object_begin(j);
+	json_kv_bool(j, "synchronised", c.synchronised);
+	json_kv_uint(j, "max_error_us", c.max_error_us < 0 ? 0 : c.max_error_us);
+	json_kv_uint(j, "est_error_us", c.est_error_us < 0 ? 0 : c.est_error_us);
+	json_kv_uint(j, "tai_offset_s", c.tai_offset_s < 0 ? 0 : c.tai_offset_s);
+	json_object_end(j);
+}
+
+static void print_clock(void)
+{
+	struct clock_sync c;
+
+	clock_sync_read(&c);
+	if (c.synchronised)
+		printf("clock: synchronised, max error %ld us, TAI-UTC %d s\n", c.max_error_us,
+		       c.tai_offset_s);
+	else
+		printf("clock: NOT synchronised (adjtimex: STA_UNSYNC or TIME_ERROR), max error "
+		       "%ld us, TAI-UTC %d s: hosts sharing keys need chrony or PTP\n",
+		       c.max_error_us, c.tai_offset_s);
+}
+
+static void json_keys(struct json *j, const struct so_ring *r)
+{
+	__u64 now = clock_ns(CLOCK_TAI);
+	char fp[16];
+
+	json_key(j, "keys");
+	json_array_begin(j);
+	for (unsigned int i = 0; i < r->nkeys && i < SO_KEYS_MAX; i++) {
+		const struct so_key *k = &r->key[i];
+
+		snprintf(fp, sizeof(fp), "%08x", k->fp);
+		json_object_begin(j);
+		json_kv_str(j, "fingerprint", fp);
+		json_kv_uint(j, "id", k->fp & SO_KEY_ID_MASK);
+		json_kv_str(j, "role", key_role(k, i, now));
+		json_kv_uint(j, "needed_s", key_needed_s(k, i, now));
+		json_kv_uint(j, "retire_in_s", k->retire_tai_ns > now ?
+			     (k->retire_tai_ns - now + 999999999) / 1000000000 : 0);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void print_keys(const struct attachment *at)
+{
+	const struct so_ring *r = &at->secret.ring[at->secret.gen & 1];
+	__u64 now = clock_ns(CLOCK_TAI);
+
+	for (unsigned int i = 0; i < r->nkeys && i < SO_KEYS_MAX; i++) {
+		const struct so_key *k = &r->key[i];
+		__u64 left = key_needed_s(k, i, now);
+
+		printf("  key %08x %-10s", k->fp, key_role(k, i, now));
+		if (left)
+			printf(" (its cookies may live %llu s more)", (unsigned long long)left);
+		putchar('\n');
+	}
+}
+
 static void print_json(struct json *j, const struct attachment *at, const char *ports)
 {
 	const struct so_config *c = &at->cfg;
@@ -145,6 +252,8 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "time_wait_s", c->time_wait_s);
 	json_kv_uint(j, "idle_timeout_s", c->idle_timeout_s);
 	json_kv_uint(j, "secret_gen", at->secret.gen);
+	json_keys(j, &at->secret.ring[at->secret.gen & 1]);
+	json_clock(j);
 	json_kv_uint(j, "attached_at", c->attached_ns / 1000000000ull);
 	json_kv_bool(j, "attached", at->attached);
 	json_object_end(j);
@@ -193,6 +302,14 @@ static void print_all(const struct attachment *at, char **ports, size_t count, b
 		else
 			print_row(&at[i], ports[i]);
 	}
+	if (!json && count) /* the table, then a blank line, then the keys and the clock */
+		putchar('\n');
+	for (size_t i = 0; !json && i < count; i++) {
+		printf("%s keys:\n", at[i].ifname);
+		print_keys(&at[i]);
+	}
+	if (!json && count)
+		print_clock();
 	if (json && array)
 		json_array_end(&j);
 	if (json)
@@ -253,9 +370,12 @@ const struct cmd cmd_status = {
 	.name = "status",
 	.summary = "show the attachments of this network namespace",
 	.description = "Show every attachment of this network namespace, or only IFACE's, as\n"
-		       "read back from the pinned maps, and the ports whose SYNs go to the\n"
-		       "kernel because their listener is MPTCP. With -j: a JSON array of objects\n"
-		       "(one object with IFACE; those ports in mptcp_ports).",
+		       "read back from the pinned maps, then each one's cookie keys: their\n"
+		       "fingerprints (a hash, never the key) and roles (issuing, validating,\n"
+		       "retiring), and whether the host's clock is synchronised (adjtimex(2):\n"
+		       "cookies carry CLOCK_TAI), and the ports whose SYNs go to the kernel\n"
+		       "because their listener is MPTCP. With -j: a JSON array of objects (one\n"
+		       "object with IFACE; those ports in mptcp_ports).",
 	.opts = status_opts,
 	.args = &status_args,
 	.needs_root = true,

@@ -417,11 +417,11 @@ static void forge_cookie(struct rp *p, __u8 *b)
 		__u32 tsecr = get32(t + ts + 4);
 
 		tsecr = ref_ts_tsval(tai / 1000000, tsecr & 7, (tsecr >> 3) & 15, (tsecr >> 7) & 1,
-				     (tsecr >> 8) & 1);
+				     (tsecr >> 8) & 1, cur_key_id());
 		put32(t + ts + 4, tsecr);
-		isn = ref_ts_isn(cur_secret.key[cur_secret.gen & 1], &f, tsecr);
+		isn = ref_ts_isn(cur_key(), &f, tsecr);
 	} else {
-		isn = ref_nots_isn(cur_secret.key[cur_secret.gen & 1], &f,
+		isn = ref_nots_isn(cur_key(), &f,
 				   tai >> SO_NOTS_PERIOD_SHIFT, ((get32(t + 8) - 1) >> 1) & 7);
 	}
 	put32(t + 8, isn + 1);

@@ -82,18 +82,33 @@ check_grep unit.config_path "^ExecStart=/usr/sbin/shakeoff attach %I --config $E
 # unit_cmd KEY: the unit's command line for the instance $SIF, with the
 # binary taken from DESTDIR (systemd would run /usr/sbin/shakeoff).
 unit_cmd() { sed -n "s/^$1=//p" "$UNIT" | sed -e "s/%[Ii]/$SIF/g" -e "s|^/usr/sbin/|$DEST/usr/sbin/|"; }
-# run_unit NAME KEY: run it in the server namespace, as systemd would.
+# run_unit NAME KEY: run it in the server namespace, as systemd would: each
+# KEY= line in turn, stopping at the first that fails.
 run_unit() {
-	local cmd
-	cmd=$(unit_cmd "$2")
-	[ -n "$cmd" ] || { fail "$1" "no $2= in the unit"; return 1; }
-	# shellcheck disable=SC2086
-	check_run "$1" nsenter --net="/run/netns/$SNS" $cmd
+	local cmd n=0 rc=0
+	while read -r cmd; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086
+		nsenter --net="/run/netns/$SNS" $cmd >"$TMPD/unit.out" 2>&1 || { rc=$?; break; }
+	done < <(unit_cmd "$2")
+	if [ $n = 0 ]; then
+		fail "$1" "no $2= in the unit"
+	elif [ $rc = 0 ]; then
+		ok "$1"
+	else
+		fail "$1" "line $n exited $rc: $(_oneline "$(cat "$TMPD/unit.out")")"
+	fi
+	return $rc
 }
 
+KEY1=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+KEY2=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$KEY1" >"$TMPD/keys.1"
+printf '# new key first\n%s\n%s\n' "$KEY2" "$KEY1" >"$TMPD/keys.2"
 cat >"$CONF" <<EOF
 # the options of shakeoff attach $SIF, one per line
 ports 9000
+secret-file $TMPD/keys.1
 arm=monitor      # three spellings of an option
 --time-wait 7
 EOF
@@ -104,15 +119,21 @@ check_eq unit.started_arm monitor "$(so_status "$SNS" "$SIF" arm)"
 check_eq unit.started_time_wait 7 "$(so_status "$SNS" "$SIF" time_wait_s)"
 xfer "$S4" $P && ok unit.connects || fail unit.connects "no connection while attached by the unit"
 
+fp1=$(so_status "$SNS" "$SIF" keys.0.fingerprint)
+check_grep unit.started_key '^[0-9a-f]{8}$' "$fp1"
 cat >"$CONF" <<EOF
 ports 9000,9001
 arm always
+secret-file=$TMPD/keys.2 # the fleet's rotation, step 2: reload
 conn-max 99     # fixed at attach: set ignores it
 EOF
 run_unit unit.exec_reload ExecReload
 check_eq unit.reloaded_ports 9000-9001 "$(so_status "$SNS" "$SIF" ports)"
 check_eq unit.reloaded_arm always "$(so_status "$SNS" "$SIF" arm)"
 check_eq unit.reload_kept_conn_max 65536 "$(so_status "$SNS" "$SIF" conn_max)"
+check_eq unit.reload_rekeyed_old_key_second "$fp1 validating" \
+	"$(so_status "$SNS" "$SIF" keys.1.fingerprint) $(so_status "$SNS" "$SIF" keys.1.role)"
+check_grep unit.reload_rekeyed_new_key_first '^[0-9a-f]{8}$' "$(so_status "$SNS" "$SIF" keys.0.fingerprint)"
 synack0=$(so_stat "$SNS" "$SIF" synack_sent)
 xfer "$S4" $P && ok unit.connects_after_reload || fail unit.connects_after_reload "no connection"
 check_num unit.answered_after_reload -gt "$synack0" "$(so_stat "$SNS" "$SIF" synack_sent)"

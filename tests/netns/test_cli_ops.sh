@@ -10,7 +10,8 @@
 #                SYN-ACK from XDP), lists bits follow the tries
 #   --arm        monitor passes everything and counts; auto needs --threshold
 #   sharing      two attachments in status; a foreign XDP program is refused;
-#                --multiprog says why it cannot work here
+#                --multiprog next to a program outside libxdp's dispatcher, or
+#                without freplace, says why it cannot work
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool nft ethtool clang ss
@@ -199,7 +200,9 @@ _PINDIRS+=("$(pin_dir "$SNS" "$IF2")" "$(pin_dir "$SNS" "$IF3")")
 so_attach "$SNS" "$IF2" --ports 80 || fail sharing.second_attach "$(cat "$TMPD/attach.err")"
 check_eq sharing.status_lists_both "$(printf '%s\n' "$IF2" "$SIF" | sort | tr '\n' ' ')" \
 	"$(shakeoff_in "$SNS" status -j | "$PY" -c 'import json,sys; print(*sorted(a["ifname"] for a in json.load(sys.stdin)), end=" ")' 2>&1)"
-check_eq sharing.status_human_rows 3 "$(shakeoff_in "$SNS" status | grep -c '')"
+# the table: a header and a row each, up to the blank line before the keys
+check_eq sharing.status_human_rows 3 "$(shakeoff_in "$SNS" status | sed '/^$/q' | grep -c .)"
+check_eq sharing.status_keys_each 2 "$(shakeoff_in "$SNS" status | grep -c ' keys:$')"
 
 # A foreign XDP program: refused, and it stays.
 MA=$(gcc -print-multiarch 2>/dev/null)
@@ -218,12 +221,14 @@ else
 	skip sharing.foreign "could not load xdp_pass: $(_oneline "$(cat "$TMPD/clang.err" "$TMPD/ip.err")")"
 fi
 
-# --multiprog: one sentence, nothing attached.
+# --multiprog next to a program that is not in libxdp's dispatcher (or on
+# a kernel without freplace): one sentence, nothing attached, the foreign
+# program stays (test_multiprog shares an interface for real).
 shakeoff_in "$SNS" attach "$IF3" --ports 80 --multiprog >/dev/null 2>"$TMPD/err"
 check_eq sharing.multiprog_exit 1 "$?"
 check_eq sharing.multiprog_one_line 1 "$(grep -c '' "$TMPD/err")"
 check_grep sharing.multiprog_says_why \
-	"^shakeoff: --multiprog (needs libxdp's dispatcher, .*freplace .*this kernel refuses to load them|is not available in this build)" \
+	"^shakeoff: (--multiprog needs libxdp's dispatcher, .*freplace .*this kernel refuses to load them|cannot attach to $IF3 through libxdp's dispatcher: .*not attached through libxdp's dispatcher)" \
 	"$(cat "$TMPD/err")"
 check_eq sharing.multiprog_no_pins "" "$(ls -A "$(pin_dir "$SNS" "$IF3")" 2>/dev/null)"
 

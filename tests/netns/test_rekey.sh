@@ -122,7 +122,7 @@ wait_created 2400
 # Within the first rekey's grace period: refused, nothing changes.
 shakeoff_in "$SNS" rekey "$SIF" >/dev/null 2>"$TMPD/err"
 check_eq rekey_again.refused 1 "$?"
-check_grep rekey_again.says_why "previous key is still accepted for [0-9]+ s.*--force" "$(cat "$TMPD/err")"
+check_grep rekey_again.says_why "drops key [0-9a-f]{8}, which issued cookies [0-9]+ s ago.*for [0-9]+ s more.*--force" "$(cat "$TMPD/err")"
 check_num rekey_again.secret_gen_unchanged -eq $((gen0 + 1)) "$(so_status "$SNS" "$SIF" secret_gen)"
 rekey_now rekey_file --secret-file "$TMPD/secret2" --force
 wait "$AB4"

@@ -32,6 +32,33 @@ for p in $P 9000 9002; do
 	check_grep "status.ports_has_$p" "(^|[^0-9])$p([^0-9]|$)" "$(json_get ports <<<"$st")"
 done
 
+# The key ring: one random key, issuing, named by its fingerprint.
+check_grep status.key_fingerprint '^[0-9a-f]{8}$' "$(json_get keys.0.fingerprint <<<"$st")"
+check_eq status.key_role issuing "$(json_get keys.0.role <<<"$st")"
+check_eq status.one_key "" "$(json_get keys.1.role <<<"$st")"
+txt=$(shakeoff_in "$SNS" status "$SIF" 2>&1)
+check_grep status.text_key "key $(json_get keys.0.fingerprint <<<"$st") issuing" "$txt"
+
+# The clock, as adjtimex(2) tells this test too (struct timex: status at 40,
+# maxerror at 24, tai at 160; the result is the clock state, 5 = TIME_ERROR).
+read -r sync maxerr tai < <("$PY" -c '
+import ctypes, struct
+buf = ctypes.create_string_buffer(208)
+state = ctypes.CDLL(None, use_errno=True).adjtimex(buf)
+st, = struct.unpack_from("i", buf, 40)
+maxerr, = struct.unpack_from("l", buf, 24)
+tai, = struct.unpack_from("i", buf, 160)
+print("true" if state >= 0 and state != 5 and not st & 0x40 else "false", maxerr, tai)')
+check_eq status.clock_synchronised "$sync" "$(json_get clock.synchronised <<<"$st")"
+check_eq status.clock_tai_offset "$tai" "$(json_get clock.tai_offset_s <<<"$st")"
+d=$(($(json_get clock.max_error_us <<<"$st") - maxerr))
+check_num status.clock_max_error_close -le 1000000 "${d#-}"
+if [ "$sync" = true ]; then
+	check_grep status.text_clock "^clock: synchronised" "$txt"
+else
+	check_grep status.text_clock "^clock: NOT synchronised.*chrony or PTP" "$txt"
+fi
+
 # status -j without IFACE: an array that contains this attachment.
 all=$(shakeoff_in "$SNS" status -j 2>&1)
 check_eq status_all.first_ifname "$SIF" "$(json_get 0.ifname <<<"$all")"

@@ -31,6 +31,9 @@ require_shakeoff
 
 TW=2     # --time-wait
 IDLE=600 # --idle-timeout, until the idle scenario lowers it
+# TEARDOWN_FAMILIES=4: the per-family scenarios for IPv4 only (make vmtest's
+# 6.12 set: TCG is slow); the IPv6 ones are then listed as skipped.
+FAMILIES=${TEARDOWN_FAMILIES:-4 6}
 PBASE=9100
 
 setup_pair td || bail setup "could not build the namespaces and the veth pair"
@@ -123,9 +126,9 @@ done_ok() {
 
 # gone SLOT SECONDS: the entry leaves the table within SECONDS; prints the
 # last idle_ms seen while it was there (how long it lingered after its last
-# packet).
+# packet; empty if it was gone at the first look).
 gone() {
-	local v last=0 end
+	local v last= end
 	end=$(($(now_ms) + $2 * 1000))
 	while [ "$(now_ms)" -le $end ]; do
 		v=$(entry "$1" idle_ms)
@@ -155,7 +158,8 @@ print(sum(1 for r in json.load(sys.stdin) if r["state"] in ("close_wait", "fin_w
           and r["sport"] != int(sys.argv[1])))' "$(cport "$1")"
 }
 
-for fam in 4 6; do
+[ "$FAMILIES" = "4 6" ] || skip v6_scenarios "TEARDOWN_FAMILIES=$FAMILIES"
+for fam in $FAMILIES; do
 	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
 
 	# --- client-initiated close ------------------------------------------------
@@ -205,7 +209,13 @@ for fam in 4 6; do
 	expect $n.tw $n time_wait
 	t=$(gone $n $((TW + 4))) || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
 	# The sweeper runs every second: gone at its first run past --time-wait.
-	check_num $n.tw_lingered_ms -ge $((TW * 1000 - 1200)) "$t"
+	# Empty when it was gone at the first look (each look takes seconds under
+	# TCG, make vmtest): then the linger cannot be measured here.
+	if [ -n "$t" ]; then
+		check_num $n.tw_lingered_ms -ge $((TW * 1000 - 1200)) "$t"
+	else
+		skip $n.tw_lingered_ms "the entry was gone at the first look: too slow a machine to time it"
+	fi
 	check_eq $n.after.conns none "$(entry $n state)"
 	# The kernel keeps its TIME-WAIT 60 s; the table lets go after --time-wait.
 	check_eq $n.after.ss_still_time_wait time_wait "$(ss_state "$SNS" "$(sport $n)" "$(cport $n)")"
@@ -297,7 +307,7 @@ done
 # --- a handshake and nothing else ------------------------------------------------
 # The client connects and waits for the server to speak, which it does not:
 # the server's socket is ESTABLISHED all the same.
-for fam in 4 6; do
+for fam in $FAMILIES; do
 	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
 	n=silent_v$fam
 	peers $n "$H" "cp:silent,close" "eof,close" || fail $n.start "peers did not start"
@@ -332,7 +342,7 @@ for s in tab_est tab_cw tab_fw; do done_ok table.$s $s; done
 # Every connection so far is closed: within --time-wait, the table is empty.
 table_empty $((TW + 2))
 check_eq closed_so_far.conns_empty "" "$(shakeoff_in "$SNS" conns "$SIF" 2>&1 | sed 1d | tr -s ' ' | tr '\n' ';')"
-for fam in 4 6; do
+for fam in $FAMILIES; do
 	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
 	n=idle_v$fam
 	check_run $n.set_idle_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout 2

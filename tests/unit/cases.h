@@ -13,6 +13,7 @@
 #include "ref.h"
 
 void test_ref(void);     /* test_ref.c: the reference SipHash itself */
+void test_keyfile(void); /* test_keyfile.c: the key file's format, fingerprints (no root) */
 void test_syn(void);     /* test_syn.c: SYN in, SYN-ACK out */
 void test_drop(void);    /* test_drop.c: everything XDP drops or passes untouched */
 void test_ack(void);     /* test_ack.c: cookie ACKs, metadata, existing sockets */
@@ -21,7 +22,8 @@ void test_track(void);   /* test_track.c: the connection table's state machine *
 void test_hostile(void); /* test_hostile.c: no bypass, reflection, amplification, budget,
 			  * forged ACKs */
 void test_arm(void);     /* test_arm.c: --arm auto, judged over all CPUs */
-void test_tally(void);   /* test_tc.c: verdict counters added up over every run */
+void test_tally(void);
+void measure_cost(void); /* cost.c: test_unit --cost, the key ring's cost per forged ACK */   /* test_tc.c: verdict counters added up over every run */
 
 /* Options a SYN-ACK carries after MSS. */
 #define R_TS 0x1   /* timestamps (the cookie is in timestamp mode) */
@@ -62,8 +64,3 @@ void check_meta(const struct xdp_result *r, const struct meta_exp *e, const stru
 /* The cookie input of a client->server spec, with the given client ISN. */
 void ref_flow_of(const struct pkt_spec *s, __u32 client_isn, struct ref_flow *f);
 
-/* The key the BPF program signs with now. */
-static inline const __u64 *cur_key(void)
-{
-	return cur_secret.key[cur_secret.gen & 1];
-}

@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include "env.h"
+#include "keyfile.h"
 #include "harness.h"
 #include "ref.h"
 #include "shakeoff.skel.h"
@@ -34,10 +36,10 @@ const struct so_config default_cfg = {
 	.signed_interval_ns = 1000000, /* 1000/s per CPU: the rows never exhaust it */
 };
 
-/* Slot 0 current (gen 0), no previous key. */
+/* Ring 0 in force (gen 0), one key (set_secret adds the fingerprints). */
 const struct so_secret default_secret = {
-	.key = { { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL },
-		 { 0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL } },
+	.ring = { { .key = { { .k = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } } },
+		    .nkeys = 1 } },
 };
 
 struct so_secret cur_secret;
@@ -165,7 +167,10 @@ int set_secret(const struct so_secret *sec)
 	__u32 zero = 0;
 
 	cur_secret = *sec;
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.secret), &zero, sec, BPF_ANY);
+	for (int r = 0; r < 2; r++) /* the CLI's fingerprints: their low bits are key ids */
+		for (unsigned int i = 0; i < sec->ring[r].nkeys && i < SO_KEYS_MAX; i++)
+			cur_secret.ring[r].key[i].fp = key_fingerprint(sec->ring[r].key[i].k);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.secret), &zero, &cur_secret, BPF_ANY);
 }
 
 void reset_maps(void)
@@ -175,6 +180,18 @@ void reset_maps(void)
 	synopts_clear();
 }
 
+/* A feature probe, not a version check: the kernel's BTF has the kfunc or not. */
+static bool kfunc_missing(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool missing = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_sk_assign_tcp_reqsk", BTF_KIND_FUNC) < 0;
+
+	btf__free(vmlinux);
+	return missing;
+}
+
+/* 0: ready; 1: the kernel lacks what the object needs (a skip line is out);
+ * -1: the harness cannot run. */
 int env_setup(void)
 {
 	libbpf_set_print(libbpf_quiet);
@@ -183,6 +200,11 @@ int env_setup(void)
 	add_sock_addrs();
 	ncpus = libbpf_num_possible_cpus();
 	skel = shakeoff__open_and_load();
+	if (!skel && kfunc_missing()) {
+		printf("skip all: this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (its BTF has no "
+		       "such function), and the BPF object needs it to load\n");
+		return 1;
+	}
 	if (!skel) {
 		fprintf(stderr, "test_unit: cannot load the BPF object: %s\n", strerror(errno));
 		return -1;
@@ -271,6 +293,18 @@ int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 	else
 		tally_verdicts(r->delta);
 	return r->err;
+}
+
+int xdp_run_time(const struct frame *f, __u32 repeat, __u32 *ns)
+{
+	__u8 out[PKT_MAX + 64];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_shakeoff), &o))
+		return -errno;
+	*ns = o.duration;
+	return 0;
 }
 
 bool xdp_runs_short_frames(void)

@@ -35,8 +35,21 @@ extern const struct so_secret default_secret;
 
 /* The secret the maps hold now (the reference cookies use it). */
 extern struct so_secret cur_secret;
+
+/* The key the BPF program signs with now (the ring in force's first). */
+static inline const __u64 *cur_key(void)
+{
+	return cur_secret.ring[cur_secret.gen & 1].key[0].k;
+}
+
+/* Its key id, which timestamp cookies carry in the TSval. */
+static inline __u8 cur_key_id(void)
+{
+	return cur_secret.ring[cur_secret.gen & 1].key[0].fp & SO_KEY_ID_MASK;
+}
 extern struct so_config cur_cfg;
 
+/* 0: ready; 1: the kernel lacks what the object needs (skip line printed); -1: error. */
 int env_setup(void);
 /* Whether the socket addresses could be put on lo (env_setup tries). */
 bool env_sock_addrs_ok(void);
@@ -65,6 +78,9 @@ struct xdp_result {
 /* Run xdp_shakeoff on a frame; meta_len bytes of zeroed metadata go before it
  * (a multiple of 4, at most 32; 0 for a plain frame). */
 int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r);
+/* BPF_PROG_RUN of xdp_shakeoff, repeat times: the mean ns per run (the
+ * kernel's own timing, in-program), no counters read. */
+int xdp_run_time(const struct frame *f, __u32 repeat, __u32 *ns);
 /* Whether BPF_PROG_RUN takes an XDP frame shorter than an Ethernet header
  * (behind metadata, since the data itself must be 14 bytes at least). */
 bool xdp_runs_short_frames(void);

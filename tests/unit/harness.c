@@ -20,6 +20,12 @@ bool case_begin(const char *name)
 {
 	if (harness.filter && !strstr(name, harness.filter))
 		return false;
+	for (int i = 0; i < harness.n_exclude; i++) {
+		if (!strcmp(name, harness.exclude[i])) {
+			printf("skip %s: excluded by test_unit -x\n", name);
+			return false;
+		}
+	}
 	memset(&cur, 0, sizeof(cur));
 	cur.name = name;
 	return true;

@@ -15,12 +15,15 @@
 
 struct harness_opts {
 	const char *filter; /* -t: run only cases whose name contains this */
+	const char *exclude[8]; /* -x: cases named exactly so are skipped, saying so */
+	int n_exclude;
 	int verbose;        /* -v: every mismatch, hex dumps */
 };
 
 extern struct harness_opts harness;
 
-/* Start a case; false if -t filters it out (then skip the case entirely). */
+/* Start a case; false if -t filters it out (then skip the case entirely)
+ * or -x excludes it (then it prints its skip line). */
 bool case_begin(const char *name);
 /* Record a mismatch of the current case (printf format). */
 void case_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

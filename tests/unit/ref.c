@@ -91,9 +91,10 @@ __u64 ref_cookie_mac(const __u64 key[2], const struct ref_flow *f, __u64 aux)
 	return ref_siphash(k, m, n);
 }
 
-__u32 ref_ts_tsval(__u32 tai_ms, __u8 mss_idx, __u8 wscale, __u8 sack, __u8 ecn)
+__u32 ref_ts_tsval(__u32 tai_ms, __u8 mss_idx, __u8 wscale, __u8 sack, __u8 ecn, __u8 key_id)
 {
-	return (tai_ms & SO_TS_TIME_MASK) | (__u32)ecn << SO_TS_ECN_SHIFT |
+	return (tai_ms & SO_TS_TIME_MASK) | (__u32)key_id << SO_TS_KEY_SHIFT |
+	       (__u32)ecn << SO_TS_ECN_SHIFT |
 	       (__u32)sack << SO_TS_SACK_SHIFT |
 	       (__u32)wscale << SO_TS_WS_SHIFT | (__u32)mss_idx << SO_TS_MSS_SHIFT;
 }

@@ -31,7 +31,7 @@ struct ref_flow {
 __u64 ref_cookie_mac(const __u64 key[2], const struct ref_flow *f, __u64 aux);
 
 /* The TSval of a timestamp-mode SYN-ACK issued at tai_ms, and its ISN. */
-__u32 ref_ts_tsval(__u32 tai_ms, __u8 mss_idx, __u8 wscale, __u8 sack, __u8 ecn);
+__u32 ref_ts_tsval(__u32 tai_ms, __u8 mss_idx, __u8 wscale, __u8 sack, __u8 ecn, __u8 key_id);
 __u32 ref_ts_isn(const __u64 key[2], const struct ref_flow *f, __u32 tsval);
 
 /* The ISN of a non-timestamp SYN-ACK issued in period (TAI ns >> 36). */

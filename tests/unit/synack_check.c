@@ -165,8 +165,9 @@ static void check_tsval(const struct xdp_result *r, __u32 tsval, const struct sy
 	char what[120];
 
 	check_hex(tsval & SO_TS_OPT_MASK,
-		  ref_ts_tsval(0, e->mss_idx, ws, !!(e->reply & R_SACK), !!(e->reply & R_ECE)),
-		  "TSval option bits (mss_idx | wscale << 3 | sack << 7 | ecn << 8)");
+		  ref_ts_tsval(0, e->mss_idx, ws, !!(e->reply & R_SACK), !!(e->reply & R_ECE),
+			       cur_key_id()),
+		  "TSval option bits (mss_idx | wscale << 3 | sack << 7 | ecn << 8 | key id << 9)");
 	snprintf(what, sizeof(what), "TSval time part 0x%x within the run's CLOCK_TAI ms [0x%x, 0x%x]",
 		 tsval & SO_TS_TIME_MASK, t0, t1);
 	check_true((__u32)((tsval & SO_TS_TIME_MASK) - t0) <= (__u32)(t1 - t0), what);

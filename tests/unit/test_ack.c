@@ -19,6 +19,7 @@
 
 #include "cases.h"
 #include "harness.h"
+#include "keyfile.h"
 
 /* Fixture rows leave their trailing fields zero on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -38,8 +39,14 @@ enum ack_how {
 	A_NO_TS_ECHO, /* the third ACK without the timestamp option */
 	A_FORGED,     /* an ack number no SYN-ACK carried */
 	A_OTHER_KEY,  /* the secret replaced by another key before the ACK */
-	A_REKEY,      /* rekeyed before the ACK: gen 1, old key in slot 0, grace .arg s */
+	A_REKEY,      /* rekeyed before the ACK: gen 1, ring [new, old retiring .arg s] */
 	A_REKEY_FIRST, /* rekeyed before the SYN (grace 60 s): the new key signs */
+	A_RING_BA,    /* the ring [B, A] before the ACK (issued under A): a rotation's step 2 */
+	A_RING_AB,    /* the ring [A, B] before the ACK: a rotation's step 1 */
+	A_RING_B,     /* the ring [B] before the ACK: A dropped (step 3) */
+	A_RING_FULL,  /* SO_KEYS_MAX keys before the ACK, A last */
+	A_RING_SAME_ID, /* the ring [C, A], C of A's key id: both tried */
+	A_RING_OTHERS, /* SO_KEYS_MAX keys before the ACK, none of them A */
 	A_TAMPER,     /* the cookie returned with .arg XORed into the TSecr (TS mode) or ISN */
 	A_REF_TS,     /* no SYN: a reference TS-mode cookie issued .arg ms ago */
 	A_REF_NOTS,   /* no SYN: a reference non-TS cookie of .arg periods ago */
@@ -58,6 +65,7 @@ struct ack_case {
 	__u16 sport, dport;
 	__s32 seq_delta;
 	__s32 arg;
+	bool other_key;       /* valid under a key not first in the ring: ack_cookie_other_key */
 };
 
 #define KEY_OTHER { 0x1111111111111111ULL, 0x2222222222222222ULL }
@@ -93,7 +101,7 @@ static const struct ack_case ack_cases[] = {
 	{ "ack6_third_sack_ws_no_ts", V6(.opts = O_MSS | O_SACK | O_WS, .mss = 1440, .wscale = 9), A_THIRD, VALID(1440, 1, 9, 7, 1, 0) },
 	{ "ack4_third_ws_no_ts",    V4(.opts = O_MSS | O_WS, .mss = 1460, .wscale = 0), A_THIRD, VALID(1460, 1, 0, 7, 0, 0) },
 	{ "ack4_data_sack_no_ts",   V4(.opts = O_MSS | O_SACK, .mss = 1460), A_DATA, VALID(1460, 0, 0, 0, 1, 0) },
-	{ "ack4_rekey_sack_ws_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REKEY, VALID(1460, 1, 9, 7, 1, 0), .arg = 60 },
+	{ "ack4_rekey_sack_ws_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REKEY, VALID(1460, 1, 9, 7, 1, 0), .arg = 60, .other_key = true },
 	{ "ack4_no_memory_no_ts",   V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 0 },
 	{ "ack4_own_memory_after_resyn_no_ts", V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_RESYN, VALID(1460, 1, 9, 7, 1, 0) },
 	{ "ack4_slot_taken_no_ts",  V4(.opts = O_MSS | O_SACK | O_WS, .mss = 1460, .wscale = 9), A_SLOT_TAKEN, VALID(1460, 0, 0, 0, 0, 0) },
@@ -115,7 +123,7 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_tsecr_sack_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 7 },
 	{ "ack4_tsecr_ecn_tampered", V4(LINUX(1460, 7)),               A_TAMPER, INVALID, .arg = 1 << 8 },
 	{ "ack4_tsecr_ecn_cleared", V4(LINUX(1460, 7), .flags = F_SYN | F_ECE | F_CWR), A_TAMPER, INVALID, .arg = 1 << 8 },
-	{ "ack4_tsecr_time_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 10 },
+	{ "ack4_tsecr_time_tampered", V4(LINUX(1460, 7)),              A_TAMPER, INVALID, .arg = 1 << 11 },
 	{ "ack4_isn_mss_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 1 },
 	{ "ack4_isn_period_tampered_no_ts", V4(.opts = O_MSS, .mss = 1460), A_TAMPER, INVALID, .arg = 1 << 0 },
 	{ "ack4_other_sport",       V4(LINUX(1460, 7)),                A_THIRD, INVALID, .sport = 40001 },
@@ -134,15 +142,34 @@ static const struct ack_case ack_cases[] = {
 	{ "ack6_other_sport_no_ts", V6(.opts = O_MSS, .mss = 1440),    A_THIRD, INVALID, .sport = 40001 },
 	{ "ack6_other_secret_no_ts", V6(.opts = O_MSS, .mss = 1440),   A_OTHER_KEY, INVALID },
 	/* rekey: the previous key is good until grace_until */
-	{ "ack4_rekey_in_grace",    V4(LINUX(1460, 7)),                A_REKEY, VALID(1460, 1, 7, 7, 1, 1), .arg = 60 },
-	{ "ack4_rekey_in_grace_no_ts", V4(.opts = O_MSS, .mss = 1460), A_REKEY, VALID(1460, 0, 0, 0, 0, 0), .arg = 60 },
-	{ "ack6_rekey_in_grace",    V6(LINUX(1440, 7)),                A_REKEY, VALID(1440, 1, 7, 7, 1, 1), .arg = 60 },
+	{ "ack4_rekey_in_grace",    V4(LINUX(1460, 7)),                A_REKEY, VALID(1460, 1, 7, 7, 1, 1), .arg = 60, .other_key = true },
+	{ "ack4_rekey_in_grace_no_ts", V4(.opts = O_MSS, .mss = 1460), A_REKEY, VALID(1460, 0, 0, 0, 0, 0), .arg = 60, .other_key = true },
+	{ "ack6_rekey_in_grace",    V6(LINUX(1440, 7)),                A_REKEY, VALID(1440, 1, 7, 7, 1, 1), .arg = 60, .other_key = true },
 	{ "ack4_rekey_grace_over",  V4(LINUX(1460, 7)),                A_REKEY, INVALID, .arg = -1 },
 	{ "ack4_rekey_grace_over_no_ts", V4(.opts = O_MSS, .mss = 1460), A_REKEY, INVALID, .arg = -1 },
 	{ "ack6_rekey_grace_over",  V6(LINUX(1440, 7)),                A_REKEY, INVALID, .arg = -1 },
 	{ "ack6_rekey_grace_over_no_ts", V6(.opts = O_MSS, .mss = 1440), A_REKEY, INVALID, .arg = -1 },
 	{ "ack4_rekey_new_key",     V4(LINUX(1460, 7)),                A_REKEY_FIRST, VALID(1460, 1, 7, 7, 1, 1) },
 	{ "ack4_rekey_new_key_no_ts", V4(.opts = O_MSS, .mss = 1460),  A_REKEY_FIRST, VALID(1460, 0, 0, 0, 0, 0) },
+	/* the key ring: a cookie of key A, then the ring changes before the ACK */
+	{ "ack4_ring_ba",           V4(LINUX(1460, 7)),                A_RING_BA, VALID(1460, 1, 7, 7, 1, 1), .other_key = true },
+	{ "ack4_ring_ba_no_ts",     V4(.opts = O_MSS, .mss = 1460),    A_RING_BA, VALID(1460, 0, 0, 0, 0, 0), .other_key = true },
+	{ "ack6_ring_ba",           V6(LINUX(1440, 7)),                A_RING_BA, VALID(1440, 1, 7, 7, 1, 1), .other_key = true },
+	{ "ack6_ring_ba_no_ts",     V6(.opts = O_MSS, .mss = 1440),    A_RING_BA, VALID(1440, 0, 0, 0, 0, 0), .other_key = true },
+	{ "ack4_ring_ab",           V4(LINUX(1460, 7)),                A_RING_AB, VALID(1460, 1, 7, 7, 1, 1) },
+	{ "ack4_ring_ab_no_ts",     V4(.opts = O_MSS, .mss = 1460),    A_RING_AB, VALID(1460, 0, 0, 0, 0, 0) },
+	{ "ack6_ring_ab",           V6(LINUX(1440, 7)),                A_RING_AB, VALID(1440, 1, 7, 7, 1, 1) },
+	{ "ack4_ring_a_dropped",    V4(LINUX(1460, 7)),                A_RING_B, INVALID },
+	{ "ack4_ring_a_dropped_no_ts", V4(.opts = O_MSS, .mss = 1460), A_RING_B, INVALID },
+	{ "ack6_ring_a_dropped",    V6(LINUX(1440, 7)),                A_RING_B, INVALID },
+	{ "ack4_ring_full_a_last",  V4(LINUX(1460, 7)),                A_RING_FULL, VALID(1460, 1, 7, 7, 1, 1), .other_key = true },
+	{ "ack4_ring_full_a_last_no_ts", V4(.opts = O_MSS, .mss = 1460), A_RING_FULL, VALID(1460, 0, 0, 0, 0, 0), .other_key = true },
+	{ "ack6_ring_full_a_last_no_ts", V6(.opts = O_MSS, .mss = 1440), A_RING_FULL, VALID(1440, 0, 0, 0, 0, 0), .other_key = true },
+	{ "ack4_ring_same_key_id",  V4(LINUX(1460, 7)),                A_RING_SAME_ID, VALID(1460, 1, 7, 7, 1, 1), .other_key = true },
+	{ "ack4_ring_full_without_a", V4(LINUX(1460, 7)),              A_RING_OTHERS, INVALID },
+	{ "ack4_ring_full_without_a_no_ts", V4(.opts = O_MSS, .mss = 1460), A_RING_OTHERS, INVALID },
+	{ "ack4_tsecr_key_id_tampered", V4(LINUX(1460, 7)),            A_TAMPER, INVALID, .arg = 1 << 9 },
+	{ "ack4_tsecr_key_id_tampered_hi", V4(LINUX(1460, 7)),         A_TAMPER, INVALID, .arg = 2 << 9 },
 	/* cookie age, timestamp mode: valid up to 120 s old and 2048 ms ahead */
 	{ "ack4_ref_ts_fresh",      V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 0 },
 	{ "ack4_ref_ts_age_100s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 100000 },
@@ -154,12 +181,23 @@ static const struct ack_case ack_cases[] = {
 	{ "ack6_ref_ts_age_118s",   V6(LINUX(1440, 7)),                A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = 118000 },
 	{ "ack4_ref_ts_ahead_1s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = -1000 },
 	{ "ack4_ref_ts_ahead_10s",  V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = -10000 },
+	/* clock skew between the host that issued and the one that checks: the
+	 * TSval's time counts 2.048 s units (rounded down), so an issuer ahead by
+	 * up to SO_COOKIE_SKEW_MS is always taken, ahead by 2048 + 2047 ms never */
+	{ "ack4_ref_ts_skew_issuer_ahead_2s", V4(LINUX(1460, 7)),      A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = -2000 },
+	{ "ack6_ref_ts_skew_issuer_ahead_2s", V6(LINUX(1440, 7)),      A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = -2000 },
+	{ "ack4_ref_ts_skew_issuer_ahead_4200ms", V4(LINUX(1460, 7)),  A_REF_TS, INVALID, .arg = -4200 },
+	{ "ack4_ref_ts_skew_issuer_ahead_37s", V4(LINUX(1460, 7)),     A_REF_TS, INVALID, .arg = -37000 }, /* TAI offset set on one host only */
+	{ "ack4_ref_ts_skew_issuer_behind_118s", V4(LINUX(1460, 7)),   A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 118900 },
 	/* cookie age, no timestamps: the period of issue and the next one */
 	{ "ack4_ref_nots_this_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 0 },
 	{ "ack4_ref_nots_prev_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 1 },
 	{ "ack4_ref_nots_two_periods", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, INVALID, .arg = 2 },
 	{ "ack6_ref_nots_two_periods", V6(.opts = O_MSS, .mss = 1440), A_REF_NOTS, INVALID, .arg = 2 },
 	{ "ack4_ref_nots_three_periods", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, INVALID, .arg = 3 },
+	/* without timestamps, an issuer already in the next period (its clock
+	 * ahead, near a period's edge) makes a cookie the checker refuses */
+	{ "ack4_ref_nots_skew_issuer_next_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, INVALID, .arg = -1 },
 };
 
 /* What the ACK returns: the cookie and, in timestamp mode, the TSval it echoes. */
@@ -169,15 +207,19 @@ struct cookie {
 	bool ts;
 };
 
+/* As `rekey` without a file does: the new key into the ring not in force,
+ * the old one retiring behind it, then gen moves on. */
 static struct so_secret rekeyed(__s64 grace_s)
 {
 	struct so_secret s = default_secret;
 	const __u64 key_new[2] = KEY_NEW;
+	struct so_ring *r = &s.ring[1];
 
-	/* the new key goes into the inactive slot, then gen moves on */
-	memcpy(s.key[1], key_new, sizeof(key_new));
+	memcpy(r->key[0].k, key_new, sizeof(key_new));
+	r->key[1] = s.ring[0].key[0];
+	r->key[1].retire_tai_ns = tai_ns() + grace_s * 1000000000LL;
+	r->nkeys = 2;
 	s.gen = 1;
-	s.grace_until_tai_ns = tai_ns() + grace_s * 1000000000LL;
 	return s;
 }
 
@@ -186,7 +228,38 @@ static int set_other_key(void)
 	struct so_secret s = default_secret;
 	const __u64 key_other[2] = KEY_OTHER;
 
-	memcpy(s.key[0], key_other, sizeof(key_other));
+	memcpy(s.ring[0].key[0].k, key_other, sizeof(key_other));
+	return set_secret(&s);
+}
+
+/* A key other than the default (A), the nth; of A's key id if same_id. */
+static void other_key(unsigned int n, bool same_id, __u64 k[2])
+{
+	const __u64 *a = default_secret.ring[0].key[0].k;
+	__u32 id = key_fingerprint(a) & SO_KEY_ID_MASK;
+
+	for (__u64 i = 0;; i++) {
+		k[0] = 0x5555555555555555ULL + n;
+		k[1] = i;
+		if (!same_id || (key_fingerprint(k) & SO_KEY_ID_MASK) == id)
+			return;
+	}
+}
+
+/* The ring of the case: keys[i] = 'A' (the default key) or the nth other. */
+static int set_ring(const char *keys, bool same_id)
+{
+	struct so_secret s = { .gen = 1 };
+	struct so_ring *r = &s.ring[1];
+
+	for (r->nkeys = 0; keys[r->nkeys]; r->nkeys++) {
+		__u64 *k = r->key[r->nkeys].k;
+
+		if (keys[r->nkeys] == 'A')
+			memcpy(k, default_secret.ring[0].key[0].k, 16);
+		else
+			other_key(keys[r->nkeys] - 'B', same_id, k);
+	}
 	return set_secret(&s);
 }
 
@@ -219,7 +292,7 @@ static void ref_cookie(const struct ack_case *c, struct cookie *k)
 	if (k->ts) {
 		__u32 ms = (__u32)(tai_ns() / 1000000) - (__u32)c->arg;
 
-		k->tsval = ref_ts_tsval(ms, idx, ws, has_opt(s, O_SACK), 0);
+		k->tsval = ref_ts_tsval(ms, idx, ws, has_opt(s, O_SACK), 0, cur_key_id());
 		k->isn = ref_ts_isn(cur_key(), &f, k->tsval);
 	} else {
 		__u64 period = (tai_ns() >> SO_NOTS_PERIOD_SHIFT) - c->arg;
@@ -284,6 +357,18 @@ static bool before_ack(const struct ack_case *c, const struct cookie *k)
 
 		s.seq = spec_seq(&c->syn) + 1000;
 		err = pkt_build(&s, &f) || run_xdp(&f, 0, &r) ? -1 : 0;
+	} else if (c->how == A_RING_BA) {
+		err = set_ring("BA", false);
+	} else if (c->how == A_RING_AB) {
+		err = set_ring("AB", false);
+	} else if (c->how == A_RING_B) {
+		err = set_ring("B", false);
+	} else if (c->how == A_RING_FULL) {
+		err = set_ring("BCDEFGHA", false);
+	} else if (c->how == A_RING_OTHERS) {
+		err = set_ring("BCDEFGHI", false);
+	} else if (c->how == A_RING_SAME_ID) {
+		err = set_ring("BA", true);
 	} else if (c->how == A_OTHER_KEY) {
 		err = set_other_key();
 	} else if (c->how == A_REKEY) {
@@ -354,7 +439,7 @@ static void check_ack(const struct ack_case *c, const struct pkt_spec *a, const 
 		return;
 	}
 	check_xdp(r, XDP_PASS,
-		  C(ACK_COOKIE_VALID) |
+		  C(ACK_COOKIE_VALID) | (c->other_key ? C(ACK_COOKIE_OTHER_KEY) : 0) |
 			  (!c->meta.tstamp_ok && (c->meta.sack_ok || c->meta.wscale_ok)
 				   ? C(SYNOPT_RESTORED)
 				   : 0));

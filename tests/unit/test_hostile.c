@@ -597,6 +597,8 @@ static bool ref_accepts(const struct forged_tpl *t, __u64 tai)
 
 		if (age > SO_COOKIE_TS_MAX_AGE_MS || age < -SO_COOKIE_SKEW_MS)
 			return false;
+		if (((tsecr >> SO_TS_KEY_SHIFT) & SO_KEY_ID_MASK) != cur_key_id())
+			return false; /* only keys of the id it names are tried */
 		return ref_ts_isn(cur_key(), &fl, tsecr) == cookie;
 	}
 	__u64 period = tai >> SO_NOTS_PERIOD_SHIFT;

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_load - every BPF program of the given objects must load and pass the
+ * kernel's verifier, one program at a time, so that each gets its own line:
+ *
+ *   test_load OBJ...      ok load/DIR/OBJ/PROG | FAIL ...: verifier log tail
+ *                         | skip ...: the kernel lacks what the object needs
+ *
+ * The names are the paths as given (tests/run.sh gives build/..., and
+ * build-clang19/... for the clang 19 build).
+ * The verifier's verdict differs by kernel and by compiler, so tests/run.sh
+ * runs this on the clang 14 and clang 19 builds, and make vmtest inside each
+ * kernel the project claims. An object whose kfunc the kernel lacks cannot
+ * load at all (libbpf 1.1 resolves every extern of the object): that is a
+ * skip, decided by looking the kfunc up in the kernel's BTF, never by version.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+static char log_buf[1 << 16];
+static size_t log_len;
+
+/* libbpf's words (the verifier's log among them); when the buffer fills,
+ * its older half goes: the verdict is at the end. */
+static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[4096];
+	int n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (log_len + n >= sizeof(log_buf)) {
+		memmove(log_buf, log_buf + log_len / 2, log_len - log_len / 2);
+		log_len -= log_len / 2;
+	}
+	memcpy(log_buf + log_len, line, n);
+	log_len += n;
+	log_buf[log_len] = 0;
+	return 0;
+}
+
+/* The verifier's verdict: the lines before its "processed N insns" line (or
+ * the end of the log), on one line. */
+static const char *log_tail(void)
+{
+	static char out[600];
+	const char *end = strstr(log_buf, "\nprocessed ");
+	const char *p;
+	int lines = 0;
+	size_t o = 0;
+
+	end = end ? end : log_buf + log_len;
+	p = end;
+	while (p > log_buf && lines < 4)
+		if (*--p == '\n')
+			lines++;
+	for (; p < end && o < sizeof(out) - 1; p++)
+		out[o++] = *p == '\n' ? ' ' : *p;
+	out[o] = 0;
+	return out;
+}
+
+/* A kfunc the object needs and the kernel's BTF lacks, named in libbpf's
+ * "extern (func ksym) 'NAME': not found" line; NULL when that is not why. */
+static const char *missing_kfunc(void)
+{
+	static char name[128];
+	const char *p = strstr(log_buf, "extern (func ksym) '");
+	struct btf *vmlinux;
+	size_t n;
+	int id;
+
+	if (!p)
+		return NULL;
+	p += strlen("extern (func ksym) '");
+	n = strcspn(p, "'");
+	if (n == 0 || n >= sizeof(name))
+		return NULL;
+	memcpy(name, p, n);
+	name[n] = 0;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return NULL;
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	return id < 0 ? name : NULL;
+}
+
+/* check_prog: load OBJ with only program number IDX; prints its line. */
+static int check_prog(const char *path, const char *tag, int idx)
+{
+	struct bpf_object *obj;
+	struct bpf_program *p, *mine = NULL;
+	const char *why;
+	char name[128] = "?";
+	int i = 0, err;
+
+	log_len = 0;
+	log_buf[0] = 0;
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		printf("FAIL load/%s: cannot open: %s\n", tag, strerror(errno));
+		return 1;
+	}
+	bpf_object__for_each_program(p, obj) {
+		bpf_program__set_autoload(p, i == idx);
+		if (i++ == idx)
+			mine = p;
+	}
+	if (mine)
+		snprintf(name, sizeof(name), "%s", bpf_program__name(mine));
+	err = bpf_object__load(obj);
+	if (!err)
+		printf("ok load/%s/%s\n", tag, name);
+	else if ((why = missing_kfunc()))
+		printf("skip load/%s/%s: this kernel lacks the kfunc %s, and an object with it does not load\n",
+		       tag, name, why);
+	else
+		printf("FAIL load/%s/%s: %s: %s\n", tag, name, strerror(-err), log_tail());
+	bpf_object__close(obj);
+	return err && !why;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct bpf_program *p;
+	int i, n, k, fails = 0;
+	const char *tag;
+
+	libbpf_set_print(collect);
+	for (i = 1; i < argc; i++) {
+		tag = argv[i];
+		obj = bpf_object__open_file(argv[i], NULL);
+		if (!obj) {
+			printf("FAIL load/%s: cannot open %s: %s\n", tag, argv[i], strerror(errno));
+			fails++;
+			continue;
+		}
+		n = 0;
+		bpf_object__for_each_program(p, obj)
+			n++;
+		bpf_object__close(obj);
+		if (n == 0) {
+			printf("FAIL load/%s: no programs\n", tag);
+			fails++;
+		}
+		for (k = 0; k < n; k++)
+			fails += check_prog(argv[i], tag, k);
+	}
+	return fails ? 1 : 0;
+}
