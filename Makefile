@@ -43,11 +43,12 @@ endif
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
 # python3-scapy; nginx-light for test_servers; python3-prometheus-client
 # parses the exporter's text and man-db renders the man page), bench
-# (util-linux's taskset and nsenter, and linux-perf for BENCH_PROFILE=1), fuzz
+# (util-linux's taskset and nsenter, and linux-perf for BENCH_PROFILE=1;
+# rt-tests' cyclictest for the stalls of a big table), fuzz
 # (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libxdp-dev xdp-tools pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
-	nginx-light procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db
+	nginx-light procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db rt-tests
 
 # Watching: the exporter's HTTP (libmicrohttpd-dev), a real Prometheus server
 # and promtool for test_prometheus (prometheus), bench.svg (python3-matplotlib).
@@ -114,7 +115,7 @@ $(O)/tests/xdp_pass.bpf.o: tests/netns/xdp_pass.bpf.c | $(O)/.deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/test_load $(BPF_OBJS)
+test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/bench/fill $(O)/test_load $(BPF_OBJS)
 	$(Q)tests/run.sh
 
 # vmtest: tests/vm/vmtest.sh boots each kernel line of KERNELS (Debian's
@@ -172,16 +173,22 @@ $(O)/bench/flood: bench/flood.c $(BENCH_HDRS) | $(O)/.deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) $< -o $@
 
+$(O)/bench/fill: bench/fill.c include/shakeoff.h | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@
+
 $(O)/bench/benchctl: bench/benchctl.c $(BENCH_HDRS) include/shakeoff.h $(O)/bench/bench.skel.h \
 		$(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I$(O)/bench $< $(USER_LDLIBS) -o $@
 
 # bench.json is the result; bench/plot.py draws it (alone: plot.py FILE OUT.svg).
-bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl
+# BENCH_ONLY=tables: the table-size section alone (nothing to plot).
+bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl $(O)/bench/fill
 	$(Q)O=$(O) bench/run.sh
-	$(Q)$(PYTHON) bench/plot.py $(O)/bench.json $(O)/bench.svg
-	$(Q)O=$(O) bench/bulk.sh
+	$(Q)[ "$(BENCH_ONLY)" = tables ] || $(PYTHON) bench/plot.py $(O)/bench.json $(O)/bench.svg
+	$(Q)[ "$(BENCH_ONLY)" = tables ] || O=$(O) bench/bulk.sh
 
 # Installation. The man page is the committed man/shakeoff.8 (make docs
 # regenerates it from the CLI); the units get the installed paths.

@@ -13,6 +13,9 @@
  *                                IFACE over SECS seconds of live traffic
  *   benchctl cost [-n N]         ns per packet with BPF_PROG_RUN, a fresh packet
  *                                each run (see cmd_cost)
+ *   benchctl tables [-n N] SIZE...  the same at connection tables of SIZE
+ *                                entries: SYN, forged ACK, and a segment of a
+ *                                tracked connection picked at random (cmd_tables)
  *   benchctl lines IFACE         sample addresses (hex, one per line, as
  *                                `perf script -F ip` prints them) on stdin, by
  *                                source line of the XDP program on IFACE
@@ -408,7 +411,28 @@ struct cost {
  * two ktime reads around it; that fixed cost, and the loop's, is what
  * xdp_empty measures, to be subtracted.
  */
+#define POOL_SEED 0x7a11ull
+
+/* Frame of the pool's entry i: the same source every time. */
+static void frame_of_entry(struct frame *f, __u64 i)
+{
+	uint64_t seed = POOL_SEED + i;
+
+	frame_vary(f, &seed, 0);
+}
+
+/* With pool > 0, each run's frame is that of an entry picked at random
+ * among the first pool ones of frame_of_entry(), not a fresh source. */
+static int prog_cost_pool(int prog_fd, struct frame *f, int n, __u32 expect, __u32 pool,
+			  struct cost *c);
+
 static int prog_cost(int prog_fd, struct frame *f, int n, __u32 expect, struct cost *c)
+{
+	return prog_cost_pool(prog_fd, f, n, expect, 0, c);
+}
+
+static int prog_cost_pool(int prog_fd, struct frame *f, int n, __u32 expect, __u32 pool,
+			  struct cost *c)
 {
 	__u8 out[FRAME_MAX + 256];
 	__u32 *d = calloc(n, sizeof(*d));
@@ -431,7 +455,10 @@ static int prog_cost(int prog_fd, struct frame *f, int n, __u32 expect, struct c
 			tsecr = (__u32)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000) & ~0x3ffu;
 			tsecr |= (__u32)rnd_next(&rng) & 0x3ff;
 		}
-		frame_vary(f, &rng, tsecr);
+		if (pool)
+			frame_of_entry(f, rnd_next(&rng) % pool);
+		else
+			frame_vary(f, &rng, tsecr);
 		if (i == 0) {
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			t0 = ts.tv_sec * 1000000000ull + ts.tv_nsec;
@@ -555,10 +582,127 @@ out:
 	return err;
 }
 
+/* --- the cost at table sizes -------------------------------------------- */
+
+/* conns's key of a frame (client first). */
+static void frame_key(const struct frame *f, struct so_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = SO_AF_INET;
+	memcpy(&k->saddr[0], f->b + OFF_SADDR, 4);
+	memcpy(&k->daddr[0], f->b + OFF_SADDR + 4, 4);
+	memcpy(&k->sport, f->b + OFF_SPORT, 2);
+	memcpy(&k->dport, f->b + OFF_SPORT + 2, 2);
+}
+
+/* Entries from..to-1 of the pool into conns, established, in batches. */
+static int fill_pool(int fd, struct frame *f, __u32 from, __u32 to)
+{
+	enum { B = 4096 };
+	static struct so_flow_key keys[B];
+	static struct so_conn vals[B];
+	struct timespec ts;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	while (from < to) {
+		__u32 m = to - from > B ? B : to - from;
+
+		for (__u32 i = 0; i < m; i++) {
+			frame_of_entry(f, from + i);
+			frame_key(f, &keys[i]);
+			vals[i] = (struct so_conn){ .state = SO_ST_ESTABLISHED, .t_established = now,
+						    .t_last = now, .tsec = so_wheel_unit(now) };
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &m, NULL))
+			return -errno;
+		from += m;
+	}
+	return 0;
+}
+
+/*
+ * For each SIZE (ascending): the table filled to SIZE entries (at least
+ * one), then a SYN and a forged ACK from fresh sources (a miss in the
+ * table) and the segment of a tracked connection picked at random among
+ * the SIZE (a hit: with a big table, a cache miss more), against
+ * xdp_empty's fixed cost in the same moment.
+ */
+static int cmd_tables(int n, int nsizes, char **sizes)
+{
+	const uint8_t smac[ETH_ALEN] = { 2, 0, 0, 0, 0, 1 }, dmac[ETH_ALEN] = { 2, 0, 0, 0, 0, 2 };
+	const __u16 port = 8080;
+	struct bench *bs = NULL;
+	struct shakeoff *so = NULL;
+	struct bpf_program *p, *so_xdp = NULL;
+	struct frame syn, ack, est;
+	__u32 max = 1, filled = 0;
+	int err = 1;
+
+	for (int i = 0; i < nsizes; i++)
+		if ((__u32)atol(sizes[i]) > max)
+			max = atol(sizes[i]);
+	frame_init(&syn, false, smac, dmac, htonl(0xc6120002), htons(port));
+	frame_init(&ack, true, smac, dmac, htonl(0xc6120002), htons(port));
+	frame_init(&est, true, smac, dmac, htonl(0xc6120002), htons(port));
+	bs = bench__open_and_load();
+	so = shakeoff__open();
+	if (!bs || !so) {
+		fprintf(stderr, "benchctl: cannot open the BPF objects\n");
+		goto out;
+	}
+	bpf_object__for_each_program(p, so->obj) {
+		bool xdp = bpf_program__type(p) == BPF_PROG_TYPE_XDP;
+
+		bpf_program__set_autoload(p, xdp);
+		if (xdp)
+			so_xdp = p;
+	}
+	if (!so_xdp || bpf_map__set_max_entries(so->maps.conns, max + max / 8) ||
+	    shakeoff__load(so) || shakeoff_setup(so, port)) {
+		fprintf(stderr, "benchctl: cannot load shakeoff's XDP program\n");
+		goto out;
+	}
+	printf("{\"runs\":%d,\"method\":\"BPF_PROG_RUN, repeat=1; net_ns = median - median of "
+	       "xdp_empty\",\"tables\":[", n);
+	for (int i = 0; i < nsizes; i++) {
+		__u32 size = atol(sizes[i]), pool = size ? size : 1;
+		struct cost empty, so_syn, so_ack, so_est;
+
+		if (pool > filled) {
+			if (fill_pool(bpf_map__fd(so->maps.conns), &est, filled, pool)) {
+				fprintf(stderr, "benchctl: cannot fill the table: %s\n", strerror(errno));
+				goto out;
+			}
+			filled = pool;
+		}
+		if (prog_cost(bpf_program__fd(bs->progs.xdp_empty), &syn, n, XDP_PASS, &empty) ||
+		    prog_cost(bpf_program__fd(so_xdp), &syn, n, XDP_TX, &so_syn) ||
+		    prog_cost(bpf_program__fd(so_xdp), &ack, n, XDP_DROP, &so_ack) ||
+		    prog_cost_pool(bpf_program__fd(so_xdp), &est, n, XDP_PASS, pool, &so_est)) {
+			fprintf(stderr, "benchctl: BPF_PROG_RUN failed: %s\n", strerror(errno));
+			goto out;
+		}
+		printf("%s{\"entries\":%u,\"empty_ns\":%.1f,\"syn_ns\":%.1f,\"ack_forged_ns\":%.1f,"
+		       "\"established_ns\":%.1f,\"unexpected_verdicts\":%u}",
+		       i ? "," : "", pool, empty.median, so_syn.median - empty.median,
+		       so_ack.median - empty.median, so_est.median - empty.median,
+		       so_syn.bad + so_ack.bad + so_est.bad);
+	}
+	printf("]}\n");
+	err = 0;
+out:
+	shakeoff__destroy(so);
+	bench__destroy(bs);
+	return err;
+}
+
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "Usage: benchctl attach IFACE PROG | detach IFACE | read IFACE |\n"
-		   "                runstat IFACE SECS | cost [-n RUNS] | lines IFACE\n");
+		   "                runstat IFACE SECS | cost [-n RUNS] | lines IFACE |\n"
+		   "                tables [-n RUNS] SIZE...\n");
 	return rc;
 }
 
@@ -579,6 +723,10 @@ int main(int argc, char **argv)
 		return cmd_cost(50000);
 	if (argc == 4 && !strcmp(argv[1], "cost") && !strcmp(argv[2], "-n") && atoi(argv[3]) > 0)
 		return cmd_cost(atoi(argv[3]));
+	if (argc >= 5 && !strcmp(argv[1], "tables") && !strcmp(argv[2], "-n") && atoi(argv[3]) > 0)
+		return cmd_tables(atoi(argv[3]), argc - 4, argv + 4);
+	if (argc >= 3 && !strcmp(argv[1], "tables") && strcmp(argv[2], "-n"))
+		return cmd_tables(20000, argc - 2, argv + 2);
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return usage(stdout, 0);
 	return usage(stderr, 2);

@@ -282,6 +282,9 @@ def main(argv):
     elif cost:
         missing.append("prog_run")
 
+    # --- table sizes ----------------------------------------------------------
+    tables(recs, out, missing)
+
     # --- summary -------------------------------------------------------------
     print()
     print("Summary (medians of within-round ratios):")
@@ -317,6 +320,60 @@ def main(argv):
             print("  " + e)
         return 1
     return 0
+
+
+def tables(recs, out, missing):
+    """The table-size section: housekeeping, stalls, flood rates with their
+    ratios to reflect (SYN) and drop (ACK) of the same round, and the
+    BPF_PROG_RUN cost per packet at each size."""
+    ts = [r for r in recs if r["test"] == "tables"]
+    if not ts:
+        return
+    rate = {(r["test"], r["mode"]): r.get("rate") for r in recs
+            if r["test"].startswith(("tsyn-", "tack-"))}
+    base = next((r for r in ts if r.get("entries") is None), {})
+    print()
+    print("Table sizes (one-core; tracked connections filled through the pinned maps)")
+    print(f"  without shakeoff: worst cyclictest wake-up per CPU {base.get('stall_max_us')} us")
+    out["tables"] = []
+    for r in ts:
+        n = r.get("entries")
+        if n is None:
+            continue
+        if "error" in r:
+            missing.append(f"tables {n}")
+            print(f"  {n:8d} entries: not measured ({r['error']})")
+            continue
+        cpu = 100.0 * r["tick_ns"] / r["wall_ns"] if r.get("wall_ns") else None
+        syn, refl = rate.get((f"tsyn-{n}", "shakeoff")), rate.get((f"tsyn-{n}", "reflect"))
+        ack, drop = rate.get((f"tack-{n}", "shakeoff")), rate.get((f"tack-{n}", "drop"))
+        row = {"entries": n, "housekeeping_cpu_pct": cpu, "tick_max_us": r["tick_max_ns"] / 1e3,
+               "stall_max_us": r["stall_max_us"], "syn_rate": syn, "syn_vs_reflect":
+               syn / refl if syn and refl else None, "ack_rate": ack,
+               "ack_vs_drop": ack / drop if ack and drop else None}
+        out["tables"].append(row)
+        fmt = lambda v, f: f.format(v) if v is not None else "-"
+        print(f"  {n:8d} entries: housekeeping {fmt(cpu, '{:.4f}')}% of a core, longest tick "
+              f"{row['tick_max_us']:.1f} us, worst wake-up {r['stall_max_us']} us")
+        print(f"  {'':8s}          SYN flood {fmt(syn and syn / 1e6, '{:.3f}')} M/s "
+              f"({fmt(row['syn_vs_reflect'], '{:.2f}')}x reflect), ACK flood "
+              f"{fmt(ack and ack / 1e6, '{:.3f}')} M/s ({fmt(row['ack_vs_drop'], '{:.2f}')}x drop)")
+    tc = next((r for r in recs if r["test"] == "tablecost"), None)
+    if tc and "result" in tc:
+        res = tc["result"]["tables"]
+        out["table_cost"] = res
+        one = res[0] if res else None
+        print("  BPF_PROG_RUN net ns per packet (median; a tracked segment picked at random "
+              "among the entries):")
+        for c in res:
+            extra = ""
+            if one and c is not one:
+                extra = f"  (tracked: {c['established_ns'] - one['established_ns']:+.0f} ns " \
+                        f"against {one['entries']} entry)"
+            print(f"    {c['entries']:8d} entries: SYN {c['syn_ns']:6.1f}  forged ACK "
+                  f"{c['ack_forged_ns']:6.1f}  tracked {c['established_ns']:6.1f}{extra}")
+    elif tc:
+        missing.append("tablecost")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,16 @@
 #   two-cores sender on CPU 0; the server veth in threaded NAPI, its thread on CPU 1
 # Then: the ACK flood (forged cookies) against shakeoff and xdp_drop; CPU per
 # SYN and real connections at fixed offered rates (two-cores); BPF run-time
-# statistics under live flood; BPF_PROG_RUN cost per packet. The table and
-# ratios go to stdout, everything to $O/bench.json (bench/report.py).
+# statistics under live flood; BPF_PROG_RUN cost per packet. Then the
+# table sizes (BENCH_TABLES, default "0 100000 1000000" tracked connections,
+# filled through the pinned maps by bench/fill): housekeeping's CPU time and
+# longest tick, cyclictest's worst wake-up on every CPU (against the same
+# without shakeoff), the SYN and ACK flood rates against xdp_reflect and
+# xdp_drop in the same round (one-core), and BPF_PROG_RUN's cost per SYN,
+# forged ACK and segment of a tracked connection at each size (the cache
+# misses of a big table). BENCH_ONLY=tables runs that section alone. The
+# table and ratios go to stdout, everything to $O/bench.json
+# (bench/report.py).
 #
 # A measurement, not a test: no threshold fails the run, but a mode that
 # could not be measured does. Everything this script creates (namespaces,
@@ -35,6 +43,7 @@
 # (100 per rate and mode), BENCH_MODES, BENCH_SETUPS (subsets, for debugging),
 # BENCH_PROFILE=1 (perf profile of shakeoff under flood, needs linux-perf),
 # BENCH_SO_ARGS (extra attach options, default --tx xdp), BENCH_NAPI_FIFO=1,
+# BENCH_TABLES, BENCH_ONLY=tables, BENCH_STALL_SECS (10, cyclictest per size),
 # V=1 (show commands and tool output).
 
 set -u
@@ -45,6 +54,7 @@ case $O in /*) ;; *) O=$TOP/$O ;; esac
 SHAKEOFF=${SHAKEOFF:-$O/shakeoff}
 FLOOD=$O/bench/flood
 BENCHCTL=$O/bench/benchctl
+FILL=$O/bench/fill
 CONN=$TOP/bench/conn.py
 REPORT=$TOP/bench/report.py
 PY=${PY:-/usr/bin/python3}
@@ -60,6 +70,11 @@ PROFILE=${BENCH_PROFILE:-0}
 # XDP_TX like the reflector: the client veth runs XDP, so XDP_TX reaches it
 # (auto would pick bpf_redirect on veth).
 SO_ARGS=${BENCH_SO_ARGS:---tx xdp}
+TABLES=${BENCH_TABLES:-0 100000 1000000}
+ONLY=${BENCH_ONLY:-}
+STALL_SECS=${BENCH_STALL_SECS:-10}
+TABLE_N=        # set by the table section: entries to fill after each attach
+TABLE_MAX=2097152
 # The server's NAPI thread runs at nice -20, so that other load on CPU 1
 # delays its wake-ups less (without starving that load); BENCH_NAPI_FIFO=1
 # makes it SCHED_FIFO instead (it then starves other load on CPU 1).
@@ -273,11 +288,13 @@ mode_on() {
 	local rc
 	case $1 in
 	shakeoff)
-		vsay "shakeoff -n $SNS attach $SIF --ports $PORT $SO_ARGS"
+		vsay "shakeoff -n $SNS attach $SIF --ports $PORT $SO_ARGS ${TABLE_N:+--conn-max $TABLE_MAX}"
 		SO_ATTACHED=1
 		# shellcheck disable=SC2086
-		"$SHAKEOFF" -n "$SNS" attach "$SIF" --ports $PORT $SO_ARGS >"$TMPD/mode.out" 2>"$TMPD/mode.err"
+		"$SHAKEOFF" -n "$SNS" attach "$SIF" --ports $PORT $SO_ARGS ${TABLE_N:+--conn-max $TABLE_MAX} \
+			>"$TMPD/mode.out" 2>"$TMPD/mode.err"
 		rc=$?
+		[ $rc = 0 ] && [ -n "$TABLE_N" ] && { table_fill "$TABLE_N" 2>>"$TMPD/mode.err" || rc=1; }
 		;;
 	kernel)
 		sys_s sysctl -qw net.ipv4.tcp_syncookies=2 2>"$TMPD/mode.err"
@@ -340,7 +357,7 @@ flood() {
 # measure TEST ROUND MODE: one flood at full rate against MODE; one record.
 measure() {
 	local test=$1 round=$2 mode=$3 kind=syn a0 a1 f secs sent n err rate st napi0 w0 busy
-	[ "$test" = ack ] && kind=ack
+	case $test in ack | tack-*) kind=ack ;; esac
 	if ! mode_on "$mode"; then
 		err="$mode: setting up failed: $(head -c 300 "$TMPD/mode.err")"
 		mode_off "$mode"
@@ -498,6 +515,80 @@ runstat() {
 		"$(jnum ns_per_run "$j")" "$(jnum run_cnt "$j")"
 }
 
+# --- table sizes -------------------------------------------------------------
+
+# table_fill N: one real connection (it starts the sweeper), then N made-up
+# ones through the pinned maps.
+table_fill() {
+	ip netns exec "$CNS" "$PY" "$CONN" client $S4 $PORT 1 0 2 >/dev/null || return 1
+	[ "$1" -gt 0 ] || return 0
+	"$FILL" "$PINDIR" "$1" 0 $S4 9 >"$TMPD/fill.out" || return 1
+	vsay "fill: $(cat "$TMPD/fill.out")"
+}
+
+# sweeper_read: the sweeper's tick figures as "ticks tick_ns tick_max_ns"
+# (0 0 0 from a build without them, as SHAKEOFF= an older one).
+sweeper_read() {
+	bpftool map dump pinned "$PINDIR/sweeper" -j 2>/dev/null | "$PY" -c '
+import json, sys
+try:
+    e = json.load(sys.stdin)[0]
+    v = e.get("formatted", e)["value"]
+    print(v["ticks"], v["tick_ns"], v["tick_max_ns"])
+except Exception:
+    print(0, 0, 0)'
+}
+
+# stalls SECS: cyclictest, one SCHED_FIFO thread per CPU waking every 1 ms;
+# prints the worst latency of each CPU (us), as "a,b".
+stalls() {
+	cyclictest -q -m -p 90 -i 1000 -t -a -D "$1" 2>/dev/null |
+		sed -n 's/.*Max: *\([0-9]*\).*/\1/p' | paste -sd, -
+}
+
+# table_size N: attach with N tracked connections; housekeeping and stalls
+# over STALL_SECS, then the floods, against reflect and drop in turn.
+table_size() {
+	local n=$1 h0 h1 w0 w1 st
+	TABLE_N=$n
+	if ! mode_on shakeoff; then
+		mode_off shakeoff
+		record "{\"test\":\"tables\",\"entries\":$n,\"error\":$(jstr "attach or fill failed: $(head -c 300 "$TMPD/mode.err")")}"
+		TABLE_N=
+		return 1
+	fi
+	sleep 3 # the wheel's first catch-up (8 ticks) is over
+	h0=$(sweeper_read) w0=$(now_ns)
+	st=$(stalls "$STALL_SECS")
+	h1=$(sweeper_read) w1=$(now_ns)
+	mode_off shakeoff
+	read -r t0 n0 m0 <<<"$h0"
+	read -r t1 n1 m1 <<<"$h1"
+	record "{\"test\":\"tables\",\"entries\":$n,\"ticks\":$((t1 - t0)),\"tick_ns\":$((n1 - n0)),\"tick_max_ns\":$m1,\"wall_ns\":$((w1 - w0)),\"stall_max_us\":[${st}]}"
+	printf '  tables %8d entries: housekeeping %.4f%% of a core, longest tick %.1f us, worst wake-up %s us\n' \
+		"$n" "$(awk -v a=$((n1 - n0)) -v w=$((w1 - w0)) 'BEGIN { print 100 * a / w }')" \
+		"$(awk -v m="$m1" 'BEGIN { print m / 1000 }')" "$st"
+	measure tsyn-$n 1 shakeoff
+	measure tsyn-$n 1 reflect
+	measure tack-$n 1 shakeoff
+	measure tack-$n 1 drop
+	TABLE_N=
+}
+
+tables() {
+	local n st
+	use_setup one-core
+	say "tables: housekeeping and stalls at ${TABLES// /, } tracked connections [$(elapsed) s]"
+	st=$(stalls "$STALL_SECS")
+	record "{\"test\":\"tables\",\"entries\":null,\"stall_max_us\":[${st}]}"
+	printf '  tables without shakeoff: worst wake-up %s us\n' "$st"
+	for n in $TABLES; do table_size "$n"; done
+	say "tables: BPF_PROG_RUN cost per packet at each size [$(elapsed) s]"
+	# shellcheck disable=SC2086
+	j=$("$BENCHCTL" tables -n 20000 $TABLES) && record "{\"test\":\"tablecost\",\"result\":$j}" ||
+		record "{\"test\":\"tablecost\",\"error\":\"benchctl tables failed\"}"
+}
+
 # --- perf profile (BENCH_PROFILE=1) ------------------------------------------
 
 # profile: where the server's NAPI thread spends its time under a full-rate
@@ -550,7 +641,8 @@ print("#   %d of %d samples in the program" % (d["in_prog"], d["samples"]))' "$l
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, BPF)"
 [ "$(nproc)" -ge 2 ] || die "needs two CPUs"
-for t in "$FLOOD" "$BENCHCTL"; do [ -x "$t" ] || die "$t not built (make bench builds it)"; done
+for t in "$FLOOD" "$BENCHCTL" "$FILL"; do [ -x "$t" ] || die "$t not built (make bench builds it)"; done
+command -v cyclictest >/dev/null || die "cyclictest missing (make deps: rt-tests)"
 case " $MODES " in
 *" shakeoff "*) [ -x "$SHAKEOFF" ] || die "shakeoff CLI not built: $SHAKEOFF (make, or SHAKEOFF=path)" ;;
 esac
@@ -561,9 +653,13 @@ setup_net || die "setting up namespaces $CNS/$SNS failed"
 
 record "{\"test\":\"info\",\"runid\":\"$RUNID\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"rounds\":$ROUNDS,\"secs\":$SECS,\"modes\":\"$MODES\",\"setups\":\"$SETUPS\",\"conns\":$CONNS,\"date\":\"$(date -u +%FT%TZ)\"}"
 
-say "BPF_PROG_RUN cost per packet (fresh frame each run)"
-j=$("$BENCHCTL" cost -n 50000) && record "{\"test\":\"cost\",\"result\":$j}" ||
-	record "{\"test\":\"cost\",\"error\":\"benchctl cost failed\"}"
+if [ "$ONLY" = tables ]; then
+	SETUPS=
+else
+	say "BPF_PROG_RUN cost per packet (fresh frame each run)"
+	j=$("$BENCHCTL" cost -n 50000) && record "{\"test\":\"cost\",\"result\":$j}" ||
+		record "{\"test\":\"cost\",\"error\":\"benchctl cost failed\"}"
+fi
 
 for s in $SETUPS; do
 	use_setup "$s"
@@ -599,6 +695,8 @@ if [[ " $SETUPS " == *" two-cores "* ]]; then
 	done
 	[ "$PROFILE" = 1 ] && [[ " $MODES " == *" shakeoff "* ]] && profile
 fi
+
+[ -z "$ONLY" ] || [ "$ONLY" = tables ] && [ -n "$TABLES" ] && tables
 
 record "{\"test\":\"done\",\"elapsed_s\":$(elapsed)}"
 say "done in $(elapsed) s"

@@ -32,3 +32,13 @@ struct tcp_sock___so {
  * socket of the listener sk; the kernel completes it into a child socket. */
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk, struct so_req_attrs *attrs,
 				   int attrs__sz) __ksym;
+
+/* The kernel's struct bpf_map, opaque here (as struct sock above). */
+struct bpf_map {
+	__u8 __opaque;
+};
+
+/* Kernel floor 6.6: the elements of a map, summed over the CPUs' counts;
+ * weak, so that the object loads without it (the table's count is then
+ * the data path's own, which LRU evictions make drift). */
+extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym __weak;

@@ -71,6 +71,24 @@ struct {
 	__type(value, struct so_conn);
 } conns SEC(".maps");
 
+/* Housekeeping (include/shakeoff.h): the idle wheel, the time_wait queue
+ * (sized at attach; the mask with it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SO_WHEEL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct so_wheel_slot);
+} wheel SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SO_TWQ_MIN);
+	__type(key, __u32);
+	__type(value, struct so_twq_slot);
+} twq SEC(".maps");
+
+const volatile __u32 twq_mask = SO_TWQ_MIN - 1;
+
 /* The server's TIME-WAIT sockets that no conns entry stands for. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -134,6 +152,9 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, handover, struct so_handover);
 
 /* The connection table's sweeper timer. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, sweeper, struct so_sweeper);
+
+/* The connection table's gauges. */
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, gauges, struct so_gauges);
 
 static __always_inline void count(enum so_counter c)
 {
@@ -417,7 +438,7 @@ static __always_inline void choose_options(const struct pkt *p, const struct tcp
  */
 static __always_inline bool syn_of_tracked(struct so_flow_key *k)
 {
-	struct so_conn *c = bpf_map_lookup_elem(&conns, k);
+	struct so_conn *c = conn_lookup(k);
 
 	if (!c || c->state != SO_ST_TIME_WAIT)
 		return false;
@@ -787,7 +808,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	if (list_match(cfg, p, LIST_DENY))
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	flow_key(&k, p, false);
-	c = bpf_map_lookup_elem(&conns, &k);
+	c = conn_lookup(&k);
 	if (p->fragment)
 		return handle_fragment(ctx, p, c != NULL);
 	if (!c)
@@ -944,9 +965,9 @@ static __always_inline void conn_insert(const struct pkt *p)
 	struct so_conn c = {}, *old;
 
 	flow_key(&k, p, false);
-	old = bpf_map_lookup_elem(&conns, &k);
+	old = conn_lookup(&k);
 	if (old && (old->flags & SO_CF_UNCONFIRMED)) {
-		old->t_last = bpf_ktime_get_ns();
+		conn_touch(old, bpf_ktime_get_ns());
 		count(SO_C_CONN_RETRIED);
 		return;
 	}
@@ -957,6 +978,7 @@ static __always_inline void conn_insert(const struct pkt *p)
 	c.state = SO_ST_ESTABLISHED;
 	c.flags = SO_CF_UNCONFIRMED;
 	c.t_established = c.t_last = bpf_ktime_get_ns();
+	c.tsec = so_wheel_unit(c.t_last); /* the wheel's unit: see conn_counted_in() */
 	c.pkts_in = 1;
 	c.bytes_in = p->tcp_len - p->doff_len;
 	/* NOEXIST: the other CPU of the race above may have inserted it since
@@ -966,6 +988,7 @@ static __always_inline void conn_insert(const struct pkt *p)
 		count(SO_C_CONN_RETRIED);
 		return;
 	}
+	conn_counted_in(&c);
 	count(SO_C_CONN_CREATED);
 	sweeper_arm();
 }
@@ -976,7 +999,7 @@ static __always_inline void conn_confirm(const struct pkt *p)
 	struct so_conn *c;
 
 	flow_key(&k, p, false);
-	c = bpf_map_lookup_elem(&conns, &k);
+	c = conn_lookup(&k);
 	if (c)
 		c->flags &= ~SO_CF_UNCONFIRMED;
 }
@@ -1091,7 +1114,7 @@ int tc_egress(struct __sk_buff *skb)
 	if (parse_packet(&p) != PARSE_OK || !port_protected(p.tcp->source))
 		return TC_ACT_OK;
 	flow_key(&k, &p, true);
-	c = bpf_map_lookup_elem(&conns, &k);
+	c = conn_lookup(&k);
 	if (c)
 		track_apply(&k, track_server(c, &p, &k));
 	return TC_ACT_OK;

@@ -226,7 +226,7 @@ _Static_assert(sizeof(struct so_tw) == 16, "so_tw layout");
 #define SO_TW_MAX 16384
 
 #define SO_IDLE_TIMEOUT_DEFAULT_S 3600
-#define SO_SWEEP_INTERVAL_NS 1000000000ULL
+#define SO_SWEEP_INTERVAL_NS 250000000ULL /* a tick costs the same at any table size */
 
 /* --- protected ports (maps "ports" and "speakfirst", one entry each) ----- */
 
@@ -510,7 +510,9 @@ struct so_conn {
 	__u8 pad;
 	__u32 fin_seq_client; /* sequence number of the client's FIN */
 	__u32 fin_seq_server; /* sequence number of the server's FIN */
-	__u32 pad2;
+	__u32 tsec; /* wheel unit (t_last >> SO_WHEEL_SHIFT) the entry is counted in;
+		     * SO_TSEC_OFF: on no wheel slot (time_wait queue, or put from
+		     * outside); SO_TSEC_GONE: being removed. See bpf/track.h. */
 	__u64 t_established; /* bpf_ktime_get_ns() */
 	__u64 t_first_fin;
 	__u64 t_last;
@@ -522,6 +524,71 @@ struct so_conn {
 _Static_assert(sizeof(struct so_conn) == 72, "so_conn layout");
 
 #define SO_CONN_MAX_DEFAULT 65536
+
+/* --- housekeeping: the idle wheel and the time_wait queue ---------------- */
+
+/*
+ * The idle wheel (map "wheel"): slot u % SO_WHEEL_SLOTS counts, per state,
+ * the entries whose last packet came in wheel unit u (2^30 ns, 1.07 s).
+ * The sweeper declares every unit up to so_sweeper.w_dead idle-expired:
+ * such an entry is gone for the data path and the CLI at once, and is
+ * deleted when next met (or evicted by the LRU); one tick later the
+ * sweeper takes those slots' counts out of the gauges and into
+ * expired_idle. No entry is visited: the cost is per unit, not per entry.
+ * The wheel spans SO_WHEEL_SLOTS units (19.5 h): --idle-timeout stays below.
+ */
+#define SO_WHEEL_SHIFT 30
+#define SO_WHEEL_SLOTS 65536
+#define SO_TSEC_OFF 0u
+#define SO_TSEC_GONE 0xffffffffu
+
+struct so_wheel_slot {
+	__s32 n[SO_ST_MAX]; /* entries per enum so_conn_state */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct so_wheel_slot) == 40, "so_wheel_slot layout");
+
+/* The wheel unit of a bpf_ktime_get_ns() time. */
+static inline __u32 so_wheel_unit(__u64 ns)
+{
+	return (__u32)(ns >> SO_WHEEL_SHIFT);
+}
+
+/* Is an entry idle-expired (gone) by the sweeper's declaration w_dead? */
+static inline int so_conn_dead(const struct so_conn *c, __u32 w_dead)
+{
+	return c->tsec != SO_TSEC_OFF && c->tsec != SO_TSEC_GONE && c->tsec <= w_dead;
+}
+
+/*
+ * The time_wait queue (map "twq"): every entry that enters time_wait is
+ * queued with its time, in order; the sweeper takes the due ones off the
+ * head, a bounded number per tick. Its size is a power of two, set at
+ * attach (SO_TWQ_PER_CONN entries of --conn-max, at least SO_TWQ_MIN).
+ * When it is full the entry stays on the wheel and leaves at the idle
+ * timeout instead.
+ */
+#define SO_TWQ_MIN 4096
+#define SO_TWQ_PER_CONN 4 /* one slot per 4 entries of the table */
+
+struct so_twq_slot {
+	__u64 seq; /* index + 1 once written (the producers take indexes) */
+	__u64 t;   /* t_last when queued */
+	struct so_flow_key key;
+};
+_Static_assert(sizeof(struct so_twq_slot) == 56, "so_twq_slot layout");
+
+/* Bytes of kernel memory per entry of a table of n entries (n a power of
+ * two): an LRU hash element (its 48-byte header, key and value each
+ * rounded to 8) and its bucket (16 bytes), plus the time_wait queue's
+ * share. attach checks n times this against the memory available. */
+#define SO_HTAB_ELEM_HDR 48
+#define SO_HTAB_BUCKET 16
+static inline __u64 so_conn_bytes(void)
+{
+	return SO_HTAB_ELEM_HDR + SO_HTAB_BUCKET + ((sizeof(struct so_flow_key) + 7) & ~7ul) +
+	       ((sizeof(struct so_conn) + 7) & ~7ul) + sizeof(struct so_twq_slot) / SO_TWQ_PER_CONN;
+}
 
 /* --- SYN-ACK budget (map "budget", per CPU) ----------------------------- */
 
@@ -641,9 +708,11 @@ _Static_assert(sizeof(struct so_src_val) == 16, "so_src_val layout");
 
 /* --- the sweeper (map "sweeper", one entry) ------------------------------ */
 
-/* A BPF timer that walks the connection table every SO_SWEEP_INTERVAL_NS,
- * armed by the first connection created. The map must stay pinned: the
- * kernel cancels a map's timers once no user reference holds it. */
+/* A BPF timer that does the housekeeping every SO_SWEEP_INTERVAL_NS, in a
+ * bounded time whatever the table's size (bpf/track.h), armed by the first
+ * connection created. The map must stay pinned: the kernel cancels a map's
+ * timers once no user reference holds it (and an update from userspace
+ * cancels them too: the gauges the CLI and bench/fill write are apart). */
 struct so_sweeper {
 	struct bpf_timer timer;
 	__u32 armed;
@@ -656,5 +725,30 @@ struct so_sweeper {
 	__u32 tw_orphans;
 	__u32 tw_inserts;  /* notes made, ever (wraps): the gauge's reset checks it */
 	__u64 tw_cli_seen; /* so_config.tw_cli_added already counted in */
+	/* The idle wheel: units up to w_dead are expired; up to w_counted
+	 * taken out of the gauges (one tick behind: a CPU that moved an entry
+	 * just before w_dead rose has long finished by then). */
+	__u32 w_dead;
+	__u32 w_counted;
+	__u64 twq_head; /* next slot of the time_wait queue the sweeper reads */
+	__u64 twq_tail; /* next slot a producer takes */
+	__u64 ticks;
+	__u64 tick_ns;     /* time in the ticks, in all (bpf_ktime_get_ns) */
+	__u64 tick_max_ns; /* the longest tick */
 };
-_Static_assert(sizeof(struct so_sweeper) == 40, "so_sweeper layout");
+_Static_assert(sizeof(struct so_sweeper) == 88, "so_sweeper layout");
+
+/* The gauges of the connection table (map "gauges", one entry), kept by the
+ * data path and the sweeper: what stats, status and the exporter read
+ * instead of walking the table. Apart from the sweeper's map, whose timer
+ * an update from userspace would cancel (bench/fill writes here). */
+struct so_gauges {
+	/* Elements in conns, idle-expired ones too: the data path's count,
+	 * set to the kernel's at every tick (bpf_map_sum_elem_count, 6.6). */
+	__s64 entries;
+	/* Entries per state. An entry the LRU evicts from a full table stays
+	 * counted until its idle timeout: the CLI takes the smaller of the
+	 * sum and entries. */
+	__s64 state[SO_ST_MAX];
+};
+_Static_assert(sizeof(struct so_gauges) == 8 + 8 * SO_ST_MAX, "so_gauges layout");

@@ -37,6 +37,8 @@
 #include "secret.h"
 #include "shakeoff.skel.h"
 #include "sys.h"
+
+static int plan_memory(__u32 n);
 #include "timewait.h"
 #include "tune.h"
 
@@ -205,7 +207,48 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
 	p->synopt_interval_ns = synopt_interval(a->synopt_rate.set ? a->synopt_rate.val
 								   : SO_SYNOPT_RATE);
-	return RC_OK;
+	return plan_memory(p->cfg.conn_max) ? RC_FAIL : RC_OK;
+}
+
+/* The time_wait queue's size for a table of n: a power of two. */
+static __u32 twq_size(__u32 n)
+{
+	__u32 q = SO_TWQ_MIN;
+
+	while (q < n / SO_TWQ_PER_CONN)
+		q <<= 1;
+	return q;
+}
+
+/* Kernel memory the connection table and its housekeeping take for n
+ * entries (include/shakeoff.h, so_conn_bytes()): the hash table's buckets
+ * are a power of two. */
+static __u64 table_bytes(__u32 n)
+{
+	__u64 buckets = 1;
+
+	while (buckets < n)
+		buckets <<= 1;
+	return (__u64)n * (so_conn_bytes() - SO_HTAB_BUCKET - sizeof(struct so_twq_slot) /
+							   SO_TWQ_PER_CONN) +
+	       buckets * SO_HTAB_BUCKET + (__u64)twq_size(n) * sizeof(struct so_twq_slot) +
+	       (__u64)SO_WHEEL_SLOTS * sizeof(struct so_wheel_slot);
+}
+
+/* A table the machine cannot hold is refused before anything is loaded:
+ * the maps are allocated whole at load, against the memory available and
+ * this process's cgroup limit. */
+static int plan_memory(__u32 n)
+{
+	__u64 need = table_bytes(n), avail = sys_mem_available();
+
+	if (avail && need > avail) {
+		pr_err("--conn-max %u needs %llu MiB of kernel memory for the connection table, "
+		       "more than the %llu MiB available", n, (unsigned long long)(need >> 20),
+		       (unsigned long long)(avail >> 20));
+		return -1;
+	}
+	return 0;
 }
 
 /* bpffs mounted, stale tmp dirs gone. */
@@ -230,7 +273,9 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 		pr_err("cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max);
+	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max) ?:
+	      bpf_map__set_max_entries(st->skel->maps.twq, twq_size(p->cfg.conn_max));
+	st->skel->rodata->twq_mask = twq_size(p->cfg.conn_max) - 1;
 	st->skel->rodata->synopt_interval_ns = p->synopt_interval_ns;
 	/* Generic (skb) XDP loses the frame's metadata for a multi-buffer
 	 * program, and the cookie ACK then reaches TC without its options:

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * conns.c - `shakeoff conns IFACE [--state S] [-j]`: the connection table
- * (pinned map "conns"), one row per connection, sorted by server port,
- * client address, client port. State names come from SO_CONN_STATES in
- * shakeoff.h, never from a list kept here.
+ * conns.c - `shakeoff conns IFACE [--state S] [--port P] [--client PREFIX]
+ * [--count] [-j]`: the connection table (pinned map "conns", read in
+ * batches), one row per connection, sorted by server port, client address,
+ * client port; or the number per state. Entries the idle timeout has taken
+ * (so_conn_dead(): the data path deletes them when it meets them) are not
+ * shown. State names come from SO_CONN_STATES in shakeoff.h, never from a
+ * list kept here.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include "cli.h"
 #include "json.h"
@@ -37,6 +42,9 @@ static const char *const closer_names[] = { [SO_CLOSER_NONE] = NULL,
 struct conns_args {
 	const char *ifname;
 	int state; /* enum so_conn_state, -1: all */
+	struct opt_uint port;
+	const char *client;
+	bool count;
 	bool json;
 };
 
@@ -45,30 +53,72 @@ static const struct opt conns_opts[] = {
 	  .required = true, .positional = true, .offset = offsetof(struct conns_args, ifname) },
 	{ .name = "state", .short_name = 's', .metavar = "STATE", .help = "only the connections in this state",
 	  .type = OPT_ENUM, .choices = state_names, .offset = offsetof(struct conns_args, state) },
+	{ .name = "port", .short_name = 'p', .metavar = "PORT", .help = "only the connections to this server port",
+	  .type = OPT_UINT, .min = 1, .max = 65535, .offset = offsetof(struct conns_args, port) },
+	{ .name = "client", .short_name = 'c', .metavar = "PREFIX",
+	  .help = "only the connections from clients in PREFIX (a.b.c.d/len, IPv6/len, or one address)",
+	  .type = OPT_STRING, .offset = offsetof(struct conns_args, client) },
+	{ .name = "count", .help = "print the number of connections per state instead (-j: an object)",
+	  .type = OPT_FLAG, .offset = offsetof(struct conns_args, count) },
 	{ .name = "json", .short_name = 'j', .help = "print a JSON array of objects",
 	  .type = OPT_FLAG, .offset = offsetof(struct conns_args, json) },
 	OPT_END
 };
 
+/* 112 bytes a row: a million rows fit in 112 MB (the text is made as it
+ * is printed). */
 struct row {
 	struct so_flow_key key;
 	struct so_conn conn;
-	char client[64], server[64]; /* "198.18.0.1:40000", "[2001:2::1]:40000" */
 };
 
 struct rows {
 	struct row *v;
 	size_t n, cap;
-	int state; /* filter, -1: none */
+	int state;   /* filter, -1: none */
+	__u16 port;  /* filter (host order), 0: none */
+	bool client; /* filter by prefix */
+	struct prefix prefix;
+	__u32 w_dead; /* the idle wheel: entries expired and counted up to here */
+	bool count;  /* count per state, keep no rows */
+	__u64 counts[SO_ST_MAX];
 };
+
+static bool in_prefix(const struct so_flow_key *k, const struct prefix *p)
+{
+	const __u8 *a = (const __u8 *)k->saddr;
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if ((k->family == SO_AF_INET6) != (p->v6 != 0))
+		return false;
+	if (memcmp(a, p->addr, full))
+		return false;
+	return !rest || ((a[full] ^ p->addr[full]) & (0xff00 >> rest)) == 0;
+}
+
+static bool row_wanted(const struct rows *rows, const struct so_flow_key *k,
+		       const struct so_conn *c)
+{
+	if (so_conn_dead(c, rows->w_dead))
+		return false;
+	if (rows->state >= 0 && c->state != rows->state)
+		return false;
+	if (rows->port && ntohs(k->dport) != rows->port)
+		return false;
+	return !rows->client || in_prefix(k, &rows->prefix);
+}
 
 static int add_row(const void *key, const void *value, void *ctx)
 {
 	const struct so_conn *c = value;
 	struct rows *rows = ctx;
 
-	if (rows->state >= 0 && c->state != rows->state)
+	if (!row_wanted(rows, key, c))
 		return 0;
+	if (rows->count) {
+		rows->counts[c->state < SO_ST_MAX ? c->state : 0]++;
+		return 0;
+	}
 	if (rows->n == rows->cap) {
 		size_t cap = rows->cap ? 2 * rows->cap : 256;
 		struct row *v = realloc(rows->v, cap * sizeof(*v));
@@ -113,12 +163,35 @@ static void endpoint_str(__u8 family, const __be32 *addr, __be16 port, char *buf
 	snprintf(buf, len, family == SO_AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(port));
 }
 
+/* How far the idle timeout has reached, as counted in expired_idle
+ * (struct so_sweeper.w_counted: one tick behind w_dead, which the data
+ * path goes by), so that an entry leaves conns as stats counts it. */
+static int read_w_dead(const char *dir, __u32 *w_dead)
+{
+	struct so_sweeper s;
+	__u32 zero = 0;
+	int fd = pins_open(dir, "sweeper");
+
+	if (fd < 0) {
+		pr_err("cannot open %s/sweeper: %s", dir, strerror(-fd));
+		return -1;
+	}
+	if (bpf_map_lookup_elem(fd, &zero, &s)) {
+		pr_err("cannot read %s/sweeper: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	*w_dead = s.w_counted;
+	return 0;
+}
+
 static int read_rows(const char *ifname, struct rows *rows)
 {
 	char dir[PATH_MAX];
 	int fd, err;
 
-	if (pins_find(ifname, dir, sizeof(dir)))
+	if (pins_find(ifname, dir, sizeof(dir)) || read_w_dead(dir, &rows->w_dead))
 		return -1;
 	fd = pins_open(dir, "conns");
 	if (fd < 0) {
@@ -132,12 +205,6 @@ static int read_rows(const char *ifname, struct rows *rows)
 		return -1;
 	}
 	qsort(rows->v, rows->n, sizeof(*rows->v), cmp_rows);
-	for (size_t i = 0; i < rows->n; i++) {
-		struct row *r = &rows->v[i];
-
-		endpoint_str(r->key.family, r->key.saddr, r->key.sport, r->client, sizeof(r->client));
-		endpoint_str(r->key.family, r->key.daddr, r->key.dport, r->server, sizeof(r->server));
-	}
 	return 0;
 }
 
@@ -206,13 +273,22 @@ static void age_str(unsigned long long ms, char *buf, size_t len)
 		snprintf(buf, len, "%llud%02lluh", s / 86400, s % 86400 / 3600);
 }
 
+/* "198.18.0.1:40000", "[2001:2::1]:40000" */
+static void row_ends(const struct row *r, char *client, char *server, size_t len)
+{
+	endpoint_str(r->key.family, r->key.saddr, r->key.sport, client, len);
+	endpoint_str(r->key.family, r->key.daddr, r->key.dport, server, len);
+}
+
 static void print_table(const struct rows *rows, unsigned long long now)
 {
 	int cw = 6, sw = 6; /* "CLIENT", "SERVER" */
+	char client[64], server[64];
 
 	for (size_t i = 0; i < rows->n; i++) {
-		cw = (int)strlen(rows->v[i].client) > cw ? (int)strlen(rows->v[i].client) : cw;
-		sw = (int)strlen(rows->v[i].server) > sw ? (int)strlen(rows->v[i].server) : sw;
+		row_ends(&rows->v[i], client, server, sizeof(client));
+		cw = (int)strlen(client) > cw ? (int)strlen(client) : cw;
+		sw = (int)strlen(server) > sw ? (int)strlen(server) : sw;
 	}
 	printf("%-*s  %-*s  %-12s %7s %-6s %8s %8s %10s %10s\n", cw, "CLIENT", sw, "SERVER",
 	       "STATE", "AGE", "CLOSED", "PKTS_IN", "PKTS_OUT", "BYTES_IN", "BYTES_OUT");
@@ -223,9 +299,10 @@ static void print_table(const struct rows *rows, unsigned long long now)
 								      : "?";
 		char age[16];
 
+		row_ends(r, client, server, sizeof(client));
 		age_str(since_ms(now, c->t_established), age, sizeof(age));
-		printf("%-*s  %-*s  %-12s %7s %-6s %8llu %8llu %10llu %10llu\n", cw, r->client, sw,
-		       r->server, c->state < SO_ST_MAX ? state_names[c->state] : "unknown", age,
+		printf("%-*s  %-*s  %-12s %7s %-6s %8llu %8llu %10llu %10llu\n", cw, client, sw,
+		       server, c->state < SO_ST_MAX ? state_names[c->state] : "unknown", age,
 		       closer ? closer : "-", (unsigned long long)c->pkts_in,
 		       (unsigned long long)c->pkts_out, (unsigned long long)c->bytes_in,
 		       (unsigned long long)c->bytes_out);
@@ -254,13 +331,48 @@ static void print_rows(const struct conns_args *a, const struct rows *rows)
 	putchar('\n');
 }
 
+/* conns --count: every state, then the total. */
+static void print_counts(const struct conns_args *a, const struct rows *rows)
+{
+	__u64 total = 0;
+	struct json j;
+
+	if (a->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+	}
+	for (int i = 0; i < SO_ST_MAX; i++) {
+		total += rows->counts[i];
+		if (a->json)
+			json_kv_uint(&j, state_names[i], rows->counts[i]);
+		else
+			printf("%-12s %llu\n", state_names[i], (unsigned long long)rows->counts[i]);
+	}
+	if (a->json) {
+		json_kv_uint(&j, "total", total);
+		json_object_end(&j);
+		putchar('\n');
+	} else {
+		printf("%-12s %llu\n", "total", (unsigned long long)total);
+	}
+}
+
 static int run_conns(void *args)
 {
 	struct conns_args *a = args;
-	struct rows rows = { .state = a->state };
-	int err = read_rows(a->ifname, &rows);
+	struct rows rows = { .state = a->state, .count = a->count,
+			     .port = a->port.set ? a->port.val : 0 };
+	int err;
 
-	if (!err)
+	if (a->client) {
+		if (parse_prefix(a->client, &rows.prefix))
+			return RC_USAGE;
+		rows.client = true;
+	}
+	err = read_rows(a->ifname, &rows);
+	if (!err && a->count)
+		print_counts(a, &rows);
+	else if (!err)
 		print_rows(a, &rows);
 	free(rows.v);
 	return err ? RC_FAIL : RC_OK;
@@ -280,7 +392,11 @@ const struct cmd cmd_conns = {
 		       "(whether the server's socket has shown itself yet), age_ms, idle_ms,\n"
 		       "first_fin_ms (since the first FIN, or null), fin_seq_client,\n"
 		       "fin_seq_server, pkts_in, pkts_out, bytes_in, bytes_out. Packets are\n"
-		       "counted as the stack sees them: a GRO aggregate or a GSO send is one.",
+		       "counted as the stack sees them: a GRO aggregate or a GSO send is one.\n"
+		       "--state, --port and --client filter; --count prints the number of\n"
+		       "connections per state and the total instead (-j: one object keyed by\n"
+		       "state name, and total). The table is read in batches: a million\n"
+		       "entries take about a second.",
 	.opts = conns_opts,
 	.args = &conns_args,
 	.needs_root = true,

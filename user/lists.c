@@ -64,12 +64,6 @@ static const struct list_kind allow_list = { "allow", { "allow4", "allow6" },
 static const struct list_kind deny_list = { "deny", { "deny4", "deny6" },
 					    { SO_LIST_DENY4, SO_LIST_DENY6 } };
 
-struct prefix {
-	int v6;           /* 0: IPv4, 1: IPv6 */
-	__u8 addr[16];    /* network order */
-	unsigned int len; /* prefix length */
-};
-
 /* Are the bits past len all zero? */
 static bool host_bits_clear(const struct prefix *p)
 {
@@ -91,7 +85,7 @@ static int parse_len(const char *s, unsigned int max, unsigned int *len)
 	return *end || *len > max ? -1 : 0;
 }
 
-static int parse_prefix(const char *arg, struct prefix *p)
+int parse_prefix(const char *arg, struct prefix *p)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(arg, '/');

@@ -31,8 +31,8 @@ const char *const counter_help[SO_C_MAX] = {
 
 static int open_maps(const char *dir, struct source *src)
 {
-	static const char *const names[] = { "stats", "conns", "config", "armed" };
-	int *fds[] = { &src->stats_fd, &src->conns_fd, &src->config_fd, &src->armed_fd };
+	static const char *const names[] = { "stats", "gauges", "config", "armed" };
+	int *fds[] = { &src->stats_fd, &src->gauges_fd, &src->config_fd, &src->armed_fd };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		*fds[i] = pins_open(dir, names[i]);
@@ -65,7 +65,7 @@ int source_open(const char *ifname, struct source *src)
 
 void source_close(struct source *src)
 {
-	int fds[] = { src->stats_fd, src->conns_fd, src->config_fd, src->armed_fd };
+	int fds[] = { src->stats_fd, src->gauges_fd, src->config_fd, src->armed_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -73,16 +73,33 @@ void source_close(struct source *src)
 	free(src->percpu);
 }
 
-static int count_conn(const void *key, const void *value, void *ctx)
+/*
+ * The table's figures from the gauges the data path keeps (struct
+ * so_sweeper): one lookup, whatever the table's size. An entry the LRU
+ * evicts from a full table stays in its state's gauge until its idle
+ * timeout, but not in the table's count of its elements: conn_active is
+ * the smaller of the two.
+ */
+static int read_gauges(const struct source *src, struct sample *s)
 {
-	const struct so_conn *c = value;
-	struct sample *s = ctx;
+	struct so_gauges sw;
+	__u64 sum = 0, entries;
+	__u32 zero = 0;
 
-	(void)key;
-	s->conn_active++;
-	if (c->state == SO_ST_CLOSE_WAIT || c->state == SO_ST_FIN_WAIT_1 ||
-	    c->state == SO_ST_FIN_WAIT_2)
-		s->conn_half_closed++;
+	if (bpf_map_lookup_elem(src->gauges_fd, &zero, &sw)) {
+		pr_err("cannot read the connection gauges: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < SO_ST_MAX; i++) {
+		s->state[i] = sw.state[i] > 0 ? sw.state[i] : 0;
+		sum += s->state[i];
+	}
+	entries = sw.entries > 0 ? sw.entries : 0;
+	s->conn_active = sum < entries ? sum : entries;
+	s->conn_half_closed = s->state[SO_ST_CLOSE_WAIT] + s->state[SO_ST_FIN_WAIT_1] +
+			      s->state[SO_ST_FIN_WAIT_2];
+	if (s->conn_half_closed > s->conn_active)
+		s->conn_half_closed = s->conn_active;
 	return 0;
 }
 
@@ -139,16 +156,8 @@ static __u64 infer_evicted(const struct sample *s)
 
 int sample_read(const struct source *src, struct sample *s)
 {
-	int err;
-
 	memset(s, 0, sizeof(*s));
-	err = mapwalk(src->conns_fd, sizeof(struct so_flow_key), sizeof(struct so_conn),
-		      count_conn, s);
-	if (err) {
-		pr_err("cannot read the connection table: %s", strerror(-err));
-		return -1;
-	}
-	if (read_counters(src, s) || read_arming(src, s))
+	if (read_gauges(src, s) || read_counters(src, s) || read_arming(src, s))
 		return -1;
 	s->evicted = infer_evicted(s);
 	s->t_ns = clock_ns(CLOCK_MONOTONIC);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * sample.h - one reading of an attachment's figures: the per-CPU counters
- * of map "stats" summed, the connection table counted, the arming state.
+ * of map "stats" summed, the gauges of the connection table (kept by the
+ * data path: no walk, the same cost at any table size), the arming state.
  * Shared by `stats` (table, JSON, Prometheus) and `exporter`.
  */
 #pragma once
@@ -19,6 +20,7 @@ struct sample {
 	__u64 conn_active;      /* entries in conns */
 	__u64 conn_half_closed; /* ... in close_wait, fin_wait_1 or fin_wait_2 */
 	__u64 evicted;          /* inferred, see sample_read */
+	__u64 state[SO_ST_MAX]; /* entries per state (conns --count) */
 	__u8 arm;               /* enum so_arm */
 	bool armed;             /* answering SYNs in XDP now */
 	unsigned long long t_ns; /* CLOCK_MONOTONIC */
@@ -26,12 +28,12 @@ struct sample {
 
 /* The pinned maps of one attachment, and buffers for per-CPU values. */
 struct source {
-	int stats_fd, conns_fd, config_fd, armed_fd;
+	int stats_fd, gauges_fd, config_fd, armed_fd;
 	int ncpus;
 	struct so_stats *percpu; /* the stats map's value, one per possible CPU */
 };
 
-#define SOURCE_INIT { .stats_fd = -1, .conns_fd = -1, .config_fd = -1, .armed_fd = -1 }
+#define SOURCE_INIT { .stats_fd = -1, .gauges_fd = -1, .config_fd = -1, .armed_fd = -1 }
 
 /* 0, or -1 after one sentence. */
 int source_open(const char *ifname, struct source *src);

@@ -127,3 +127,71 @@ unsigned long long clock_ns(int clock)
 	clock_gettime(clock, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
+
+/* A number from a one-line file (a cgroup's memory.max: "max" is none). */
+static unsigned long long read_ull(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* What the memory cgroup still lets this process charge, or 0 for no
+ * limit: cgroup v2 ("0::PATH", memory.max) or v1 ("N:memory:PATH",
+ * memory.limit_in_bytes). */
+static unsigned long long cgroup_room(void)
+{
+	char line[PATH_MAX], path[PATH_MAX + 64];
+	const char *max_file = NULL, *cur_file = NULL, *root = NULL, *cg = NULL;
+	unsigned long long max, cur;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	if (!f)
+		return 0;
+	while (!cg && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!p)
+			continue;
+		if (strncmp(p, ":memory:", 8) == 0) {
+			root = "/sys/fs/cgroup/memory", cg = p + 8;
+			max_file = "memory.limit_in_bytes", cur_file = "memory.usage_in_bytes";
+		} else if (strncmp(line, "0::", 3) == 0 && !access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
+			root = "/sys/fs/cgroup", cg = line + 3;
+			max_file = "memory.max", cur_file = "memory.current";
+		}
+	}
+	fclose(f);
+	if (!cg)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s/%s", root, cg, max_file);
+	max = read_ull(path);
+	snprintf(path, sizeof(path), "%s%s/%s", root, cg, cur_file);
+	cur = read_ull(path);
+	if (max == 0 || max >= (1ull << 62)) /* "max", or v1's "no limit" */
+		return 0;
+	return max > cur ? max - cur : 1;
+}
+
+unsigned long long sys_mem_available(void)
+{
+	unsigned long long kb = 0, room = cgroup_room(), avail;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				break;
+		fclose(f);
+	}
+	avail = kb * 1024;
+	return room && (room < avail || !avail) ? room : avail;
+}

@@ -33,3 +33,7 @@ bool pid_alive(pid_t pid);
 
 /* Nanoseconds on a clock (CLOCK_REALTIME, CLOCK_TAI, CLOCK_MONOTONIC). */
 unsigned long long clock_ns(int clock);
+
+/* Bytes of memory this process may still allocate: MemAvailable, or less
+ * if its cgroup's memory.max says so; 0 if neither can be read. */
+unsigned long long sys_mem_available(void);

@@ -16,7 +16,7 @@
 #include "tunables.h"
 
 #define TIME_WAIT_MAX (24 * 3600)          /* s */
-#define IDLE_TIMEOUT_MAX (30 * 24 * 3600)  /* s */
+#define IDLE_TIMEOUT_MAX (18 * 3600)       /* s: the idle wheel spans 19.5 h */
 #define THRESHOLD_MAX 1000000000
 #define SIGNED_RATE_DEFAULT 1000 /* signed SYNs per second to the kernel */
 #define TUNE_STR_(x) #x
