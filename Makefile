@@ -54,6 +54,9 @@ DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libxdp-dev xdp-t
 # and promtool for test_prometheus (prometheus), bench.svg (python3-matplotlib).
 DEB_PKGS += libmicrohttpd-dev prometheus python3-matplotlib
 
+# Events: tcpdump reads the drop samples' pcapng (test_drops).
+DEB_PKGS += tcpdump
+
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
 USER_SRC := $(wildcard user/*.c)
@@ -189,6 +192,7 @@ bench: $(O)/shakeoff $(O)/bench/flood $(O)/bench/benchctl $(O)/bench/fill
 	$(Q)O=$(O) bench/run.sh
 	$(Q)[ "$(BENCH_ONLY)" = tables ] || $(PYTHON) bench/plot.py $(O)/bench.json $(O)/bench.svg
 	$(Q)[ "$(BENCH_ONLY)" = tables ] || O=$(O) bench/bulk.sh
+	$(Q)[ "$(BENCH_ONLY)" = tables ] || O=$(O) bench/events.sh
 
 # Installation. The man page is the committed man/shakeoff.8 (make docs
 # regenerates it from the CLI); the units get the installed paths.

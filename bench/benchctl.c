@@ -496,7 +496,10 @@ static int shakeoff_setup(struct shakeoff *so, __u16 port)
 	struct so_secret sec = {};
 	__u32 zero = 0;
 
-	if (getrandom(sec.key, sizeof(sec.key), 0) != sizeof(sec.key))
+	/* one key in the current ring (the key ring of include/shakeoff.h) */
+	sec.ring[0].nkeys = 1;
+	if (getrandom(sec.ring[0].key[0].k, sizeof(sec.ring[0].key[0].k), 0) !=
+	    sizeof(sec.ring[0].key[0].k))
 		return -EIO;
 	ports.bits[port >> 6] |= 1ull << (port & 63);
 	if (bpf_map_update_elem(bpf_map__fd(so->maps.config), &zero, &cfg, BPF_ANY) ||
@@ -504,6 +507,45 @@ static int shakeoff_setup(struct shakeoff *so, __u16 port)
 	    bpf_map_update_elem(bpf_map__fd(so->maps.secret), &zero, &sec, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+/*
+ * The forged ACK again with `shakeoff events --drops` listening: every drop
+ * sampled (a budget without limit; few enough runs that the ring, which
+ * nobody reads here, holds them all), and every drop over the budget (one
+ * sample in ten seconds): what a listener costs the drop path under a
+ * flood.
+ */
+static int drop_sample_cost(struct shakeoff *so, int prog_fd, struct frame *ack, int n,
+			    struct cost *sampled, struct cost *over)
+{
+	int ncpus = libbpf_num_possible_cpus(), fits = SO_DROPS_RING_BYTES / 512, err;
+	struct so_evconf ec = { .drop_interval_ns = 1 };
+	struct so_config cfg;
+	__u32 zero = 0;
+
+	if (ncpus <= 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(so->maps.config), &zero, &cfg))
+		return -1;
+	cfg.listen = SO_LISTEN_DROPS;
+	if (bpf_map_update_elem(bpf_map__fd(so->maps.config), &zero, &cfg, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(so->maps.evconf), &zero, &ec, BPF_ANY))
+		return -1;
+	err = prog_cost(prog_fd, ack, n < fits ? n : fits, XDP_DROP, sampled);
+	ec.drop_interval_ns = 10000000000ull * ncpus;
+	if (!err) {
+		struct so_budget b[ncpus];
+
+		/* spent: the next sample is due in ten seconds on every CPU */
+		for (int i = 0; i < ncpus; i++)
+			b[i].tat = 1ull << 62;
+		err = bpf_map_update_elem(bpf_map__fd(so->maps.evconf), &zero, &ec, BPF_ANY) ||
+		      bpf_map_update_elem(bpf_map__fd(so->maps.dropbudget), &zero, b, BPF_ANY) ||
+		      prog_cost(prog_fd, ack, n, XDP_DROP, over);
+	}
+	cfg.listen = 0;
+	bpf_map_update_elem(bpf_map__fd(so->maps.config), &zero, &cfg, BPF_ANY);
+	return err;
 }
 
 static void print_cost(const char *name, const char *packet, const struct cost *c,
@@ -524,7 +566,7 @@ static int cmd_cost(int n)
 	struct shakeoff *so = NULL;
 	struct bpf_program *p, *so_xdp = NULL;
 	struct frame syn, ack;
-	struct cost empty, refl, drop, so_syn, so_ack, drop_ack;
+	struct cost empty, refl, drop, so_syn, so_ack, drop_ack, so_sampled, so_over;
 	bool first = true;
 	int err;
 
@@ -561,7 +603,8 @@ static int cmd_cost(int n)
 	      prog_cost(bpf_program__fd(bs->progs.xdp_drop), &syn, n, XDP_DROP, &drop) ||
 	      prog_cost(bpf_program__fd(so_xdp), &syn, n, XDP_TX, &so_syn) ||
 	      prog_cost(bpf_program__fd(bs->progs.xdp_drop), &ack, n, XDP_DROP, &drop_ack) ||
-	      prog_cost(bpf_program__fd(so_xdp), &ack, n, XDP_DROP, &so_ack);
+	      prog_cost(bpf_program__fd(so_xdp), &ack, n, XDP_DROP, &so_ack) ||
+	      drop_sample_cost(so, bpf_program__fd(so_xdp), &ack, n, &so_sampled, &so_over);
 	if (err) {
 		fprintf(stderr, "benchctl: BPF_PROG_RUN failed: %s\n", strerror(errno));
 		err = 1;
@@ -575,6 +618,8 @@ static int cmd_cost(int n)
 	print_cost("xdp_shakeoff", "syn", &so_syn, &empty, &first);
 	print_cost("xdp_drop", "ack_forged", &drop_ack, &empty, &first);
 	print_cost("xdp_shakeoff", "ack_forged", &so_ack, &empty, &first);
+	print_cost("xdp_shakeoff", "ack_sampled", &so_sampled, &empty, &first);
+	print_cost("xdp_shakeoff", "ack_over_rate", &so_over, &empty, &first);
 	printf("]}\n");
 out:
 	shakeoff__destroy(so);

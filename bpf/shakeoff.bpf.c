@@ -153,6 +153,22 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, handover, struct so_handover);
 /* The connection table's sweeper timer. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, sweeper, struct so_sweeper);
 
+/* shakeoff events (events.h): connection events and drop samples, their
+ * settings and the samples' budget per CPU. The CLI sizes "events"
+ * (attach --events-buffer). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SO_EVENTS_RING_DEFAULT);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SO_DROPS_RING_BYTES);
+} drops SEC(".maps");
+
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, evconf, struct so_evconf);
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, dropbudget, struct so_budget);
+
 /* The connection table's gauges. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, gauges, struct so_gauges);
 
@@ -164,13 +180,36 @@ static __always_inline void count(enum so_counter c)
 		*so_stats_slot(s, c) += 1;
 }
 
+/* A drop's result carries its reason (the counter) above the low byte, for
+ * the drop samples (to_xdp); the other results are the plain values. */
+#define SO_RESULT_MASK 0xff
+#define SO_REASON_SHIFT 8
+
 /* Count the verdict and return it. */
 static __always_inline enum so_result verdict(enum so_counter c, enum so_result r)
 {
 	count(c);
-	return r;
+	return r == SO_DROP ? (enum so_result)(SO_DROP | c << SO_REASON_SHIFT) : r;
 }
 
+/* --synack-rate and the drop samples: GCRA (ITU-T I.371) per CPU, one
+ * event per interval, bursts of one second's worth. */
+static __always_inline bool gcra_ok(struct so_budget *b, __u64 interval)
+{
+	__u64 now = bpf_ktime_get_ns(), tolerance;
+
+	if (b->tat < now)
+		b->tat = now;
+	/* a burst of one second's budget: tolerance (burst - 1) * interval;
+	 * with less than one a second per CPU, no burst at all */
+	tolerance = interval < 1000000000ULL ? 1000000000ULL - interval : 0;
+	if (b->tat - now > tolerance)
+		return false;
+	b->tat += interval;
+	return true;
+}
+
+#include "events.h"
 #include "track.h"
 #include "policy.h"
 
@@ -266,31 +305,18 @@ static __always_inline bool source_ok(const struct pkt *p)
 	return s6[0] != d6[0] || s6[1] != d6[1] || s6[2] != d6[2] || s6[3] != d6[3];
 }
 
-/* GCRA (ITU-T I.371) per CPU, one event per interval ns, bursts of one
- * second's budget: --synack-rate and --signed-rate. */
-static __always_inline bool gcra_ok(void *map, __u64 interval)
-{
-	struct so_budget *b = singleton(map);
-	__u64 now, tolerance;
-
-	if (!b)
-		return false;
-	now = bpf_ktime_get_ns();
-	if (b->tat < now)
-		b->tat = now;
-	/* a burst of one second's budget: tolerance (burst - 1) * interval;
-	 * with less than one event a second per CPU, no burst at all */
-	tolerance = interval < 1000000000ULL ? 1000000000ULL - interval : 0;
-	if (b->tat - now > tolerance)
-		return false;
-	b->tat += interval;
-	return true;
-}
-
+/* --synack-rate: GCRA per CPU (gcra_ok), bursts of one second's budget. */
 static __always_inline bool budget_ok(const struct so_config *cfg)
 {
-	return !cfg->synack_interval_ns || gcra_ok(&budget, cfg->synack_interval_ns);
+	__u64 interval = cfg->synack_interval_ns;
+	struct so_budget *b;
+
+	if (!interval)
+		return true;
+	b = singleton(&budget);
+	return b && gcra_ok(b, interval);
 }
+
 
 static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 {
@@ -435,6 +461,12 @@ static __always_inline void choose_options(const struct pkt *p, const struct tcp
  * gets a cookie like any other SYN. Under a flood of random 4-tuples the
  * lookup is a cache miss per SYN (11% of a SYN's path on one core, perf in
  * make bench), so the TIME-WAIT filter comes first (syn_of_time_wait).
+ * XXX: if the server's socket is gone too (its RST never left, say), that
+ * SYN's ACK meets the old entry and passes as one of its segments, without
+ * the cookie check: the kernel resets it, the entry ends as a reset by the
+ * server, and only the client's next try connects (seen with nft dropping
+ * both RSTs). So conn_insert()'s CONN_REPLACED, the close event "replaced",
+ * is reached only when two CPUs race.
  */
 static __always_inline bool syn_of_tracked(struct so_flow_key *k)
 {
@@ -442,7 +474,7 @@ static __always_inline bool syn_of_tracked(struct so_flow_key *k)
 
 	if (!c || c->state != SO_ST_TIME_WAIT)
 		return false;
-	track_exit(k, SO_C_CLOSED_GRACEFUL);
+	track_exit(k, SO_C_CLOSED_GRACEFUL, SO_CLOSER_NONE);
 	return true;
 }
 
@@ -524,7 +556,9 @@ static __always_inline enum so_result hand_over(enum so_counter c)
  */
 static __always_inline enum so_result syn_signed(const struct so_config *cfg)
 {
-	if (!cfg->signed_interval_ns || !gcra_ok(&signed_budget, cfg->signed_interval_ns))
+	struct so_budget *b = singleton(&signed_budget);
+
+	if (!cfg->signed_interval_ns || !b || !gcra_ok(b, cfg->signed_interval_ns))
 		return verdict(SO_C_DROP_SIGNED_RATE, SO_DROP);
 	return hand_over(SO_C_PASSED_SIGNED);
 }
@@ -647,8 +681,9 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 /* Hand the decoded cookie to tc_ingress in the frame's metadata. */
 static __always_inline int pass_meta(struct xdp_md *ctx, const struct cookie_opts *co,
 				     const struct tcp_opts *o, const struct so_config *cfg,
-				     __u8 family)
+				     __u8 family, const struct tai_now *now)
 {
+	__s32 age = (__s32)(now->ms - (o->tsecr & SO_TS_TIME_MASK));
 	struct so_meta *m;
 	void *data;
 
@@ -674,6 +709,9 @@ static __always_inline int pass_meta(struct xdp_md *ctx, const struct cookie_opt
 		m->attrs.snd_wscale = co->wscale;
 		m->attrs.rcv_wscale = cfg->wscale;
 	}
+	/* the open event's: TSval's time of issue (1.024 s steps); without
+	 * timestamps only the 68.7 s period is known */
+	m->cookie_age_ms = !co->ts ? SO_AGE_UNKNOWN : age > 0 ? age : 0;
 	return 0;
 }
 
@@ -704,7 +742,7 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 		synopt_restore(p, bpf_ntohl(p->tcp->ack_seq) - 1, &co);
 	if (slot > 0) /* a rotation, or a cookie of another host's ring */
 		count(SO_C_ACK_COOKIE_OTHER_KEY);
-	if (pass_meta(ctx, &co, &w.o, cfg, p->family))
+	if (pass_meta(ctx, &co, &w.o, cfg, p->family, &now))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
 }
@@ -754,8 +792,15 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 		return verdict(SO_C_PASSED_UNARMED, SO_PASS);
 	if (!is_ack)
 		return verdict(SO_C_DROP_NO_SOCKET, SO_DROP);
-	if (kernel_cookie_ok(p))
+	if (kernel_cookie_ok(p)) {
+		if (listening(SO_LISTEN_EVENTS)) {
+			struct so_flow_key k = {};
+
+			flow_key(&k, p, false);
+			ev_open(&k, NULL);
+		}
 		return verdict(SO_C_PASSED_KERNEL_COOKIE, SO_PASS);
+	}
 	top_count(cfg, p, TOP_BAD_ACK);
 	return verdict(SO_C_ACK_COOKIE_INVALID, SO_DROP);
 }
@@ -814,7 +859,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	if (!c)
 		return handle_untracked(ctx, p, cfg, is_ack);
 	confirmed = !(c->flags & SO_CF_UNCONFIRMED);
-	track_apply(&k, track_client(c, p, &k));
+	track_apply(&k, track_client(c, p, &k), SO_CLOSER_CLIENT);
 	if (confirmed || !is_ack)
 		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
 	/* Not confirmed yet (the accept queue may have been full): a cookie
@@ -858,7 +903,10 @@ static __always_inline int to_xdp(struct xdp_md *ctx, enum so_result r, const st
 		count(SO_C_PASSED_MONITOR);
 		return XDP_PASS;
 	}
-	switch (r) {
+	/* the drop path's one check while no shakeoff events --drops runs */
+	if ((r & SO_RESULT_MASK) == SO_DROP && (cfg->listen & SO_LISTEN_DROPS))
+		drop_sample(ctx, (__u32)r >> SO_REASON_SHIFT);
+	switch (r & SO_RESULT_MASK) {
 	case SO_TX:
 		if (cfg->tx_mode == SO_TX_REDIRECT)
 			return bpf_redirect(ctx->ingress_ifindex, 0);
@@ -959,7 +1007,7 @@ static __always_inline void count_kfunc_error(int err)
  * churn's connections). The kernel resolves the second: the child it
  * builds finds the first in the established hash and hands the segment to
  * it (tcp_v4_syn_recv_sock, "found_dup_sk", the syncookie case). */
-static __always_inline void conn_insert(const struct pkt *p)
+static __always_inline void conn_insert(const struct pkt *p, const struct so_meta *m)
 {
 	struct so_flow_key k = {};
 	struct so_conn c = {}, *old;
@@ -974,7 +1022,7 @@ static __always_inline void conn_insert(const struct pkt *p)
 	/* The kernel gave this 4-tuple a new socket, so an old entry's
 	 * connection is gone. */
 	if (old)
-		track_exit(&k, SO_C_CONN_REPLACED);
+		track_exit(&k, SO_C_CONN_REPLACED, SO_CLOSER_NONE);
 	c.state = SO_ST_ESTABLISHED;
 	c.flags = SO_CF_UNCONFIRMED;
 	c.t_established = c.t_last = bpf_ktime_get_ns();
@@ -990,6 +1038,7 @@ static __always_inline void conn_insert(const struct pkt *p)
 	}
 	conn_counted_in(&c);
 	count(SO_C_CONN_CREATED);
+	ev_open(&k, m);
 	sweeper_arm();
 }
 
@@ -1038,7 +1087,7 @@ static __always_inline void mptcp_learn(__be16 port)
 
 /* Give the listener a request socket built from the cookie's options. */
 static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt *p,
-					 struct so_req_attrs *attrs)
+					 struct so_meta *m)
 {
 	struct bpf_sock_tuple t = {};
 	__u32 sz = sock_tuple(&t, p);
@@ -1066,7 +1115,7 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 		count(SO_C_CONN_NO_LISTENER);
 		return;
 	}
-	err = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, attrs, sizeof(*attrs));
+	err = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, &m->attrs, sizeof(m->attrs));
 	mptcp = err == -22 /* EINVAL */ && listener_is_mptcp(tp);
 	bpf_sk_release(skc);
 	if (err) {
@@ -1077,7 +1126,7 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 			mptcp_learn(p->tcp->dest);
 		return;
 	}
-	conn_insert(p);
+	conn_insert(p, m);
 }
 
 SEC("tc")
@@ -1089,14 +1138,14 @@ int tc_ingress(struct __sk_buff *skb)
 		.data_end = (void *)(long)skb->data_end,
 		.frame_len = skb->len,
 	};
-	struct so_req_attrs attrs;
+	struct so_meta meta;
 
 	if ((void *)(m + 1) > p.data || m->magic != SO_META_MAGIC)
 		return TC_ACT_OK;
-	__builtin_memcpy(&attrs, &m->attrs, sizeof(attrs));
+	__builtin_memcpy(&meta, m, sizeof(meta));
 	if (parse_packet(&p) != PARSE_OK)
 		return TC_ACT_OK;
-	assign_reqsk(skb, &p, &attrs);
+	assign_reqsk(skb, &p, &meta);
 	return TC_ACT_OK;
 }
 
@@ -1116,6 +1165,6 @@ int tc_egress(struct __sk_buff *skb)
 	flow_key(&k, &p, true);
 	c = conn_lookup(&k);
 	if (c)
-		track_apply(&k, track_server(c, &p, &k));
+		track_apply(&k, track_server(c, &p, &k), SO_CLOSER_SERVER);
 	return TC_ACT_OK;
 }

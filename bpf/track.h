@@ -12,7 +12,9 @@
  * Exits are counted where the entry leaves the table: RST at once, a
  * completed close after the time_wait linger (closed at once), an idle entry
  * after the idle timeout (by the sweeper, a BPF timer: no userspace process
- * needs to run). LRU eviction is silent; the CLI infers it.
+ * needs to run). LRU eviction is silent; the CLI infers it. Every exit goes
+ * through track_exit() or conn_drop_dead(), which also make the close
+ * event (close_event(), events.h).
  */
 #pragma once
 
@@ -152,6 +154,82 @@ static __always_inline void enter_time_wait(struct so_conn *c, const struct so_f
 	twf_add(k, 1);
 }
 
+/* --- what the events say of an entry (events.h) ------------------------ */
+
+/* The entry's figures, into an event: the one place that reads them for
+ * the events, so that a change of struct so_conn's layout is made here. */
+static __always_inline void conn_figures(struct so_event *e, const struct so_conn *c)
+{
+	e->state = c->state;
+	e->closed_by = c->closed_by;
+	e->t_established = c->t_established;
+	e->t_first_fin = c->t_first_fin;
+	e->t_last = c->t_last;
+	e->pkts_in = c->pkts_in;
+	e->pkts_out = c->pkts_out;
+	e->bytes_in = c->bytes_in;
+	e->bytes_out = c->bytes_out;
+}
+
+/* A side's first FIN (side: enum so_closer). */
+static __always_inline void ev_fin(const struct so_flow_key *k, const struct so_conn *c, __u8 side)
+{
+	struct so_event *e;
+
+	if (!listening(SO_LISTEN_EVENTS))
+		return;
+	e = ev_reserve(SO_EV_FIN, k);
+	if (!e)
+		return;
+	conn_figures(e, c);
+	e->side = side;
+	ev_submit(e);
+}
+
+static __always_inline __u8 end_reason(enum so_counter why)
+{
+	switch (why) {
+	case SO_C_CLOSED_RESET:
+		return SO_END_RESET;
+	case SO_C_EXPIRED_IDLE:
+		return SO_END_IDLE;
+	case SO_C_CONN_REPLACED:
+		return SO_END_REPLACED;
+	default:
+		return SO_END_GRACEFUL;
+	}
+}
+
+/*
+ * The close event of entry c of key k (why: its counter; side: who sent the
+ * RST of a reset), reserved before the entry is deleted, filled from it:
+ * sent by close_event_end() only if this CPU's delete removed the entry
+ * (another CPU may have ended it meanwhile). NULL while no one listens.
+ */
+static __always_inline struct so_event *close_event(struct so_flow_key *k, const struct so_conn *c,
+						    enum so_counter why, __u8 side)
+{
+	struct so_event *e;
+
+	if (!listening(SO_LISTEN_EVENTS))
+		return NULL;
+	e = ev_reserve(SO_EV_CLOSE, k);
+	if (e) {
+		conn_figures(e, c);
+		e->reason = end_reason(why);
+		e->side = side;
+	}
+	return e;
+}
+
+static __always_inline void close_event_end(struct so_event *e, bool deleted)
+{
+	if (e && deleted)
+		ev_submit(e);
+	else if (e)
+		bpf_ringbuf_discard(e, 0);
+}
+
 /* The table's own count of its elements (struct so_sweeper.entries): an
  * insert into a full table evicts one. */
 static __always_inline void entries_add(int n)
@@ -190,11 +268,18 @@ static __always_inline bool conn_delete(struct so_flow_key *k, __u8 state)
 }
 
 /* An idle-expired entry met again: the sweeper has counted it (or will,
- * from the wheel), so it only goes. */
+ * from the wheel), so it only goes, with its close event (idle): the
+ * wheel expires entries without visiting them, so this is the first time
+ * one is seen again, later than its expiry; one the LRU evicts first, or
+ * never met, has no close event. */
 static __always_inline void conn_drop_dead(struct so_flow_key *k, struct so_conn *c)
 {
-	if (__sync_lock_test_and_set(&c->tsec, SO_TSEC_GONE) != SO_TSEC_GONE)
-		conn_delete(k, c->state);
+	struct so_event *e;
+
+	if (__sync_lock_test_and_set(&c->tsec, SO_TSEC_GONE) == SO_TSEC_GONE)
+		return;
+	e = close_event(k, c, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE);
+	close_event_end(e, conn_delete(k, c->state));
 }
 
 /* The entry of k, unless the idle timeout took it. Every lookup of conns
@@ -251,6 +336,7 @@ static __always_inline enum track_result track_client(struct so_conn *c, const s
 			c->t_first_fin = c->t_last;
 		}
 		count(SO_C_FIN_IN);
+		ev_fin(k, c, SO_CLOSER_CLIENT);
 	}
 	return c->state == SO_ST_CLOSED ? TRACK_CLOSED : TRACK_KEEP;
 }
@@ -287,16 +373,19 @@ static __always_inline enum track_result track_server(struct so_conn *c, const s
 		else if (c->state == SO_ST_CLOSE_WAIT)
 			conn_set_state(c, SO_ST_LAST_ACK);
 		count(SO_C_FIN_OUT);
+		ev_fin(k, c, SO_CLOSER_SERVER);
 	}
 	return TRACK_KEEP;
 }
 
-/* Remove an entry whose connection ended, counting how: every exit but
- * the idle timeout's (the wheel counts those) comes through here. */
-static __always_inline void track_exit(struct so_flow_key *k, enum so_counter why)
+/* Remove an entry whose connection ended, counting how, with its close
+ * event (side: who sent the RST of a reset): every exit but the idle
+ * timeout's (the wheel counts those) comes through here. */
+static __always_inline void track_exit(struct so_flow_key *k, enum so_counter why, __u8 side)
 {
 	struct so_conn *c = bpf_map_lookup_elem(&conns, k);
 	struct so_sweeper *s = singleton(&sweeper);
+	struct so_event *e;
 	__u32 t;
 	__u8 state;
 
@@ -307,22 +396,30 @@ static __always_inline void track_exit(struct so_flow_key *k, enum so_counter wh
 		return; /* another CPU removes it */
 	state = c->state;
 	if (t != SO_TSEC_OFF && t <= s->w_dead) {
-		conn_delete(k, state); /* expired already: counted by the wheel */
+		/* expired already: counted by the wheel */
+		e = close_event(k, c, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE);
+		close_event_end(e, conn_delete(k, state));
 		return;
 	}
+	e = close_event(k, c, why, side);
 	if (conn_delete(k, state)) {
 		count(why);
 		gauge_add(state, -1);
 		wheel_add(t, state, -1);
+		close_event_end(e, true);
+	} else {
+		close_event_end(e, false);
 	}
 }
 
-static __always_inline void track_apply(struct so_flow_key *k, enum track_result r)
+
+/* side: who sent the segment (enum so_closer). */
+static __always_inline void track_apply(struct so_flow_key *k, enum track_result r, __u8 side)
 {
 	if (r == TRACK_RESET)
-		track_exit(k, SO_C_CLOSED_RESET);
+		track_exit(k, SO_C_CLOSED_RESET, side);
 	else if (r == TRACK_CLOSED)
-		track_exit(k, SO_C_CLOSED_GRACEFUL);
+		track_exit(k, SO_C_CLOSED_GRACEFUL, SO_CLOSER_NONE);
 }
 
 /* --- TIME-WAIT sockets that no entry stands for (map "timewait") ------- */
@@ -412,7 +509,7 @@ static __always_inline void conn_expire(struct so_flow_key *k, struct so_conn *c
 	__u64 until = c->t_last + SO_KERNEL_TW_NS;
 	bool time_wait = c->state == SO_ST_TIME_WAIT;
 
-	track_exit(k, why);
+	track_exit(k, why, SO_CLOSER_NONE);
 	if (time_wait && (__s64)(until - now) > 0)
 		tw_orphan_note(k, until, SO_TW_LINGER);
 }

@@ -97,7 +97,12 @@
 	X(CLOSED_GRACEFUL, closed_graceful, T, "connections closed by FIN exchange")     \
 	X(CLOSED_RESET, closed_reset, T, "connections ended by RST")                     \
 	X(EXPIRED_IDLE, expired_idle, T, "entries expired after the idle timeout")       \
-	X(CONN_REPLACED, conn_replaced, T, "entries replaced by a new connection, same 4-tuple")
+	X(CONN_REPLACED, conn_replaced, T, "entries replaced by a new connection, same 4-tuple") \
+	/* shakeoff events: only while one runs (so_config.listen) */                    \
+	X(EVENT_SENT, event_sent, E, "connection events put in the events ring")         \
+	X(EVENT_LOST, event_lost, E, "connection events lost: the events ring was full") \
+	X(DROP_SAMPLED, drop_sampled, E, "dropped packets sampled into the drops ring")  \
+	X(DROP_SAMPLE_LOST, drop_sample_lost, E, "drop samples lost: the drops ring was full")
 
 enum so_counter {
 #define SO_X_ENUM(id, key, kind, help) SO_C_##id,
@@ -172,12 +177,14 @@ struct so_config {
 				   * number of CPUs) */
 	__u64 tw_cli_added;       /* entries attach and set put in the "timewait"
 				   * map, in all (the programs count them in) */
+	__u8 listen;  /* SO_LISTEN_*: a shakeoff events reads the ring (events.h) */
+	__u8 pad[7];
 	__u64 signed_interval_ns; /* signed SYNs to the kernel, per CPU: one per this
 				   * many ns (--signed-rate); 0: only allowed sources */
 	__u32 signed_rate;        /* --signed-rate, all CPUs (informational) */
 	__u32 kernel_ports;       /* ports set in "kports": SYNs to look up there */
 };
-_Static_assert(sizeof(struct so_config) == 80, "so_config layout");
+_Static_assert(sizeof(struct so_config) == 88, "so_config layout");
 
 /* Arming modes (--arm). */
 enum so_arm {
@@ -187,6 +194,10 @@ enum so_arm {
 			     * arm_threshold; back below half of it for a second,
 			     * the kernel answers again */
 };
+
+/* so_config.listen: what a running `shakeoff events` reads. */
+#define SO_LISTEN_EVENTS 0x01 /* connection events, ring "events" */
+#define SO_LISTEN_DROPS 0x02  /* drop samples, ring "drops" */
 
 /* so_config.lists: skip empty tries without a lookup. */
 #define SO_LIST_ALLOW4 0x01
@@ -409,8 +420,11 @@ _Static_assert(sizeof(struct so_req_attrs) == 20, "bpf_tcp_req_attrs layout");
 struct so_meta {
 	__u32 magic;
 	struct so_req_attrs attrs;
+	__u32 cookie_age_ms; /* for the open event: SO_AGE_UNKNOWN without timestamps */
 };
-_Static_assert(sizeof(struct so_meta) == 24, "so_meta layout (4-byte multiple)");
+_Static_assert(sizeof(struct so_meta) == 28, "so_meta layout (4-byte multiple, at most 32)");
+
+#define SO_AGE_UNKNOWN 0xffffffffu
 
 /* --- connection table (map "conns", LRU hash) --------------------------- */
 
@@ -752,3 +766,89 @@ struct so_gauges {
 	__s64 state[SO_ST_MAX];
 };
 _Static_assert(sizeof(struct so_gauges) == 8 + 8 * SO_ST_MAX, "so_gauges layout");
+
+/* --- shakeoff events: connection events and drop samples ----------------- */
+
+/*
+ * Two BPF ring buffers, pinned with the other maps: "events" (struct
+ * so_event) and "drops" (struct so_drop). The programs write them only
+ * while so_config.listen says a `shakeoff events` reads them; a full ring
+ * loses the record (bpf_ringbuf_reserve() fails, the data path never
+ * waits), counted in event_lost or drop_sample_lost.
+ */
+enum so_event_type {
+	SO_EV_OPEN = 1,  /* handshake completed: the kfunc assigned the socket
+			  * (our cookie), or XDP passed an ACK with the kernel's */
+	SO_EV_FIN = 2,   /* a side's first FIN */
+	SO_EV_CLOSE = 3, /* the entry left the table */
+};
+
+/* Why an entry left the table; one list for the enum and the names. */
+#define SO_END_REASONS(X)                                                        \
+	X(GRACEFUL, graceful) /* FIN both ways, after the time_wait linger */    \
+	X(RESET, reset)                                                          \
+	X(IDLE, idle)         /* --idle-timeout */                               \
+	X(EVICTED, evicted)   /* pushed out of a full table (see README) */      \
+	X(REPLACED, replaced) /* a new connection got the same 4-tuple */
+
+enum so_end_reason {
+	SO_END_NONE = 0,
+#define SO_X_END(id, name) SO_END_##id,
+	SO_END_REASONS(SO_X_END)
+#undef SO_X_END
+	SO_END_MAX,
+};
+
+enum so_cookie_kind {
+	SO_COOKIE_OURS = 1,
+	SO_COOKIE_KERNEL = 2, /* options unknown: the kernel decodes them */
+};
+
+struct so_event {
+	__u8 type;      /* enum so_event_type */
+	__u8 reason;    /* close: enum so_end_reason */
+	__u8 side;      /* fin: who sent it; close by reset: who sent the RST
+			 * (enum so_closer) */
+	__u8 closed_by; /* close: who sent the first FIN (enum so_closer) */
+	__u8 state;     /* enum so_conn_state after the event */
+	__u8 cookie;    /* open: enum so_cookie_kind */
+	__u16 mss;      /* open: MSS in force (0: unknown) */
+	__u8 snd_wscale, rcv_wscale; /* open: window scales, SO_WS_NONE: none */
+	__u8 sack, tstamp, ecn;      /* open: options in force */
+	__u8 pad[3];
+	__u32 cookie_age_ms; /* open: time since the SYN-ACK, SO_AGE_UNKNOWN */
+	__u32 pad2;
+	__u64 t_ns;          /* bpf_ktime_get_ns() of the event */
+	struct so_flow_key key;
+	/* close and fin: the entry's figures (bpf_ktime_get_ns() times) */
+	__u64 t_established;
+	__u64 t_first_fin;
+	__u64 t_last;
+	__u64 pkts_in, pkts_out, bytes_in, bytes_out;
+};
+_Static_assert(sizeof(struct so_event) == 128, "so_event layout");
+
+/* A sample of a packet the XDP program dropped: the first bytes of it. */
+#define SO_DROP_SNAP 256
+
+struct so_drop {
+	__u64 t_ns;     /* bpf_ktime_get_ns() */
+	__u32 reason;   /* enum so_counter: the drop's verdict */
+	__u32 len;      /* the whole frame's length */
+	__u32 caplen;   /* bytes of it in data */
+	__u32 ifindex;
+	__u8 data[SO_DROP_SNAP];
+};
+_Static_assert(sizeof(struct so_drop) == 24 + SO_DROP_SNAP, "so_drop layout");
+
+/* What `shakeoff events --drops` wants (map "evconf", one entry). */
+struct so_evconf {
+	__u64 drop_interval_ns; /* per CPU: one sample per this many ns (GCRA) */
+	__u64 drop_reasons[2];  /* bit c: sample drops of counter c; all 0: any */
+};
+_Static_assert(sizeof(struct so_evconf) == 24, "so_evconf layout");
+_Static_assert(SO_C_MAX <= 128, "drop_reasons holds every counter");
+
+#define SO_EVENTS_RING_DEFAULT (1u << 20) /* bytes: ~7700 events */
+#define SO_DROPS_RING_BYTES (1u << 18)
+#define SO_DROP_RATE_DEFAULT 100 /* samples per second, all CPUs */

@@ -757,3 +757,73 @@ stream_stop() {
 	rc=$?
 	if [ $rc = 0 ]; then ok "$1"; else fail "$1" "exited $rc: $(_oneline "$(cat "$(cat "$2/log")")")"; fi
 }
+
+# --- scripted peers (tcptool.py peer) ------------------------------------------------
+
+# peers SLOT HOST CLIENT-STEPS SERVER-STEPS: a server peer in $SNS on a
+# fresh port (NPORT + 1; the test sets NPORT) and a client peer in $CNS
+# connecting to it; the control directory is $TMPD/peer.SLOT. Returns once
+# the client is connected.
+peers() {
+	local slot=$1 host=$2 ctl=$TMPD/peer.$1
+	NPORT=$((NPORT + 1))
+	rm -rf "$ctl" && mkdir -p "$ctl" && echo $NPORT >"$ctl/port"
+	ns_bg "$SNS" "$PY" "$TCPTOOL" peer server $NPORT "$ctl" "$4"
+	echo "$BG_PID" >"$ctl/server.pid"
+	echo "$BG_LOG" >"$ctl/server.log"
+	wait_file "$ctl/listening" 10 "$BG_PID" || return 1
+	ns_bg "$CNS" "$PY" "$TCPTOOL" peer client "$host" $NPORT "$ctl" "$3"
+	echo "$BG_PID" >"$ctl/client.pid"
+	echo "$BG_LOG" >"$ctl/client.log"
+	wait_file "$ctl/client.port" 10 "$BG_PID"
+}
+ctl() { echo "$TMPD/peer.$1"; }
+sport() { cat "$(ctl "$1")/port"; }
+cport() { cat "$(ctl "$1")/client.port"; }
+# go SLOT CP: let a peer waiting at checkpoint CP go on.
+go() { touch "$(ctl "$1")/$2.go"; }
+
+# --- shakeoff events ----------------------------------------------------------------
+
+# events_start NS IFACE ARGS...: `shakeoff events IFACE ARGS...` in the
+# background, its stdout in $EV_OUT, stderr in $EV_ERR, pid $EV_PID; returns
+# once it reads (a FAIL line if it does not start).
+_EVN=0
+events_start() {
+	local ns=$1 ifc=$2 i
+	shift 2
+	_EVN=$((_EVN + 1))
+	EV_OUT=$TMPD/events.$_EVN.out EV_ERR=$TMPD/events.$_EVN.err
+	vsay "nsenter --net=/run/netns/$ns shakeoff events $ifc $* &"
+	nsenter --net="/run/netns/$ns" "$SHAKEOFF" events "$ifc" "$@" >"$EV_OUT" 2>"$EV_ERR" &
+	EV_PID=$!
+	_PIDS+=("$EV_PID")
+	for i in $(seq 100); do
+		grep -q "reading the" "$EV_ERR" 2>/dev/null && return 0
+		kill -0 "$EV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "events$_EVN.start" "shakeoff events $* did not start: $(_oneline "$(cat "$EV_ERR")")"
+	return 1
+}
+
+# events_stop [PID]: SIGINT to the reader ($EV_PID), and its exit status.
+events_stop() {
+	kill -INT "${1:-$EV_PID}" 2>/dev/null
+	wait "${1:-$EV_PID}"
+}
+
+# events_query FILE EXPR: print the Python expression EXPR over the list E
+# of the JSON records in FILE (a -j stream).
+events_query() {
+	"$PY" -c '
+import json, sys
+E = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# listen_flag NS IFACE: so_config.listen of the attachment, as bpftool reads it.
+listen_flag() {
+	bpftool map lookup pinned "$(pin_dir "$1" "$2")/config" key 0 0 0 0 -j 2>/dev/null |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["formatted"]["value"]["listen"])'
+}

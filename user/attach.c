@@ -49,7 +49,7 @@ struct attach_args {
 	struct tune_args tune;
 	int mode; /* enum so_xdp_mode */
 	int tx;   /* enum tx_choice */
-	struct opt_uint conn_max;
+	struct opt_uint conn_max, events_buffer;
 	struct opt_uint synopt_rate;
 	const char *secret_file;
 	bool multiprog;
@@ -77,6 +77,9 @@ static const struct opt attach_opts[] = {
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
+	{ .name = "events-buffer", .metavar = "KIB",
+	  .help = "size of the ring of connection events, KiB, a power of two (default: 1024)",
+	  .type = OPT_UINT, .min = 4, .max = 1048576, .offset = ARG(events_buffer) },
 	{ .name = "synopt-rate", .metavar = "N",
 	  .help = "SYNs without timestamps per second, all CPUs, whose SACK and window scale "
 		  "are kept for their ACK; past it, MSS only (default: "
@@ -113,6 +116,7 @@ struct attach_plan {
 	__u64 synopt_interval_ns; /* bpf/synopt.h */
 	char dir[PATH_MAX]; /* where the pins end up */
 	char tmp[PATH_MAX]; /* where they are made */
+	__u32 events_bytes; /* the "events" ring */
 	bool multiprog;     /* XDP through libxdp's dispatcher (multiprog.c) */
 };
 
@@ -192,6 +196,13 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	p->ifname = a->ifname;
 	if (plan_multiprog(a, p))
 		return RC_FAIL;
+	p->events_bytes = a->events_buffer.set ? a->events_buffer.val << 10 : SO_EVENTS_RING_DEFAULT;
+	if (p->events_bytes & (p->events_bytes - 1) ||
+	    p->events_bytes < (__u32)sysconf(_SC_PAGESIZE)) {
+		pr_err("--events-buffer %lu: not a power of two of at least a page (%ld KiB)",
+		       a->events_buffer.val, sysconf(_SC_PAGESIZE) >> 10);
+		return RC_USAGE;
+	}
 	/* the interface first: tune_apply() reads its MTU */
 	if (plan_iface(a, p))
 		return RC_FAIL;
@@ -274,6 +285,7 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 		return -1;
 	}
 	err = bpf_map__set_max_entries(st->skel->maps.conns, p->cfg.conn_max) ?:
+	      bpf_map__set_max_entries(st->skel->maps.events, p->events_bytes) ?:
 	      bpf_map__set_max_entries(st->skel->maps.twq, twq_size(p->cfg.conn_max));
 	st->skel->rodata->twq_mask = twq_size(p->cfg.conn_max) - 1;
 	st->skel->rodata->synopt_interval_ns = p->synopt_interval_ns;

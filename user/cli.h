@@ -43,14 +43,4 @@ extern const struct cmd cmd_top;
 extern const struct cmd cmd_allow;
 extern const struct cmd cmd_deny;
 extern const struct cmd cmd_exporter;
-
-/* A source prefix (allow, deny, conns --client). */
-struct prefix {
-	int v6;           /* 0: IPv4, 1: IPv6 */
-	__u8 addr[16];    /* network order */
-	unsigned int len; /* prefix length */
-};
-
-/* a.b.c.d/len or IPv6/len, a bare address one host: 0, or -1 after one
- * sentence. */
-int parse_prefix(const char *arg, struct prefix *p);
+extern const struct cmd cmd_events;

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "mapwalk.h"
 #include "pins.h"
+#include "prefix.h"
 #include "shakeoff.h"
 #include "sys.h"
 

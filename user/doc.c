@@ -55,7 +55,10 @@ static const struct section after[] = {
 	  "`shakeoff top IFACE` shows the busiest sources of SYNs and of invalid ACKs. "
 	  "On a terminal both draw each rate's recent history as a small graph of Unicode "
 	  "blocks; into a pipe or a file they print the plain columns. "
-	  "`shakeoff conns IFACE` lists the connections shakeoff follows. For Prometheus, either "
+	  "`shakeoff conns IFACE` lists the connections shakeoff follows. "
+	  "`shakeoff events IFACE` streams their opens, FINs and closes as they happen, and "
+	  "`shakeoff events IFACE --drops -w FILE.pcapng` samples the packets XDP drops. "
+	  "For Prometheus, either "
 	  "write the text format for node_exporter's textfile collector from a timer, or run the "
 	  "exporter and scrape it:\n\n"
 	  "    cd /var/lib/node_exporter\n"
@@ -90,7 +93,7 @@ static const struct section after[] = {
 	  "`attach`, `detach`, `status`, `stats` or `rekey`, in any namespace, removes such an "
 	  "orphan (one whose XDP link has no interface any more: the interface was deleted, or "
 	  "its namespace) and says so. `/etc/shakeoff/IFACE.conf` holds the service's options. "
-	  "`/run/shakeoff/` holds the lock files of running tops." },
+	  "`/run/shakeoff/` holds the lock files of running tops and events." },
 	{ "EXIT STATUS",
 	  "0 on success; 1 when the system refused (the error names what and why, in one "
 	  "sentence); 2 when the command line was wrong, before anything was touched." },

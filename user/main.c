@@ -46,7 +46,7 @@ extern const struct cmd cmd_help;
 
 static const struct cmd *const commands[] = {
 	&cmd_attach, &cmd_detach, &cmd_set, &cmd_status, &cmd_stats, &cmd_conns, &cmd_top,
-	&cmd_allow, &cmd_deny, &cmd_exporter, &cmd_rekey, &cmd_help,
+	&cmd_events, &cmd_allow, &cmd_deny, &cmd_exporter, &cmd_rekey, &cmd_help,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

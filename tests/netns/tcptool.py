@@ -41,6 +41,14 @@
                                          headers, odd sources; see rawsyn())
   tcptool.py flood IFACE SMAC DMAC DST PORT PPS SECONDS [nots]
                                          a paced SYN flood from spoofed sources
+  tcptool.py bad IFACE SMAC DMAC SRC DST PORT KIND N [SECONDS]
+                                         N frames that shakeoff drops, from
+                                         ports 20000.. (KIND: ack = forged
+                                         third ACK, tcpcsum / ipcsum = SYN with
+                                         a bad checksum, synfin); with SECONDS,
+                                         the N frames again and again for that
+                                         long, as fast as it goes (without: each
+                                         frame also printed, "frame HEX")
 
 Protocol (client speaks first, one line):
   "XFER n\\n" + n bytes   -> server: sha256(received) hex + "\\n", then n bytes
@@ -301,6 +309,16 @@ class Tally:
         return "%d %s" % (self.n, self.h.hexdigest())
 
 
+def closing(s, ctl, role):
+    """Before a close: ROLE.closed_ns (now, ns since the epoch) and
+    ROLE.wire_bytes, the payload bytes the socket put on the wire,
+    retransmissions included (tcp_info's tcpi_bytes_sent, RFC 4898)."""
+    touch(os.path.join(ctl, role + ".closed_ns"), str(time.time_ns()))
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    if len(info) >= 208:
+        touch(os.path.join(ctl, role + ".wire_bytes"), str(struct.unpack_from("=Q", info, 200)[0]))
+
+
 def peer(role, s, ctl, steps):
     """Run STEPS (comma-separated) on the connected socket s:
       send:N     send N random bytes (N may end in K or M)
@@ -316,7 +334,9 @@ def peer(role, s, ctl, steps):
       wait:NAME  wait for CTLDIR/NAME.go (the test, or the other side, writes it)
       mark:NAME  write CTLDIR/NAME.go
     At the end CTLDIR/ROLE.sent and ROLE.recv hold "bytes sha256" of each
-    direction, for the test to compare with the other side's."""
+    direction, for the test to compare with the other side's; ROLE.closed_ns
+    and ROLE.wire_bytes what closing() says at its close or abort, and
+    client.connect_ns the times before and after the client's connect()."""
     sent, got = Tally(), Tally()
     block = os.urandom(CHUNK)
     try:
@@ -358,8 +378,10 @@ def peer(role, s, ctl, steps):
             elif op == "cork":
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             elif op == "close":
+                closing(s, ctl, role)
                 s.close()
             elif op == "abort":
+                closing(s, ctl, role)
                 abort(s)
             elif op == "cp":
                 touch(os.path.join(ctl, arg + ".at"))
@@ -393,7 +415,9 @@ def peer_main(argv):
         return peer("server", s, ctl, steps)
     if argv[0] == "client" and len(argv) == 5:
         host, port, ctl, steps = argv[1], int(argv[2]), argv[3], argv[4]
+        t0 = time.time_ns()
         s = connect(host, port)
+        touch(os.path.join(ctl, "client.connect_ns"), "%d %d" % (t0, time.time_ns()))
         touch(os.path.join(ctl, "client.port"), str(s.getsockname()[1]))
         return peer("client", s, ctl, steps)
     print(__doc__, file=sys.stderr)
@@ -759,6 +783,49 @@ def send_paced(iface, frames, pps, seconds):
     return sent, time.time() - t0
 
 
+def bad_frame(smac, dmac, src, dst, dport, kind, sport):
+    """One frame of kind (see bad()) from sport, as bytes."""
+    from scapy.all import Ether, TCP
+
+    p = {"mac": smac, "dmac": dmac, "src": src, "dst": dst}
+    ip = l3_header(p)
+    opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None),
+            ("WScale", 7)]
+    if kind == "ack":
+        tcp = TCP(sport=sport, dport=dport, flags="A", seq=5000 + sport, ack=0x5348414b + sport)
+    else:
+        tcp = TCP(sport=sport, dport=dport, flags="SF" if kind == "synfin" else "S",
+                  seq=1000 + sport, options=opts)
+    if kind == "tcpcsum":
+        tcp.chksum = 0xbad
+    if kind == "ipcsum":
+        ip.chksum = 0xbad
+    return bytes(Ether(src=smac, dst=dmac) / ip / tcp)
+
+
+def bad(iface, smac, dmac, src, dst, dport, kind, n, seconds):
+    """Send n frames that shakeoff drops, once, or round and round for
+    seconds; prints how many were sent."""
+    frames = [bad_frame(smac, dmac, src, dst, dport, kind, 20000 + i) for i in range(n)]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    sent, t0 = 0, time.time()
+    while True:
+        for f in frames:
+            try:
+                s.send(f)
+                sent += 1
+            except BlockingIOError:
+                pass
+        if time.time() - t0 >= seconds:
+            break
+    print("sent %d" % sent)
+    if not seconds:
+        for f in frames:
+            print("frame " + f.hex())
+    return 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "serve":
         serve(int(argv[2]))
@@ -782,6 +849,9 @@ def main(argv):
         return xferopt(argv[2], int(argv[3]), int(argv[4]), argv[5])
     elif len(argv) == 4 and argv[1] == "rawsyn":
         return rawsyn(argv[2], argv[3])
+    elif len(argv) in (10, 11) and argv[1] == "bad":
+        return bad(argv[2], argv[3], argv[4], argv[5], argv[6], int(argv[7]), argv[8],
+                   int(argv[9]), float(argv[10]) if len(argv) == 11 else 0)
     elif len(argv) in (9, 10) and argv[1] == "flood":
         return flood(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]),
                      float(argv[8]), *argv[9:])

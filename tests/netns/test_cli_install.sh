@@ -44,7 +44,7 @@ check_eq docs.man_is_generated "$("$SHAKEOFF" --help-man)" "$(cat "$TOP/man/shak
 section=$(sed -n '/^<!-- BEGIN shakeoff --help-markdown/,/^<!-- END shakeoff --help-markdown/p' "$TOP/README.md" | sed '1d;$d')
 check_eq docs.readme_is_generated "$("$SHAKEOFF" --help-markdown)" "$section"
 cmds=$("$SHAKEOFF" help | sed -n '/^Commands:/,/^$/s/^  \([a-z]\+\) .*/\1/p')
-check_eq help.lists_commands "attach detach set status stats conns top allow deny exporter rekey help" "$(echo $cmds)"
+check_eq help.lists_commands "attach detach set status stats conns top events allow deny exporter rekey help" "$(echo $cmds)"
 bad=
 for c in $cmds; do
 	"$SHAKEOFF" help "$c" 2>/dev/null | grep -q "^Usage: shakeoff $c" || bad+="help:$c "

@@ -88,6 +88,8 @@ nmaps=0 bad=
 while read -r f; do
 	bpftool map show pinned "$f" >/dev/null 2>&1 || continue
 	nmaps=$((nmaps + 1))
+	# ring buffers (events, drops) have records, not keys and values: no BTF
+	[ "$(bpftool map show pinned "$f" -j 2>/dev/null | json_get type)" = ringbuf ] && continue
 	# BTF attached to the map, and (when it has entries) fields by name.
 	btf=$(bpftool map show pinned "$f" -j 2>/dev/null | json_get btf_id)
 	dump=$(bpftool map dump pinned "$f" -j 2>/dev/null)

@@ -44,26 +44,7 @@ COUNTERS="conn_created closed_graceful closed_reset expired_idle conn_replaced f
 # --- one scripted connection ---------------------------------------------------
 
 NPORT=$PBASE
-# peers SLOT HOST CLIENT-STEPS SERVER-STEPS: a server peer on a fresh port
-# and a client peer connecting to it; the control directory is
-# $TMPD/peer.SLOT. Returns once the client is connected.
-peers() {
-	local slot=$1 host=$2 ctl=$TMPD/peer.$1
-	NPORT=$((NPORT + 1))
-	rm -rf "$ctl" && mkdir -p "$ctl" && echo $NPORT >"$ctl/port"
-	ns_bg "$SNS" "$PY" "$TCPTOOL" peer server $NPORT "$ctl" "$4"
-	echo "$BG_PID" >"$ctl/server.pid"
-	echo "$BG_LOG" >"$ctl/server.log"
-	wait_file "$ctl/listening" 10 "$BG_PID" || return 1
-	ns_bg "$CNS" "$PY" "$TCPTOOL" peer client "$host" $NPORT "$ctl" "$3"
-	echo "$BG_PID" >"$ctl/client.pid"
-	echo "$BG_LOG" >"$ctl/client.log"
-	wait_file "$ctl/client.port" 10 "$BG_PID"
-}
-ctl() { echo "$TMPD/peer.$1"; }
-sport() { cat "$(ctl "$1")/port"; }
-cport() { cat "$(ctl "$1")/client.port"; }
-
+# peers, ctl, sport, cport, go: lib.sh
 # at SLOT CP: wait until a peer reached checkpoint CP; go SLOT CP: let it on.
 at() {
 	local c
@@ -71,7 +52,6 @@ at() {
 	wait_file "$c/$2.at" 30 "$(cat "$c/server.pid")" "$(cat "$c/client.pid")" ||
 		{ fail "$1.$2.reached" "no peer reached checkpoint $2: $(peer_logs "$1")"; return 1; }
 }
-go() { touch "$(ctl "$1")/$2.go"; }
 peer_logs() {
 	local c p
 	c=$(ctl "$1")

@@ -22,6 +22,7 @@ void test_track(void);   /* test_track.c: the connection table's state machine *
 void test_hostile(void); /* test_hostile.c: no bypass, reflection, amplification, budget,
 			  * forged ACKs */
 void test_arm(void);     /* test_arm.c: --arm auto, judged over all CPUs */
+void test_events(void);  /* test_events.c: drop samples and connection events */
 void test_tally(void);
 void measure_cost(void); /* cost.c: test_unit --cost, the key ring's cost per forged ACK */   /* test_tc.c: verdict counters added up over every run */
 

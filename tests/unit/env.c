@@ -559,6 +559,49 @@ int signed_budget_reset(void)
 		       -errno : 0;
 }
 
+int events_setup(__u8 listen, const struct so_evconf *ec)
+{
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_config cfg = cur_cfg;
+	struct so_budget b[n];
+	__u32 zero = 0;
+
+	memset(b, 0, sizeof(b));
+	cfg.listen = listen;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.evconf), &zero, ec, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.dropbudget), &zero, b, BPF_ANY))
+		return -errno;
+	return set_config(&cfg) ? -errno : 0;
+}
+
+struct ring_take {
+	void *buf;
+	size_t size, n;
+};
+
+static int take_one(void *ctx, void *data, size_t size)
+{
+	struct ring_take *t = ctx;
+
+	if (t->n++ == 0)
+		memcpy(t->buf, data, size < t->size ? size : t->size);
+	return 0;
+}
+
+int ring_take(bool drops, void *first, size_t size)
+{
+	struct bpf_map *m = drops ? skel->maps.drops : skel->maps.events;
+	struct ring_take t = { .buf = first, .size = size };
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(m), take_one, &t, NULL);
+	int err;
+
+	if (!rb)
+		return -errno;
+	err = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return err < 0 ? err : (int)t.n;
+}
+
 int set_speak_first(unsigned int port)
 {
 	return set_port_bitmap(skel->maps.speakfirst, port);

@@ -134,6 +134,13 @@ int budget_reset(void);
 /* The same for the signed SYNs' budget (--signed-rate). */
 int signed_budget_reset(void);
 
+/* shakeoff events: so_config.listen (on top of cur_cfg), the drop
+ * samples' settings, their budget back to full on every CPU. */
+int events_setup(__u8 listen, const struct so_evconf *ec);
+/* Empty a ring ("drops" or "events"): how many records it held (or
+ * -errno); the first is copied into first (size bytes at most). */
+int ring_take(bool drops, void *first, size_t size);
+
 /* --arm auto's state: every CPU's window and the shared decision back to
  * zero (never armed); the decision as the data path left it. */
 int arm_reset(void);

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	test_track();
 	test_hostile();
 	test_arm();
+	test_events();
 	test_tally();
 	env_teardown();
 	return 0;

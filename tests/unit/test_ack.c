@@ -170,15 +170,17 @@ static const struct ack_case ack_cases[] = {
 	{ "ack4_ring_full_without_a_no_ts", V4(.opts = O_MSS, .mss = 1460), A_RING_OTHERS, INVALID },
 	{ "ack4_tsecr_key_id_tampered", V4(LINUX(1460, 7)),            A_TAMPER, INVALID, .arg = 1 << 9 },
 	{ "ack4_tsecr_key_id_tampered_hi", V4(LINUX(1460, 7)),         A_TAMPER, INVALID, .arg = 2 << 9 },
-	/* cookie age, timestamp mode: valid up to 120 s old and 2048 ms ahead */
+	/* cookie age, timestamp mode: valid up to 120 s old and 2048 ms ahead; the
+	 * TSval's time is rounded down to 2.048 s, so a cookie issued .arg ms ago
+	 * is up to .arg + 2047 ms old: the rows that must pass stay below 117953 */
 	{ "ack4_ref_ts_fresh",      V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 0 },
 	{ "ack4_ref_ts_age_100s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 100000 },
-	{ "ack4_ref_ts_age_118s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 118000 },
+	{ "ack4_ref_ts_age_117s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 117000 },
 	{ "ack4_ref_ts_age_125s",   V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = 125000 },
 	{ "ack4_ref_ts_age_200s",   V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = 200000 },
 	{ "ack6_ref_ts_age_200s",   V6(LINUX(1440, 7)),                A_REF_TS, INVALID, .arg = 200000 },
 	{ "ack6_ref_ts_age_125s",   V6(LINUX(1440, 7)),                A_REF_TS, INVALID, .arg = 125000 },
-	{ "ack6_ref_ts_age_118s",   V6(LINUX(1440, 7)),                A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = 118000 },
+	{ "ack6_ref_ts_age_117s",   V6(LINUX(1440, 7)),                A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = 117000 },
 	{ "ack4_ref_ts_ahead_1s",   V4(LINUX(1460, 7)),                A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = -1000 },
 	{ "ack4_ref_ts_ahead_10s",  V4(LINUX(1460, 7)),                A_REF_TS, INVALID, .arg = -10000 },
 	/* clock skew between the host that issued and the one that checks: the
@@ -188,7 +190,7 @@ static const struct ack_case ack_cases[] = {
 	{ "ack6_ref_ts_skew_issuer_ahead_2s", V6(LINUX(1440, 7)),      A_REF_TS, VALID(1440, 1, 7, 7, 1, 1), .arg = -2000 },
 	{ "ack4_ref_ts_skew_issuer_ahead_4200ms", V4(LINUX(1460, 7)),  A_REF_TS, INVALID, .arg = -4200 },
 	{ "ack4_ref_ts_skew_issuer_ahead_37s", V4(LINUX(1460, 7)),     A_REF_TS, INVALID, .arg = -37000 }, /* TAI offset set on one host only */
-	{ "ack4_ref_ts_skew_issuer_behind_118s", V4(LINUX(1460, 7)),   A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 118900 },
+	{ "ack4_ref_ts_skew_issuer_behind_117s", V4(LINUX(1460, 7)),   A_REF_TS, VALID(1460, 1, 7, 7, 1, 1), .arg = 117900 },
 	/* cookie age, no timestamps: the period of issue and the next one */
 	{ "ack4_ref_nots_this_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 0 },
 	{ "ack4_ref_nots_prev_period", V4(.opts = O_MSS, .mss = 1460), A_REF_NOTS, VALID(1460, 0, 0, 0, 0, 0), .arg = 1 },

@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# test_events.sh - `shakeoff events`: the stream of connection events
+# against real connections that close in every way the namespaces can make
+# happen, each a scripted pair of peers (tcptool.py peer):
+#   client_close   the client's FIN first: open, fin client, fin server,
+#                  close graceful (closed_by client), at once
+#   server_close   the server's FIN first: close graceful (closed_by server)
+#                  after the --time-wait linger; IPv4 and IPv6
+#   simultaneous   both shut at once (the FINs may or may not cross): a
+#                  graceful close after both fins
+#   client_rst     close reset, reset_by client
+#   server_rst     close reset, reset_by server
+#   idle           close idle after a short --idle-timeout (set live)
+#   kernel_cookie  an allowed source with tcp_syncookies=2: the kernel's own
+#                  cookie, an open event that says so
+# Every close event's bytes equal what the peers sent (bytes_in: the
+# client's, bytes_out: the server's); its established time lies within the
+# client's connect(), its end within the peers' closes (loose bounds: the
+# clocks are the same, the scheduling is not). The open event's options are
+# those of the socket (ss). Then the filters (--port, --client, --type), the
+# text table, one reader per ring, a ring too small for a burst while the
+# reader is stopped (loss counted and reported), and no events while no one
+# listens.
+# Not made here: evicted (the kernel's LRU eviction is silent, see the
+# README) and replaced (only a race of two CPUs reaches it: a new SYN's ACK
+# for a tracked 4-tuple is taken for a segment of the old connection).
+. "$(dirname "$0")/../lib.sh"
+require_root
+require_cmd ss nft
+require_shakeoff
+
+TW=1
+IDLE=600
+PBASE=9300
+
+setup_pair ev || bail setup "could not build the namespaces and the veth pair"
+attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --time-wait $TW --idle-timeout $IDLE
+stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
+
+# --- the reader ------------------------------------------------------------------
+
+# ev_wait FILE EXPR SECONDS: until EXPR is True.
+ev_wait() {
+	local end=$((SECONDS + $3))
+	while [ $SECONDS -le $end ]; do
+		[ "$(events_query "$1" "$2" 2>/dev/null)" = True ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- scripted connections (peers, lib.sh) -----------------------------------------
+
+NPORT=$PBASE
+at() { wait_file "$(ctl "$1")/$2.at" 30 "$(cat "$(ctl "$1")/server.pid")" "$(cat "$(ctl "$1")/client.pid")"; }
+# peers_done SLOT: both peers exited 0.
+peers_done() {
+	local c p rc all=0
+	c=$(ctl "$1")
+	for p in server client; do
+		wait "$(cat "$c/$p.pid")"
+		rc=$?
+		[ $rc = 0 ] || { fail "$1.$p" "the $p peer exited $rc: $(_oneline "$(cat "$(cat "$c/$p.log")")")"; all=1; }
+	done
+	return $all
+}
+bytes_of() { cut -d' ' -f1 "$(ctl "$1")/$2"; }
+
+# the events of a slot's connection (its client port), in FILE
+sel() { echo "[e for e in E if e.get('sport') == $(cport "$1") and e.get('dport') == $(sport "$1")]"; }
+
+# check_close NAME SLOT FILE REASON CLOSED_BY RESET_BY: the slot's events
+# are open, then the FINs the close had, then one close as told, whose
+# figures agree with the peers'.
+check_close() {
+	local name=$1 slot=$2 f=$3 c s t0 t1 close_lo close_hi
+	local S
+	S=$(sel "$slot")
+	ev_wait "$f" "any(e['type'] == 'close' for e in $S)" 10 ||
+		{ fail "$name.close" "no close event in 10 s: $(events_query "$f" "$S")"; return; }
+	c=$(ctl "$slot")
+	check_eq "$name.first_is_open" open "$(events_query "$f" "$S[0]['type']")"
+	check_eq "$name.one_open_one_close" "1 1" "$(events_query "$f" "'%d %d' % (sum(e['type'] == 'open' for e in $S), sum(e['type'] == 'close' for e in $S))")"
+	check_eq "$name.last_is_close" close "$(events_query "$f" "$S[-1]['type']")"
+	check_eq "$name.reason" "$4" "$(events_query "$f" "$S[-1]['reason']")"
+	if [ "$5" = either ]; then
+		check_grep "$name.closed_by" '^(client|server)$' "$(events_query "$f" "$S[-1]['closed_by']")"
+	else
+		check_eq "$name.closed_by" "$5" "$(events_query "$f" "$S[-1]['closed_by']")"
+	fi
+	check_eq "$name.reset_by" "$6" "$(events_query "$f" "$S[-1]['reset_by']")"
+	check_bytes "$name.bytes_in" "$slot" client "$(events_query "$f" "$S[-1]['bytes_in']")"
+	check_bytes "$name.bytes_out" "$slot" server "$(events_query "$f" "$S[-1]['bytes_out']")"
+	check_num "$name.pkts_in" -ge 2 "$(events_query "$f" "$S[-1]['pkts_in']")"
+	check_num "$name.pkts_out" -ge 1 "$(events_query "$f" "$S[-1]['pkts_out']")"
+	# established within the client's connect() (5 ms for the clocks' offset,
+	# 2 s for the scheduling); the open event at that time too
+	read -r t0 t1 <"$c/client.connect_ns"
+	check_num "$name.established_after_connect" -ge $((t0 - 5000000)) "$(events_query "$f" "$S[-1]['established_ns']")"
+	check_num "$name.established_by_connect" -le $((t1 + 2000000000)) "$(events_query "$f" "$S[-1]['established_ns']")"
+	check_eq "$name.open_time_is_established" "$(events_query "$f" "$S[-1]['established_ns'] // 10**6")" \
+		"$(events_query "$f" "$S[0]['time_ns'] // 10**6")"
+	# the end: within the peers' closes (first - 5 ms, last + 2 s)
+	close_lo=$(sort -n "$c"/*.closed_ns 2>/dev/null | head -1)
+	close_hi=$(sort -n "$c"/*.closed_ns 2>/dev/null | tail -1)
+	check_num "$name.end_after_close" -ge $((close_lo - 5000000)) "$(events_query "$f" "$S[-1]['established_ns'] + $S[-1]['duration_ns']")"
+	check_num "$name.end_by_close" -le $((close_hi + 2000000000)) "$(events_query "$f" "$S[-1]['established_ns'] + $S[-1]['duration_ns']")"
+}
+
+# check_bytes NAME SLOT ROLE BYTES: what the table counted of ROLE's bytes
+# is what it sent, or more by what it retransmitted: at least the bytes
+# its application wrote, at most what its socket put on the wire.
+check_bytes() {
+	local app wire
+	app=$(bytes_of "$2" "$3.sent")
+	wire=$(cat "$(ctl "$2")/$3.wire_bytes" 2>/dev/null || echo "$app")
+	if [ "$4" = "$app" ]; then
+		ok "$1"
+	elif [[ $4 =~ ^[0-9]+$ ]] && [ "$4" -ge "$app" ] && [ "$4" -le "$wire" ]; then
+		ok "$1"
+		say "$1: $4 bytes counted, $app written, $wire on the wire (retransmissions)"
+	else
+		fail "$1" "expected the $app bytes the $3 wrote (up to the $wire it put on the wire), got '$4'"
+	fi
+}
+
+# check_fins NAME SLOT FILE SIDES: the fin events, in order ("client server").
+check_fins() {
+	check_eq "$1.fins" "$4" "$(events_query "$3" "' '.join(e['side'] for e in $(sel "$2") if e['type'] == 'fin')")"
+}
+
+# --- nothing while no one listens ----------------------------------------------------
+
+s0=$(stats)
+peers quiet "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
+peers_done quiet
+check_eq quiet.no_events "event_sent=0 event_lost=0" "$(stats_pick "$s0"$'\n'"$(stats)" event_sent event_lost)"
+
+# --- every close ----------------------------------------------------------------------
+
+events_start "$SNS" "$SIF" -j || bail events.start "shakeoff events did not start"
+ALL=$EV_OUT ALL_PID=$EV_PID
+
+n=client_close
+peers $n "$S4" "send:64K,recv:64K,shut,eof,close" "recv:64K,send:64K,eof,close"
+peers_done $n
+check_close $n $n "$ALL" graceful client None
+check_fins $n $n "$ALL" "client server"
+S=$(sel $n)
+# the options in force: the client's SYN offered them all, 1460 fits the MTU
+check_eq $n.open.cookie shakeoff "$(events_query "$ALL" "$S[0]['cookie']")"
+check_eq $n.open.options "True True False" "$(events_query "$ALL" "' '.join(str(x) for x in ($S[0]['sack'], $S[0]['timestamps'], $S[0]['ecn']))")"
+check_eq $n.open.mss 1460 "$(events_query "$ALL" "$S[0]['mss']")"
+check_grep $n.open.wscale '^[0-9]+ [0-9]+$' "$(events_query "$ALL" "'%d %d' % ($S[0]['snd_wscale'], $S[0]['rcv_wscale'])")"
+check_num $n.open.cookie_age_ms -le 3000 "$(events_query "$ALL" "$S[0]['cookie_age_ms']")"
+
+for fam in 4 6; do
+	if [ $fam = 4 ]; then H=$S4; else H=$S6; fi
+	n=server_close_v$fam
+	peers $n "$H" "send:32K,recv:16K,eof,close" "recv:32K,send:16K,close"
+	peers_done $n
+	check_close $n $n "$ALL" graceful server None
+	check_fins $n $n "$ALL" "server client"
+	check_eq $n.family $fam "$(events_query "$ALL" "$(sel $n)[0]['family']")"
+done
+
+# Both sides shut at once: the FINs may cross (closing, then time_wait) or
+# not; either way a graceful close with both FINs, first FIN from either.
+n=simultaneous
+peers $n "$S4" "send:2K,recv:2K,cp:c,shut,eof,close" "recv:2K,send:2K,cp:s,shut,eof,close"
+at $n c && at $n s && go $n c && go $n s
+peers_done $n
+check_close $n $n "$ALL" graceful either None
+check_eq $n.two_fins 2 "$(events_query "$ALL" "sum(e['type'] == 'fin' for e in $(sel $n))")"
+
+n=client_rst
+peers $n "$S4" "send:8K,recv:8K,abort" "recv:8K,send:8K,rst,close"
+peers_done $n
+check_close $n $n "$ALL" reset None client
+check_fins $n $n "$ALL" ""
+
+n=server_rst
+peers $n "$S4" "send:8K,recv:8K,rst,close" "recv:8K,send:8K,abort"
+peers_done $n
+check_close $n $n "$ALL" reset None server
+
+# Idle: the connection goes quiet past a short idle timeout; its entry
+# leaves with a close idle, and the connection lives on. The close event
+# comes when the entry leaves the table, or (a housekeeping that expires
+# entries without visiting them) when the next segment meets it: so the
+# test waits until conns no longer lists it, then lets the peers go on.
+check_run idle.set_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout 2
+n=idle
+peers $n "$S4" "send:4K,recv:4K,cp:quiet,send:1K,recv:1K,close" "recv:4K,send:4K,recv:1K,send:1K,eof,close"
+if at $n quiet; then
+	quiet_ns=$(date +%s%N)
+	for _ in $(seq 100); do
+		[ "$(conns_entry "$SNS" "$SIF" "$(cport $n)" "$(sport $n)")" = none ] && break
+		sleep 0.1
+	done
+	check_eq $n.expired none "$(conns_entry "$SNS" "$SIF" "$(cport $n)" "$(sport $n)")"
+fi
+go $n quiet
+peers_done $n
+S=$(sel $n)
+ev_wait "$ALL" "any(e['type'] == 'close' for e in $S)" 5 || fail $n.close "no close event after the idle timeout"
+C="[e for e in $S if e['type'] == 'close'][0]"
+check_eq $n.reason idle "$(events_query "$ALL" "$C['reason']")"
+# 4 KiB each way before the quiet (a retransmission may add to it)
+check_eq $n.bytes "True True" "$(events_query "$ALL" "'%s %s' % (4096 <= $C['bytes_in'] <= 8192, 4096 <= $C['bytes_out'] <= 8192)")"
+# the end is the last segment, before the quiet began
+check_num $n.end_before_quiet -le $((quiet_ns + 5000000)) "$(events_query "$ALL" "$C['established_ns'] + $C['duration_ns']")"
+check_num $n.closed_after_timeout -ge $((quiet_ns + 1000000000)) "$(events_query "$ALL" "$C['time_ns']")"
+# the connection went on untracked: nothing more of it
+check_eq $n.no_more_events "open close" "$(events_query "$ALL" "' '.join(e['type'] for e in $S)")"
+check_run idle.restore_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout $IDLE
+
+# The kernel's own cookie: an allowed source goes to the kernel, which
+# answers with its cookies under tcp_syncookies=2.
+server_ns_exec sysctl -qw net.ipv4.tcp_syncookies=2
+check_run kernel_cookie.allow shakeoff_in "$SNS" allow "$SIF" add $C4
+n=kernel_cookie
+peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
+peers_done $n
+ev_wait "$ALL" "any(e['type'] == 'open' for e in $(sel $n))" 5
+check_eq $n.open "open kernel" "$(events_query "$ALL" "' '.join(e['type'] + ' ' + e['cookie'] for e in $(sel $n))")"
+shakeoff_in "$SNS" allow "$SIF" del $C4 >/dev/null
+server_ns_exec sysctl -qw net.ipv4.tcp_syncookies=1
+
+check_eq all.no_loss "event_lost=0" "$(stats_pick "$(stats)" event_lost)"
+events_stop
+check_eq all.exit_status 0 "$?"
+check_eq all.no_lost_line 0 "$(grep -c '"lost"' "$ALL")"
+
+# --- filters ----------------------------------------------------------------------------
+
+events_start "$SNS" "$SIF" -j --port $((NPORT + 2)) && F_PORT=$EV_OUT F_PORT_PID=$EV_PID
+# (one reader per ring: the filters are tried one after the other)
+n=f_port_other
+peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
+peers_done $n
+n=f_port
+peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
+peers_done $n
+ev_wait "$F_PORT" "any(e['type'] == 'close' for e in E)" 10
+events_stop "$F_PORT_PID"
+check_eq filter.port "$(sport f_port)" "$(events_query "$F_PORT" "' '.join(sorted(set(str(e['dport']) for e in E)))")"
+
+events_start "$SNS" "$SIF" -j --client 2001:2::/64 --type open,close && F=$EV_OUT
+n=f_client4
+peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
+peers_done $n
+n=f_client6
+peers $n "$S6" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
+peers_done $n
+ev_wait "$F" "any(e['type'] == 'close' for e in E)" 10
+events_stop
+check_eq filter.client_and_type "6:open 6:close" "$(events_query "$F" "' '.join('%d:%s' % (e['family'], e['type']) for e in E)")"
+
+# the table: one line per event, the 4-tuple in it
+events_start "$SNS" "$SIF" --type close && F=$EV_OUT
+n=table
+peers $n "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
+peers_done $n
+for _ in $(seq 50); do grep -q close "$F" && break; sleep 0.1; done
+events_stop
+check_grep table.line "close +$C4:$(cport $n) +$S4:$(sport $n) +graceful, first FIN from the client, [0-9.]+ s, in [0-9]+ pkts 1024 B, out [0-9]+ pkts 1024 B" "$(cat "$F")"
+
+# --- bad input, and one reader per ring --------------------------------------------------
+
+events_start "$SNS" "$SIF" -j && F=$EV_OUT
+shakeoff_in "$SNS" events "$SIF" -j >/dev/null 2>"$TMPD/err"
+check_eq second_reader.refused "1" "$?"
+check_grep second_reader.says_why "another shakeoff events reads" "$(cat "$TMPD/err")"
+events_stop
+for bad in "--type bogus" "--type open --drops" "--rate 5" "--client 198.18.0.1/40" "--port 0"; do
+	# shellcheck disable=SC2086
+	shakeoff_in "$SNS" events "$SIF" $bad >/dev/null 2>"$TMPD/err"
+	check_eq "bad_input.${bad// /_}.exit" 2 "$?"
+	check_eq "bad_input.${bad// /_}.one_line" 1 "$(grep -c '' "$TMPD/err")"
+done
+check_eq flag_cleared "0" "$(listen_flag "$SNS" "$SIF")"
+shakeoff_in "$SNS" attach "$SIF" --ports $PBASE --events-buffer 12 >/dev/null 2>"$TMPD/err"
+check_eq bad_input.events_buffer_12.exit 2 "$?"
+check_grep bad_input.events_buffer_12.says_why "^shakeoff: --events-buffer 12: not a power of two" "$(cat "$TMPD/err")"
+
+# --- a full ring: the loss is counted and reported ----------------------------------------
+
+# A ring of 4 KiB holds 30 events; the reader is stopped while 20
+# connections make 80.
+so_detach() { shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1; }
+so_detach
+attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --time-wait $TW --events-buffer 4
+start_tcptool "$SNS" $((PBASE + 99)) || fail ring.server "tcptool serve did not listen"
+events_start "$SNS" "$SIF" -j && F=$EV_OUT
+kill -STOP "$EV_PID"
+ip netns exec "$CNS" "$PY" "$TCPTOOL" churn "$S4" $((PBASE + 99)) 20 4 >"$TMPD/churn" 2>&1 ||
+	fail ring.churn "$(_oneline "$(cat "$TMPD/churn")")"
+lost=$(stats_pick "$(stats)" event_lost)
+check_grep ring.lost_counted '^event_lost=[1-9]' "$lost"
+kill -CONT "$EV_PID"
+ev_wait "$F" "any(e['type'] == 'lost' for e in E)" 5
+events_stop
+check_eq ring.lost_reported "${lost#event_lost=}" "$(events_query "$F" "sum(e['lost'] for e in E if e['type'] == 'lost')")"
+check_num ring.events_kept -ge 20 "$(events_query "$F" "sum(e['type'] != 'lost' for e in E)")"
+check_eq ring.sent_plus_lost "$(events_query "$F" "sum(e['type'] != 'lost' for e in E) + sum(e['lost'] for e in E if e['type'] == 'lost')")" \
+	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["event_sent"] + s["event_lost"])' "$(stats)")"
+
+finish
