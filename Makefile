@@ -41,13 +41,14 @@ endif
 # Debian packages: build (clang llvm bpftool libbpf-dev libelf-dev, libxdp-dev
 # for attach --multiprog; xdp-tools' xdp-filter shares an interface in its test), tests and
 # demo (iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3
-# python3-scapy; python3-prometheus-client parses the exporter's text and man-db
-# renders the man page), bench (util-linux's taskset and nsenter, and linux-perf
-# for BENCH_PROFILE=1; rt-tests' cyclictest for the stalls of a big table), fuzz
+# python3-scapy; nginx-light for test_servers; python3-prometheus-client
+# parses the exporter's text and man-db renders the man page), bench
+# (util-linux's taskset and nsenter, and linux-perf for BENCH_PROFILE=1;
+# rt-tests' cyclictest for the stalls of a big table), fuzz
 # (libclang-rt-14-dev: libFuzzer and ASan for clang 14).
 DEB_PKGS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libxdp-dev xdp-tools pkg-config gcc make \
 	iproute2 nftables ethtool curl apache2-utils netcat-openbsd python3 python3-scapy \
-	procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db rt-tests
+	nginx-light procps psmisc linux-perf libclang-rt-14-dev python3-prometheus-client man-db rt-tests
 
 # Watching: the exporter's HTTP (libmicrohttpd-dev), a real Prometheus server
 # and promtool for test_prometheus (prometheus), bench.svg (python3-matplotlib).

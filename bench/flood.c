@@ -2,9 +2,10 @@
 /*
  * flood.c - the benchmark's traffic generator.
  *
- *   flood -i IFACE -m DMAC -d ADDR -p PORT [--ack] [-t SECS] [-r PPS] [-b N]
+ *   flood -i IFACE -m DMAC -d ADDR -p PORT [--ack|--md5] [-t SECS] [-r PPS] [-b N]
  *
- * Sends SYNs (or, with --ack, third ACKs with forged cookies) from random
+ * Sends SYNs (or, with --ack, third ACKs with forged cookies; with --md5,
+ * SYNs with a fake TCP-MD5 signature) from random
  * sources in 198.18.128.0/17 to ADDR:PORT, with sendmmsg() on an AF_PACKET
  * socket that bypasses the qdisc, in batches of N (default 64) prebuilt
  * frames; each frame gets a new source, ISN and checksums before each send
@@ -64,12 +65,13 @@ static void sleep_until(uint64_t t)
 
 static int usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: flood -i IFACE -m DMAC -d ADDR -p PORT [--ack] [-t SECS] [-r PPS] [-b N]\n"
+	fprintf(f, "Usage: flood -i IFACE -m DMAC -d ADDR -p PORT [--ack|--md5] [-t SECS] [-r PPS] [-b N]\n"
 		   "  -i, --iface IFACE   send on IFACE (AF_PACKET, qdisc bypassed)\n"
 		   "  -m, --dmac MAC      destination MAC (the server's interface)\n"
 		   "  -d, --dst ADDR      destination IPv4 address\n"
 		   "  -p, --port PORT     destination TCP port\n"
 		   "  -a, --ack           ACKs with forged cookies instead of SYNs\n"
+		   "  -5, --md5           SYNs with a fake TCP-MD5 option (RFC 2385)\n"
 		   "  -t, --secs SECS     how long (default 3)\n"
 		   "  -r, --rate PPS      offered rate, paced (default 0: as fast as possible)\n"
 		   "  -b, --batch N       frames per sendmmsg(), 1..64 (default 64)\n");
@@ -83,7 +85,8 @@ int main(int argc, char **argv)
 		{ "dst", required_argument, NULL, 'd' },   { "port", required_argument, NULL, 'p' },
 		{ "ack", no_argument, NULL, 'a' },         { "secs", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'r' },  { "batch", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+		{ "md5", no_argument, NULL, '5' },         { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct frame frames[BATCH_MAX];
 	struct mmsghdr msgs[BATCH_MAX];
@@ -91,7 +94,7 @@ int main(int argc, char **argv)
 	const char *ifname = NULL, *dst = NULL, *dmac_s = NULL;
 	unsigned long port = 0, batch = BATCH_MAX;
 	double secs = 3, rate = 0;
-	bool ack = false;
+	bool ack = false, md5 = false;
 	uint8_t smac[ETH_ALEN], dmac[ETH_ALEN];
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	struct ifreq ifr = {};
@@ -100,13 +103,14 @@ int main(int argc, char **argv)
 	uint64_t paced = 0;
 	int fd, one = 1, c, last_errno = 0;
 
-	while ((c = getopt_long(argc, argv, "i:m:d:p:at:r:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:d:p:a5t:r:b:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 'm': dmac_s = optarg; break;
 		case 'd': dst = optarg; break;
 		case 'p': port = strtoul(optarg, NULL, 10); break;
 		case 'a': ack = true; break;
+		case '5': md5 = true; break;
 		case 't': secs = atof(optarg); break;
 		case 'r': rate = atof(optarg); break;
 		case 'b': batch = strtoul(optarg, NULL, 10); break;
@@ -146,6 +150,8 @@ int main(int argc, char **argv)
 	memset(msgs, 0, sizeof(msgs));
 	for (unsigned long i = 0; i < batch; i++) {
 		frame_init(&frames[i], ack, smac, dmac, daddr.s_addr, htons((uint16_t)port));
+		if (md5 && !ack)
+			frame_sign_md5(&frames[i]);
 		iov[i].iov_base = frames[i].b;
 		iov[i].iov_len = frames[i].len;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -199,7 +205,7 @@ int main(int argc, char **argv)
 	now = now_ns(CLOCK_MONOTONIC);
 	printf("{\"kind\":\"%s\",\"secs\":%.6f,\"rate\":%.0f,\"batch\":%lu,\"calls\":%llu,"
 	       "\"attempted\":%llu,\"sent\":%llu,\"failed\":%llu,\"pps\":%.0f,\"last_error\":\"%s\"}\n",
-	       ack ? "ack" : "syn", (now - t0) / 1e9, rate, batch, (unsigned long long)calls,
+	       ack ? "ack" : md5 ? "md5" : "syn", (now - t0) / 1e9, rate, batch, (unsigned long long)calls,
 	       (unsigned long long)attempted, (unsigned long long)sent,
 	       (unsigned long long)failed, sent / ((now - t0) / 1e9),
 	       last_errno ? strerror(last_errno) : "");

@@ -2,7 +2,7 @@
 /*
  * frame.h - the benchmark's frames, built once and varied per send.
  *
- * Two kinds, both IPv4 from a random flood source (198.18.128.0/17, random
+ * Two kinds (and a third: a SYN with a fake TCP-MD5 option, frame_sign_md5), both IPv4 from a random flood source (198.18.128.0/17, random
  * port) to one server address and port:
  *   SYN  what Linux sends: MSS 1460, SACK-permitted, timestamps, NOP,
  *        window scale 7 (40-byte TCP header, 74-byte frame);
@@ -174,6 +174,36 @@ static inline void frame_init(struct frame *f, bool ack, const uint8_t smac[ETH_
 	 * The pseudo header's saddr varies; daddr, protocol and length don't. */
 	f->ip_base = sum16(b + OFF_IP, 20);
 	memcpy(pseudo, &daddr, 4);
+	st16(pseudo + 4, htons(IPPROTO_TCP));
+	st16(pseudo + 6, htons(f->tcp_len));
+	f->tcp_base = sum16(pseudo, 8) + sum16(b + OFF_TCP, f->tcp_len);
+}
+
+/*
+ * frame_sign_md5 - make a SYN of frame_init() one with a TCP-MD5 option
+ * (RFC 2385: NOP NOP, kind 19, 16 bytes of digest, here made up) after
+ * its Linux options, as a flood of fake signed SYNs sends (94-byte frame).
+ * Before any frame_vary(): the varied words are still zero, so the sums of
+ * the constant ones are taken again over the whole headers.
+ */
+static inline void frame_sign_md5(struct frame *f)
+{
+	uint8_t *b = f->b, *o = b + OFF_OPT + 20, pseudo[8];
+
+	o[0] = 1;
+	o[1] = 1;
+	o[2] = 19;
+	o[3] = 18;
+	for (int i = 0; i < 16; i++)
+		o[4 + i] = (uint8_t)(0xa5 ^ i);
+	f->tcp_len = 60;
+	f->len = OFF_TCP + f->tcp_len;
+	st16(b + OFF_IP + 2, htons(20 + f->tcp_len));
+	b[OFF_TCP + 12] = (uint8_t)(f->tcp_len / 4 << 4);
+	st16(b + OFF_IP_CSUM, 0);
+	st16(b + OFF_TCP_CSUM, 0);
+	f->ip_base = sum16(b + OFF_IP, 20);
+	memcpy(pseudo, b + OFF_IP + 16, 4);
 	st16(pseudo + 4, htons(IPPROTO_TCP));
 	st16(pseudo + 6, htons(f->tcp_len));
 	f->tcp_base = sum16(pseudo, 8) + sum16(b + OFF_TCP, f->tcp_len);

@@ -223,6 +223,32 @@ def main(argv):
         print("  CPU per SYN, shakeoff/kernel: " +
               ", ".join(f"{int(k) // 1000}k/s {v:.2f}x" for k, v in cpu_ratio.items()))
 
+    # --- signed SYNs (fake TCP-MD5) -------------------------------------------
+    sg = [r for r in recs if r["test"] == "signed"]
+    out["signed"] = []
+    if sg:
+        print()
+        print("SYNs with a fake TCP-MD5 signature to an MD5 listener (two-cores): CPU of the "
+              "server's NAPI thread per SYN sent, and the SYNs the kernel itself dropped")
+        print(f"  {'offered':>8s} {'mode':9s} {'sent':>7s} {'ns/SYN':>7s} {'to kernel':>9s} "
+              f"{'kernel CPU':>10s}")
+        for r in sg:
+            if "error" in r:
+                missing.append(f"signed {r['offered']} {r['mode']}")
+                print(f"  {r['offered']:8d} {r['mode']:9s} error: {r['error']}")
+                continue
+            secs = r["flood"].get("secs") or 1
+            row = {"offered": r["offered"], "mode": r["mode"], "sent": r["sent"],
+                   "ns_per_syn": r["napi_ns"] / r["sent"] if r["sent"] else None,
+                   "to_kernel_per_s": r["kernel_dropped"] / secs,
+                   "napi_busy": r["napi_ns"] / 1e9 / secs}
+            out["signed"].append(row)
+            ns = f"{row['ns_per_syn']:7.0f}" if row["ns_per_syn"] else "      -"
+            print(f"  {r['offered']:8d} {r['mode']:9s} {mps(r['sent'] / secs)} {ns} "
+                  f"{row['to_kernel_per_s']:7.0f}/s {100 * row['napi_busy']:9.1f}%")
+        print("  (to kernel: TcpExt TCPMD5Unexpected per second, the SYNs that reached "
+              "the kernel's TCP stack; kernel CPU: the NAPI thread's busy share)")
+
     # --- BPF run time under live flood ---------------------------------------
     rs = [r for r in recs if r["test"] == "runstat"]
     if rs:

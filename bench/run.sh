@@ -38,7 +38,8 @@
 #
 # Environment: O (build dir, default build), SHAKEOFF (the CLI, default
 # $O/shakeoff), BENCH_ROUNDS (4), BENCH_SECS (2, per mode and round),
-# BENCH_ACK_ROUNDS (2), BENCH_RATES ("100000 300000 1000000"), BENCH_CONNS
+# BENCH_ACK_ROUNDS (2), BENCH_RATES ("100000 300000 1000000"),
+# BENCH_SIGNED_RATES (the fake-MD5 flood's, "100000 1000000"), BENCH_CONNS
 # (100 per rate and mode), BENCH_MODES, BENCH_SETUPS (subsets, for debugging),
 # BENCH_PROFILE=1 (perf profile of shakeoff under flood, needs linux-perf),
 # BENCH_SO_ARGS (extra attach options, default --tx xdp), BENCH_NAPI_FIFO=1,
@@ -61,6 +62,7 @@ ROUNDS=${BENCH_ROUNDS:-4}
 SECS=${BENCH_SECS:-2}
 ACK_ROUNDS=${BENCH_ACK_ROUNDS:-2}
 RATES=${BENCH_RATES:-100000 300000 1000000}
+SIGNED_RATES=${BENCH_SIGNED_RATES:-100000 1000000}
 CONNS=${BENCH_CONNS:-100}
 MODES=${BENCH_MODES:-shakeoff kernel nft reflect drop}
 SETUPS=${BENCH_SETUPS:-one-core two-cores}
@@ -80,6 +82,8 @@ NAPI_FIFO=${BENCH_NAPI_FIFO:-0}
 V=${V:-0}
 OUT=$O/bench.json
 PORT=8080
+SIGPORT=179 # a TCP-MD5 listener's (BGP's), for the signed-SYN flood
+MD5KEY=shakeoff-bench-key
 SENDER_CPU=0
 NAPI_CPU=1
 
@@ -193,6 +197,10 @@ setup_net() {
 	done
 	in_c "$BENCHCTL" attach "$CIF" xdp_count >/dev/null || return 1
 	ip netns exec "$SNS" "$PY" "$CONN" serve $PORT >"$TMPD/server.log" 2>&1 &
+	_PIDS+=($!)
+	# a listener that signs with TCP-MD5 for its one peer, the client
+	ip netns exec "$SNS" "$PY" "$TOP/tests/netns/peers.py" serve md5 $SIGPORT $MD5KEY $C4 \
+		>"$TMPD/md5server.log" 2>&1 &
 	_PIDS+=($!)
 	for _ in $(seq 50); do
 		in_s ss -Hltn "sport = :$PORT" | grep -q . && return 0
@@ -340,8 +348,9 @@ answers() {
 flood() {
 	local ack=
 	[ "$1" = ack ] && ack=--ack
+	[ "$1" = md5 ] && ack=--md5
 	vsay "flood $1 ${3:-full} for $2 s"
-	in_c taskset -c $SENDER_CPU "$FLOOD" -i "$CIF" -m "$SMAC" -d $S4 -p $PORT -t "$2" \
+	in_c taskset -c $SENDER_CPU "$FLOOD" -i "$CIF" -m "$SMAC" -d $S4 -p "${FLOOD_PORT:-$PORT}" -t "$2" \
 		${3:+-r "$3"} $ack
 }
 
@@ -439,6 +448,49 @@ service() {
 		"$rate" "$mode" "$(awk -v n="$n" -v s="$(jnum secs "$f")" 'BEGIN { print n / s / 1e6 }')" \
 		"$(awk -v c="$((s1 - s0))" -v n="$n" 'BEGIN { print n ? c / n : 0 }')" \
 		"$(jnum ok "$cl")/$CONNS"
+}
+
+# --- signed SYNs ---------------------------------------------------------------
+
+# mib NAME: one TcpExt counter of the server's namespace.
+mib() {
+	in_s awk -v k="$1" '$1 == "TcpExt:" { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 }
+		else for (i = 2; i <= NF; i++) if (n[i] == k) print $i }' /proc/net/netstat
+}
+
+# signed RATE MODE: SYNs with a fake TCP-MD5 option at a fixed offered RATE
+# to the MD5 listener's port. kernel: nothing attached, the kernel drops
+# each after its receive path and a key lookup (TCPMD5Unexpected); shakeoff:
+# attached to that port with its default --signed-rate, it passes that
+# many a second to the kernel and drops the rest in XDP. CPU time of the
+# server's NAPI thread per SYN sent.
+signed() {
+	local rate=$1 mode=$2 f s0 s1 m0 m1 st=null n err
+	if [ "$mode" = shakeoff ]; then
+		SO_ATTACHED=1
+		# shellcheck disable=SC2086
+		"$SHAKEOFF" -n "$SNS" attach "$SIF" --ports $SIGPORT $SO_ARGS >"$TMPD/mode.out" 2>"$TMPD/mode.err" ||
+			err="attach failed: $(head -c 300 "$TMPD/mode.err")"
+	fi
+	[ -z "${err:-}" ] && ! pin_napi && err="no NAPI thread to pin"
+	if [ -n "${err:-}" ]; then
+		[ "$mode" = shakeoff ] && mode_off shakeoff
+		record "{\"test\":\"signed\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"error\":$(jstr "$err")}"
+		return 1
+	fi
+	m0=$(mib TCPMD5Unexpected)
+	read -r s0 _ <"/proc/$NAPI_PID/schedstat"
+	f=$(FLOOD_PORT=$SIGPORT flood md5 "$SECS" "$rate")
+	sleep 0.1
+	read -r s1 _ <"/proc/$NAPI_PID/schedstat"
+	m1=$(mib TCPMD5Unexpected)
+	[ "$mode" = shakeoff ] && st=$("$SHAKEOFF" -n "$SNS" stats "$SIF" -j 2>/dev/null | tr -d '\n') &&
+		mode_off shakeoff
+	n=$(jnum sent "$f")
+	record "{\"test\":\"signed\",\"setup\":\"$SETUP\",\"offered\":$rate,\"mode\":\"$mode\",\"sent\":${n:-0},\"napi_ns\":$((s1 - s0)),\"kernel_dropped\":$((m1 - m0)),\"flood\":$f,\"shakeoff_stats\":${st:-null}}"
+	printf '  %-9s md5  %7s/s  %-8s NAPI %5.0f ns per signed SYN, %s reached the kernel\n' "$SETUP" \
+		"$rate" "$mode" "$(awk -v c="$((s1 - s0))" -v n="${n:-0}" 'BEGIN { print n ? c / n : 0 }')" \
+		"$((m1 - m0))"
 }
 
 # --- BPF run-time statistics under live flood --------------------------------
@@ -631,6 +683,12 @@ if [[ " $SETUPS " == *" two-cores "* ]]; then
 			[[ " $MODES " == *" $m "* ]] && service "$r" "$m"
 		done
 	done
+	if [[ " $MODES " == *" shakeoff "* && " $MODES " == *" kernel "* ]]; then
+		say "two-cores: SYNs with a fake TCP-MD5 signature, fixed offered rates [$(elapsed) s]"
+		for r in $SIGNED_RATES; do
+			for m in kernel shakeoff; do signed "$r" "$m"; done
+		done
+	fi
 	say "two-cores: BPF run-time statistics under flood [$(elapsed) s]"
 	for m in shakeoff reflect drop; do
 		[[ " $MODES " == *" $m "* ]] && runstat "$m"

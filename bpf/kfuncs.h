@@ -27,6 +27,13 @@ struct sock {
 
 struct so_req_attrs;
 
+/* The one field of the kernel's struct tcp_sock that shakeoff reads, by
+ * CO-RE (its offset from the running kernel's BTF): an MPTCP listener's
+ * TCP socket has it set. Absent without CONFIG_MPTCP. */
+struct tcp_sock___so {
+	_Bool is_mptcp;
+} __attribute__((preserve_access_index));
+
 /* Kernel floor 6.9 (6.11 for this prototype): turn a cookie ACK into a request
  * socket of the listener sk; the kernel completes it into a child socket. */
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk, struct so_req_attrs *attrs,

@@ -20,6 +20,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 
 #include "shakeoff.h"
 #include "bound.h"
@@ -55,6 +56,9 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, config, struct so_config);
 /* Protected ports, one bit each; and those whose servers speak first. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, ports, struct so_ports);
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, speakfirst, struct so_ports);
+
+/* Of those, the ports whose listener is MPTCP: SYNs to the kernel. */
+SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, kports, struct so_ports);
 
 /* The cookie secret: the key rings (include/shakeoff.h). */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, secret, struct so_secret);
@@ -101,6 +105,9 @@ SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, twfilter, struct so_twfilter);
 
 /* The SYN-ACK budget's state, per CPU (--synack-rate). */
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, budget, struct so_budget);
+
+/* The budget of signed SYNs handed to the kernel, per CPU (--signed-rate). */
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, signed_budget, struct so_budget);
 
 /* The SYN options of clients without timestamps, and the write budget of
  * that map, per CPU (struct so_synopt, bpf/synopt.h). */
@@ -312,6 +319,7 @@ static __always_inline bool budget_ok(const struct so_config *cfg)
 	b = singleton(&budget);
 	return b && gcra_ok(b, interval);
 }
+
 
 static __always_inline bool ip_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 {
@@ -546,6 +554,24 @@ static __always_inline enum so_result hand_over(enum so_counter c)
 }
 
 /*
+ * A SYN signed with TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925): only the
+ * kernel holds the keys to check it and to sign the SYN-ACK, so it goes
+ * there (a SYN-ACK of ours, unsigned, would be dropped by the client).
+ * Allowed sources have passed before this; the rest get --signed-rate, so
+ * that a flood of SYNs with a fake signature costs the kernel at most that
+ * (the kernel drops them after its full receive path and a key lookup, or
+ * an MD5 over the segment for a source that has a key).
+ */
+static __always_inline enum so_result syn_signed(const struct so_config *cfg)
+{
+	struct so_budget *b = singleton(&signed_budget);
+
+	if (!cfg->signed_interval_ns || !b || !gcra_ok(b, cfg->signed_interval_ns))
+		return verdict(SO_C_DROP_SIGNED_RATE, SO_DROP);
+	return hand_over(SO_C_PASSED_SIGNED);
+}
+
+/*
  * A server that speaks first (SMTP, MySQL, FTP: --speak-first) waits for
  * nothing from its client, so a lost third ACK leaves both waiting: only
  * the kernel's retransmitted SYN-ACK draws the ACK again, and a cookie
@@ -562,7 +588,8 @@ static __always_inline bool speaks_first(const struct pkt *p)
 }
 
 /* Everything a SYN must pass before it costs a cookie, cheapest first.
- * w gets the TCP header copy the checksum and the options are read from. */
+ * w gets the TCP header copy the checksum and the options are read from,
+ * and the options parsed. */
 static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struct pkt *p,
 						 const struct so_config *cfg,
 						 struct tcpopt_walk *w)
@@ -572,6 +599,10 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	if (list_match(cfg, p, LIST_ALLOW))
 		return hand_over(SO_C_PASSED_ALLOWED);
+	/* The kfunc refuses MPTCP listeners; the kernel's own cookies serve
+	 * them (RFC 8684 MP_CAPABLE), and kernel_cookie_ok() their ACKs. */
+	if (cfg->kernel_ports && port_in(&kports, p->tcp->dest))
+		return hand_over(SO_C_PASSED_MPTCP);
 	if ((cfg->arm == SO_ARM_AUTO || cfg->speak_first) && !arm_auto_syn(cfg)) {
 		if (cfg->arm == SO_ARM_AUTO)
 			return hand_over(SO_C_PASSED_UNARMED);
@@ -590,6 +621,9 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 		return verdict(SO_C_DROP_IP_CSUM, SO_DROP);
 	if (tcpopt_load(ctx, p, w) || !tcp_csum_ok(ctx, p, w))
 		return verdict(SO_C_DROP_TCP_CSUM, SO_DROP);
+	tcpopt_parse(w);
+	if (w->o.signed_by)
+		return syn_signed(cfg);
 	if (!budget_ok(cfg))
 		return verdict(SO_C_DROP_RATE_LIMITED, SO_DROP);
 	return SO_CONTINUE;
@@ -669,12 +703,11 @@ static __always_inline enum so_result handle_syn(struct xdp_md *ctx, const struc
 	enum so_result r;
 
 	count(SO_C_SYN_SEEN);
+	if (kmode) /* before syn_screen() parses the options: see kc_seed_opts() */
+		kc_seed_opts(&w.o);
 	r = syn_screen(ctx, p, cfg, &w);
 	if (r != SO_CONTINUE)
 		return r;
-	if (kmode)
-		kc_seed_opts(&w.o);
-	tcpopt_parse(&w);
 	if (kmode)
 		return kc_syn_answer(ctx, p, cfg, &w);
 	return syn_answer(ctx, p, cfg, &w.o);
@@ -823,6 +856,27 @@ static __always_inline enum so_result handle_fragment(struct xdp_md *ctx, const 
 	return verdict(SO_C_DROP_FRAGMENT, SO_DROP);
 }
 
+/*
+ * A segment of an entry whose socket has not shown itself, past the third
+ * ACK's sequence number, so that no cookie checks out for it. If the
+ * kernel has made the socket since, the segment is the socket's. If not,
+ * the kernel dropped the child (a full accept queue, ListenOverflows) and
+ * would answer this segment with a reset (an ACK to a listener); nor can
+ * it make the socket, which would then start past bytes the server never
+ * got. Dropped: the client retransmits from its first unacknowledged
+ * byte, the third ACK's sequence number, whose cookie makes the socket
+ * once the server accepts again (test_servers' full accept queue).
+ */
+static __always_inline enum so_result unconfirmed_later(struct xdp_md *ctx, const struct pkt *p,
+							struct so_conn *c)
+{
+	if (socket_state(ctx, p)) {
+		c->flags &= ~SO_CF_UNCONFIRMED;
+		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	}
+	return verdict(SO_C_DROP_UNCONFIRMED, SO_DROP);
+}
+
 /* Any segment but a SYN, to a protected port. kmode: as for handle_syn(). */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
 						     const struct so_config *cfg, const bool kmode)
@@ -849,7 +903,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	if (kmode)
 		return kc_unconfirmed(ctx, p);
 	r = handle_ack(ctx, p, cfg);
-	return r != SO_CONTINUE ? r : verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	return r != SO_CONTINUE ? r : unconfirmed_later(ctx, p, c);
 }
 
 /*
@@ -1045,6 +1099,38 @@ static __always_inline void conn_confirm(const struct pkt *p)
 		c->flags &= ~SO_CF_UNCONFIRMED;
 }
 
+/* Is the listener MPTCP's? Only an MPTCP kernel has the field. */
+static __always_inline bool listener_is_mptcp(struct tcp_sock *tp)
+{
+	struct tcp_sock___so *t = (void *)tp;
+
+	if (!bpf_core_field_exists(t->is_mptcp))
+		return false;
+	return t->is_mptcp;
+}
+
+/*
+ * The kfunc refused an MPTCP listener: one that attach and set did not see
+ * (it started since, or turned MPTCP). Its port joins kports, so the next
+ * SYNs go to the kernel without any userspace process running; this
+ * client is reset. The next set re-reads the listeners and writes both.
+ */
+static __always_inline void mptcp_learn(__be16 port)
+{
+	struct so_ports *kp = singleton(&kports);
+	struct so_config *cfg = singleton(&config);
+	__u32 p = bpf_ntohs(port), i = masked(p >> 6, 1023); /* bound.h */
+	__u64 bit = 1ULL << (p & 63);
+
+	/* already known: another ACK of the same handshake, or of one that
+	 * was on its way (ACKs never look at kports) */
+	if (!kp || !cfg || (kp->bits[i] & bit))
+		return;
+	__sync_fetch_and_or(&kp->bits[i], bit);
+	__sync_fetch_and_add(&cfg->kernel_ports, 1);
+	count(SO_C_MPTCP_LEARNED);
+}
+
 /* Give the listener a request socket built from the cookie's options. */
 static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt *p,
 					 struct so_meta *m)
@@ -1053,6 +1139,7 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 	__u32 sz = sock_tuple(&t, p);
 	struct bpf_sock *skc = bpf_skc_lookup_tcp(skb, &t, sz, BPF_F_CURRENT_NETNS, 0);
 	struct tcp_sock *tp;
+	bool mptcp;
 	int err;
 
 	if (!skc) {
@@ -1075,11 +1162,14 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 		return;
 	}
 	err = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, &m->attrs, sizeof(m->attrs));
+	mptcp = err == -22 /* EINVAL */ && listener_is_mptcp(tp);
 	bpf_sk_release(skc);
 	if (err) {
 		/* TC_ACT_OK all the same: the kernel then resets the client at
 		 * once instead of letting it retransmit into a void. */
 		count_kfunc_error(err);
+		if (mptcp)
+			mptcp_learn(p->tcp->dest);
 		return;
 	}
 	conn_insert(p, m);

@@ -22,6 +22,8 @@
 #define TCPOPT_WINDOW 3
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_TIMESTAMP 8
+#define TCPOPT_MD5SIG 19 /* RFC 2385 */
+#define TCPOPT_AO 29     /* RFC 5925 */
 #define TCPOLEN_MSS 4
 #define TCPOLEN_WINDOW 3
 #define TCPOLEN_SACK_PERM 2
@@ -35,7 +37,8 @@ struct tcp_opts {
 	__u8 has_ws;
 	__u8 has_sack;
 	__u8 has_ts;
-	__u8 pad[2];
+	__u8 signed_by; /* TCPOPT_MD5SIG or TCPOPT_AO: the segment is signed */
+	__u8 pad;
 	__u32 tsval;    /* host order */
 	__u32 tsecr;
 };
@@ -65,6 +68,11 @@ static __always_inline void tcpopt_one(const __u8 *b, __u32 i, __u8 kind, __u8 l
 	case TCPOPT_SACK_PERM:
 		if (len == TCPOLEN_SACK_PERM)
 			o->has_sack = 1;
+		break;
+	case TCPOPT_MD5SIG:
+	case TCPOPT_AO:
+		/* any length: a signature we cannot check or make either way */
+		o->signed_by = kind;
 		break;
 	case TCPOPT_TIMESTAMP:
 		if (len == TCPOLEN_TIMESTAMP) {
@@ -174,7 +182,8 @@ static __always_inline bool tcpopt_linux(struct tcpopt_walk *w)
 }
 
 /**
- * tcpopt_parse - read MSS, window scale, SACK-permitted and timestamps
+ * tcpopt_parse - read MSS, window scale, SACK-permitted, timestamps and
+ * whether a TCP-MD5 or TCP-AO option signs the segment
  * @w: loaded by tcpopt_load(); the result is in w->o (zero where absent)
  *
  * Malformed option lists stop the walk; what was read before stays (the

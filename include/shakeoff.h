@@ -60,6 +60,9 @@
 	  "SYNs from multicast, broadcast, loopback, unspecified or own address, or port 0") \
 	X(DROP_RATE_LIMITED, drop_rate_limited, V, "SYNs over the --synack-rate budget") \
 	X(DROP_DENIED, drop_denied, V, "packets to protected ports from the deny list")     \
+	X(DROP_UNCONFIRMED, drop_unconfirmed, V,                                         \
+	  "later segments of a connection whose socket the kernel has not made yet "     \
+	  "(full accept queue), dropped: the client sends again from the third ACK's sequence number") \
 	X(PASSED_ALLOWED, passed_allowed, V, "SYNs from the allow list, passed to the kernel") \
 	X(PASSED_UNARMED, passed_unarmed, V, "packets passed to the kernel while --arm auto is idle") \
 	X(PASSED_SPEAK_FIRST, passed_speak_first, V,                                     \
@@ -68,6 +71,12 @@
 	  "SYNs for a 4-tuple in time_wait, handed to the kernel (RFC 6191)")            \
 	X(PASSED_KERNEL_COOKIE, passed_kernel_cookie, V,                                 \
 	  "ACKs with a valid cookie of the kernel's own (a SYN it answered), passed")    \
+	X(PASSED_SIGNED, passed_signed, V,                                               \
+	  "SYNs signed with TCP-MD5 or TCP-AO, handed to the kernel within --signed-rate") \
+	X(DROP_SIGNED_RATE, drop_signed_rate, V,                                         \
+	  "signed SYNs over the --signed-rate budget, dropped")                          \
+	X(PASSED_MPTCP, passed_mptcp, V,                                                 \
+	  "SYNs to a port whose listener is MPTCP, handed to the kernel")                \
 	X(PASSED_MONITOR, passed_monitor, E,                                             \
 	  "--arm monitor: packets passed that would have been answered or dropped")   \
 	/* completion mode "kernel" (bpf/kcookie.h): SYNs the kernel's cookie      \
@@ -87,6 +96,8 @@
 	X(CONN_ERR_ENOMEM, conn_err_enomem, T, "kfunc -ENOMEM")                          \
 	X(CONN_ERR_OTHER, conn_err_other, T, "kfunc, any other errno")                   \
 	X(CONN_NO_LISTENER, conn_no_listener, T, "valid cookie but no listener (RST)")   \
+	X(MPTCP_LEARNED, mptcp_learned, T,                                               \
+	  "ports found MPTCP by a kfunc refusal: their SYNs go to the kernel from then on") \
 	X(CONN_EXISTS, conn_exists, T, "valid cookie for an existing socket")            \
 	/* teardown tracking: every exit from the connection table */                    \
 	X(FIN_IN, fin_in, T, "first FINs from clients")                                  \
@@ -184,8 +195,12 @@ struct so_config {
 	__u8 complete; /* enum so_complete, informational (the programs read
 			* their rodata so_complete, fixed at load) */
 	__u8 pad[6];
+	__u64 signed_interval_ns; /* signed SYNs to the kernel, per CPU: one per this
+				   * many ns (--signed-rate); 0: only allowed sources */
+	__u32 signed_rate;        /* --signed-rate, all CPUs (informational) */
+	__u32 kernel_ports;       /* ports set in "kports": SYNs to look up there */
 };
-_Static_assert(sizeof(struct so_config) == 72, "so_config layout");
+_Static_assert(sizeof(struct so_config) == 88, "so_config layout");
 
 /* Arming modes (--arm). */
 enum so_arm {
@@ -249,6 +264,10 @@ struct so_ports {
 	__u64 bits[65536 / 64]; /* bit p set = port p (host order) protected */
 };
 _Static_assert(sizeof(struct so_ports) == 8192, "so_ports layout");
+
+/* The same bitmap in map "kports": protected ports whose listener the
+ * kfunc cannot serve (MPTCP: it refuses with -EINVAL), so their SYNs go to
+ * the kernel. attach and set fill it from sock_diag. */
 
 /* --- cookie secret: a key ring (map "secret", one entry) ---------------- */
 

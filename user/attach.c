@@ -30,6 +30,7 @@
 #include "compat.h"
 #include "features.h"
 #include "log.h"
+#include "mptcp.h"
 #include "multiprog.h"
 #include "pins.h"
 #include "ports.h"
@@ -373,14 +374,19 @@ static int update_map(struct bpf_map *map, const void *value)
 
 static int fill_maps(const struct tune_args *t, struct attach_plan *p, struct attach_state *st)
 {
-	struct so_ports speak_first;
+	struct so_ports speak_first, kports;
+	int n = mptcp_listen_ports(&t->ports, &kports);
 
+	if (n < 0)
+		return -1;
+	p->cfg.kernel_ports = n;
 	p->cfg.attached_ns = clock_ns(CLOCK_REALTIME);
 	/* before any link exists: the programs never see an empty map (with
 	 * --multiprog XDP runs already: its ports come once TC is attached) */
 	if (tune_speak_first(t, &speak_first) < 0 || update_map(st->skel->maps.config, &p->cfg) ||
 	    (!p->multiprog && update_map(st->skel->maps.ports, &t->ports)) ||
 	    update_map(st->skel->maps.speakfirst, &speak_first) ||
+	    update_map(st->skel->maps.kports, &kports) ||
 	    update_map(st->skel->maps.secret, &p->secret))
 		return -1;
 	return 0;
@@ -641,7 +647,9 @@ const struct cmd cmd_attach = {
 	.description = "Answer SYNs to the given ports on IFACE with SYN cookies in XDP, and turn\n"
 		       "valid cookie ACKs into sockets of the local listeners (TC). Programs, maps\n"
 		       "and links are pinned under /sys/fs/bpf/shakeoff, so the offload stays\n"
-		       "after this command exits; `shakeoff detach IFACE` removes it.",
+		       "after this command exits; `shakeoff detach IFACE` removes it. SYNs to a\n"
+		       "port whose listener is MPTCP, which the kfunc cannot serve, go to the\n"
+		       "kernel, as do signed SYNs (TCP-MD5, TCP-AO) within --signed-rate.",
 	.opts = attach_opts,
 	.args = &attach_args,
 	.needs_root = true,

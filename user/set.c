@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "live.h"
 #include "log.h"
+#include "mptcp.h"
 #include "pins.h"
 #include "ports.h"
 #include "timewait.h"
@@ -66,9 +67,9 @@ static void print_set(const struct live *l, const struct so_config *c, const str
 
 	tune_describe_arm(c, arm, sizeof(arm));
 	printf("shakeoff: %s now: ports %s, mss4 %u, mss6 %u, wscale %u, ttl %u, synack-rate %u, "
-	       "arm %s, time-wait %u s, idle-timeout %u s\n",
+	       "signed-rate %u, arm %s, time-wait %u s, idle-timeout %u s\n",
 	       l->ifname, ports ? ports : "?", c->mss4, c->mss6, c->wscale, c->ttl, c->synack_rate,
-	       arm, c->time_wait_s, c->idle_timeout_s);
+	       c->signed_rate, arm, c->time_wait_s, c->idle_timeout_s);
 	free(ports);
 }
 
@@ -86,6 +87,23 @@ static int note_time_wait(const struct live *l, const struct so_ports *ports)
 	}
 	n = timewait_scan(fd, ports);
 	close(fd);
+	return n;
+}
+
+/* The protected ports whose listener is MPTCP, looked for again (one may
+ * have started since): into kports, written before the count in config
+ * that makes the programs read it. How many, or -1 after one sentence. */
+static int note_mptcp(const struct live *l, const struct so_ports *ports)
+{
+	struct so_ports kports, old;
+	int n = mptcp_listen_ports(ports, &kports);
+
+	if (n < 0)
+		return -1;
+	if (live_read(l, "kports", &old))
+		return -1;
+	if (memcmp(&kports, &old, sizeof(old)) && live_write(l, "kports", &kports))
+		return -1;
 	return n;
 }
 
@@ -120,6 +138,10 @@ static int update(const struct live *l, const struct tune_args *t)
 		if (live_write(l, "ports", &ports))
 			return RC_FAIL;
 	}
+	n = note_mptcp(l, &ports);
+	if (n < 0)
+		return RC_FAIL;
+	cfg.kernel_ports = n;
 	if (tune_speak_first(t, &speak_first) > 0 && live_write(l, "speakfirst", &speak_first))
 		return RC_FAIL;
 	/* after the ports: TIME-WAIT sockets on newly protected ones */
@@ -154,7 +176,8 @@ const struct cmd cmd_set = {
 		       "change; with none, set only re-reads the namespace's TCP sysctls\n"
 		       "(timestamps, SACK, window scaling, ECN: options switched off since attach are\n"
 		       "no longer offered) and notes the TIME-WAIT sockets on the protected ports\n"
-		       "(their clients' SYNs go to the kernel), which every set does, like attach.\n"
+		       "(their clients' SYNs go to the kernel) and the MPTCP listeners on them\n"
+		       "(their SYNs go to the kernel too), which every set does, like attach.\n"
 		       "Each map is written with one update; a packet that meets it may see some\n"
 		       "fields old and some new, all safe. Programs, counters and the connection\n"
 		       "table stay. The XDP mode, the SYN-ACK path, the table size and the secret\n"

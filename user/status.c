@@ -45,6 +45,8 @@ struct attachment {
 	unsigned long netns;
 	struct so_config cfg;
 	struct so_ports ports;
+	struct so_ports kports; /* of those, MPTCP listeners': SYNs to the kernel */
+	char *kports_s;
 	struct so_ports speak_first; /* read only when cfg.speak_first */
 	struct so_secret secret;
 	bool attached; /* the XDP link still has an interface */
@@ -76,9 +78,14 @@ static int attachment_read(const char *ifname, struct attachment *at)
 	if (netns_inode(&at->netns) || pins_find(ifname, at->dir, sizeof(at->dir)))
 		return -1;
 	if (read_pinned(at->dir, "config", &at->cfg) || read_pinned(at->dir, "ports", &at->ports) ||
-	    read_pinned(at->dir, "secret", &at->secret) ||
+	    read_pinned(at->dir, "secret", &at->secret) || read_pinned(at->dir, "kports", &at->kports) ||
 	    (at->cfg.speak_first && read_pinned(at->dir, "speakfirst", &at->speak_first)))
 		return -1;
+	at->kports_s = ports_format(&at->kports);
+	if (!at->kports_s) {
+		pr_err("out of memory");
+		return -1;
+	}
 	at->attached = pins_xdp_ifindex(at->dir) > 0;
 	at->tcx = pins_tc_is_tcx(at->dir);
 	return 0;
@@ -234,6 +241,8 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "netns", at->netns);
 	json_kv_str(j, "pin_dir", at->dir);
 	json_kv_str(j, "ports", ports);
+	/* served by the kernel, not in XDP: their listener is MPTCP */
+	json_kv_str(j, "mptcp_ports", at->kports_s);
 	json_kv_str(j, "mode", mode_name(c));
 	json_kv_str(j, "tx", tx_name(c));
 	json_kv_str(j, "complete", complete_name(c));
@@ -245,6 +254,7 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_options(j, c->options);
 	json_kv_uint(j, "conn_max", c->conn_max);
 	json_kv_uint(j, "synack_rate", c->synack_rate);
+	json_kv_uint(j, "signed_rate", c->signed_rate);
 	json_kv_str(j, "arm", c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "unknown");
 	json_kv_uint(j, "threshold", c->arm_threshold);
 	json_speak_first(j, at);
@@ -279,6 +289,8 @@ static void print_row(const struct attachment *at, const char *ports)
 	printf(ROW_FMT, at->ifname, c->ifindex, at->attached ? "yes" : "NO", mode_name(c),
 	       tx_name(c), complete_name(c), at->tcx ? "tcx" : "clsact", c->arm <= SO_ARM_AUTO ? arm_names[c->arm] : "?", c->mss4, c->mss6, c->wscale, c->ttl, opts[0] ? opts + 1 : "none",
 	       c->conn_max, at->secret.gen, ports);
+	if (at->kports_s[0])
+		printf("%-15s MPTCP listeners, SYNs to the kernel: %s\n", "", at->kports_s);
 }
 
 static void print_all(const struct attachment *at, char **ports, size_t count, bool json,
@@ -333,6 +345,8 @@ static int show(char **names, size_t count, bool json, bool array)
 		print_all(at, ports, count, json, array);
 	for (size_t i = 0; ports && i < count; i++)
 		free(ports[i]);
+	for (size_t i = 0; at && i < count; i++)
+		free(at[i].kports_s);
 	free(ports);
 	free(at);
 	return err;
@@ -368,8 +382,9 @@ const struct cmd cmd_status = {
 		       "read back from the pinned maps, then each one's cookie keys: their\n"
 		       "fingerprints (a hash, never the key) and roles (issuing, validating,\n"
 		       "retiring), and whether the host's clock is synchronised (adjtimex(2):\n"
-		       "cookies carry CLOCK_TAI). With -j: a JSON array of objects (one object\n"
-		       "with IFACE).",
+		       "cookies carry CLOCK_TAI), and the ports whose SYNs go to the kernel\n"
+		       "because their listener is MPTCP. With -j: a JSON array of objects (one\n"
+		       "object with IFACE; those ports in mptcp_ports).",
 	.opts = status_opts,
 	.args = &status_args,
 	.needs_root = true,

@@ -33,19 +33,12 @@ bool tune_has_ports(const struct tune_args *t)
 	return tune_has_port_bits(&t->ports);
 }
 
-/* The BPF side keeps one budget per CPU (GCRA, one SYN-ACK per interval):
- * the rate is spread evenly over the CPUs that may run it. 0: no budget. */
-static void plan_synack_rate(unsigned long rate, struct so_config *cfg)
+/* The BPF side keeps its budgets per CPU (GCRA, one event per interval):
+ * the rate is spread evenly over the CPUs that may run it. Rate 0:
+ * interval 0 (--synack-rate: no budget; --signed-rate: none passes). */
+static __u64 plan_interval(unsigned long rate)
 {
-	unsigned long long interval;
-
-	cfg->synack_rate = 0;
-	cfg->synack_interval_ns = 0;
-	if (rate == 0)
-		return;
-	interval = (online_cpus() * 1000000000ull + rate - 1) / rate;
-	cfg->synack_rate = rate;
-	cfg->synack_interval_ns = interval;
+	return rate ? (online_cpus() * 1000000000ull + rate - 1) / rate : 0;
 }
 
 int tune_speak_first(const struct tune_args *t, struct so_ports *out)
@@ -131,8 +124,14 @@ int tune_apply(const struct tune_args *t, const char *ifname, bool attach, struc
 		return RC_FAIL;
 	if (!attach)
 		apply_given(t, cfg);
-	if (attach || t->synack_rate.set)
-		plan_synack_rate(t->synack_rate.val, cfg);
+	if (attach || t->synack_rate.set) {
+		cfg->synack_rate = t->synack_rate.val;
+		cfg->synack_interval_ns = plan_interval(t->synack_rate.val);
+	}
+	if (attach || t->signed_rate.set) {
+		cfg->signed_rate = t->signed_rate.set ? t->signed_rate.val : SIGNED_RATE_DEFAULT;
+		cfg->signed_interval_ns = plan_interval(cfg->signed_rate);
+	}
 	if (attach || t->time_wait.set)
 		cfg->time_wait_s = t->time_wait.set ? t->time_wait.val : SO_TIME_WAIT_DEFAULT_S;
 	if (attach || t->idle_timeout.set)

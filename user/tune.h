@@ -18,12 +18,14 @@
 #define TIME_WAIT_MAX (24 * 3600)          /* s */
 #define IDLE_TIMEOUT_MAX (18 * 3600)       /* s: the idle wheel spans 19.5 h */
 #define THRESHOLD_MAX 1000000000
+#define SIGNED_RATE_DEFAULT 1000 /* signed SYNs per second to the kernel */
 #define TUNE_STR_(x) #x
 #define TUNE_STR(x) TUNE_STR_(x)
 
 struct tune_args {
 	struct so_ports ports; /* all zero: not given (an empty list is refused) */
-	struct opt_uint mss4, mss6, wscale, ttl, synack_rate, threshold, time_wait, idle_timeout;
+	struct opt_uint mss4, mss6, wscale, ttl, synack_rate, signed_rate, threshold, time_wait,
+		idle_timeout;
 	int arm; /* enum so_arm, -1: not given */
 	const char *speak_first; /* a port list, or "none"; NULL: not given */
 };
@@ -47,6 +49,11 @@ extern const char *const complete_names[]; /* indexed by enum so_complete (attac
 	  .help = "at most N SYN-ACKs per second, shared by the online CPUs (default: 0, no "    \
 		  "limit)",                                                                      \
 	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = offsetof(T, m.synack_rate) },  \
+	{ .name = "signed-rate",                                                                 \
+	  .help = "at most N SYNs per second signed with TCP-MD5 or TCP-AO go to the kernel, "   \
+		  "shared by the online CPUs; the allow list's sources skip this (default: "     \
+		  TUNE_STR(SIGNED_RATE_DEFAULT) "; 0: only the allow list's)",                   \
+	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = offsetof(T, m.signed_rate) },  \
 	{ .name = "arm", .short_name = 'a',                                                      \
 	  .help = "answer SYNs always (default), only count what would happen (monitor), or "    \
 		  "only while the SYN rate is above --threshold (auto)",                         \

@@ -341,29 +341,9 @@ static void check_synack_out(const struct rp *in, const __u8 *out, __u32 out_len
 /* Why the input is not a SYN shakeoff must answer (NULL: it is one): a SYN
  * without ACK, RST and FIN to a protected port, from a sane source, with good
  * checksums, of a size a SYN can have (SYN_MAX_LEN, bpf/shakeoff.bpf.c). */
-static const char *not_answerable(const struct rp *in, enum rp_result r)
-{
-	if (r != RP_OK)
-		return "not a whole TCP segment";
-	if ((tcp_flags(in) & (F_SYN | F_ACK | F_RST | F_FIN)) != F_SYN)
-		return "not a SYN without ACK, RST and FIN";
-	if (!protected_port(get16(in->b + in->l4 + 2)))
-		return "to an unprotected port";
-	if (!sane_source(in))
-		return "from a source that cannot have sent it";
-	if (in->tcp_len > 1536)
-		return "longer than any SYN";
-	if (in->family == 4 && csum_fold(csum_partial(in->b + in->l3, (in->b[in->l3] & 15) * 4, 0)))
-		return "with a bad IPv4 header checksum";
-	if (!tcp_csum_ok(in, rp_saddr(in), rp_daddr(in)))
-		return "with a bad TCP checksum";
-	return NULL;
-}
-
-/* --- valid cookies on demand (mode bit 6) --------------------------------- */
-
-/* Offset of the timestamp option's TSval in the TCP header, or 0. */
-static __u32 ts_option(const struct rp *p)
+/* Offset in the TCP header of the first option of this kind (and length,
+ * unless 0), walked as the XDP program walks them; 0 if none. */
+static __u32 option_at(const struct rp *p, __u8 want, __u8 want_len)
 {
 	const __u8 *t = p->b + p->l4;
 	__u32 i = 20;
@@ -382,11 +362,42 @@ static __u32 ts_option(const struct rp *p)
 		olen = t[i + 1];
 		if (olen < 2 || i + olen > p->doff_len)
 			break;
-		if (kind == 8 && olen == 10)
-			return i + 2;
+		if (kind == want && (!want_len || olen == want_len))
+			return i;
 		i += olen;
 	}
 	return 0;
+}
+
+static const char *not_answerable(const struct rp *in, enum rp_result r)
+{
+	if (r != RP_OK)
+		return "not a whole TCP segment";
+	if ((tcp_flags(in) & (F_SYN | F_ACK | F_RST | F_FIN)) != F_SYN)
+		return "not a SYN without ACK, RST and FIN";
+	if (!protected_port(get16(in->b + in->l4 + 2)))
+		return "to an unprotected port";
+	if (!sane_source(in))
+		return "from a source that cannot have sent it";
+	if (in->tcp_len > 1536)
+		return "longer than any SYN";
+	if (in->family == 4 && csum_fold(csum_partial(in->b + in->l3, (in->b[in->l3] & 15) * 4, 0)))
+		return "with a bad IPv4 header checksum";
+	if (!tcp_csum_ok(in, rp_saddr(in), rp_daddr(in)))
+		return "with a bad TCP checksum";
+	if (option_at(in, 19, 0) || option_at(in, 29, 0))
+		return "signed (TCP-MD5 or TCP-AO): the kernel's";
+	return NULL;
+}
+
+/* --- valid cookies on demand (mode bit 6) --------------------------------- */
+
+/* Offset of the timestamp option's TSval in the TCP header, or 0. */
+static __u32 ts_option(const struct rp *p)
+{
+	__u32 i = option_at(p, 8, 10);
+
+	return i ? i + 2 : 0;
 }
 
 /* Make the ACK in p (writable) carry a cookie the current key accepts now. */

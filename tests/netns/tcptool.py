@@ -762,18 +762,25 @@ def flood(iface, smac, dmac, dst, port, pps, seconds, kind="linux"):
         else:
             p["src"] = dst.rsplit(".", 1)[0] + ".%d" % (100 + i % 100)
         frames.append(build_syn(p, random.randrange(1024, 65536)))
+    sent, secs = send_paced(iface, frames, pps, seconds)
+    print("sent %d SYNs in %.1f s" % (sent, secs))
+    return 0
+
+
+def send_paced(iface, frames, pps, seconds):
+    """Send the frames in turn on iface (AF_PACKET) at about pps for
+    seconds, in bursts of a hundredth of a second; (count, seconds)."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.bind((iface, 0))
     sent, t0, burst = 0, time.time(), max(1, pps // 100)
     while time.time() - t0 < seconds:
         for _ in range(burst):
-            s.send(frames[sent % 256])
+            s.send(frames[sent % len(frames)])
             sent += 1
         ahead = sent / pps - (time.time() - t0)
         if ahead > 0:
             time.sleep(ahead)
-    print("sent %d SYNs in %.1f s" % (sent, time.time() - t0))
-    return 0
+    return sent, time.time() - t0
 
 
 def bad_frame(smac, dmac, src, dst, dport, kind, sport):

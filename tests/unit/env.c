@@ -32,6 +32,8 @@ const struct so_config default_cfg = {
 	.conn_max = SO_CONN_MAX_DEFAULT,
 	.time_wait_s = SO_TIME_WAIT_DEFAULT_S,
 	.idle_timeout_s = SO_IDLE_TIMEOUT_DEFAULT_S,
+	.signed_rate = 1000,
+	.signed_interval_ns = 1000000, /* 1000/s per CPU: the rows never exhaust it */
 };
 
 /* Ring 0 in force (gen 0), one key (set_secret adds the fingerprints). */
@@ -133,6 +135,23 @@ static int set_ports(void)
 	for (int port = PORT_RANGE_LO; port <= PORT_RANGE_HI; port++)
 		p.bits[port / 64] |= 1ULL << (port % 64);
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &zero, &p, BPF_ANY);
+}
+
+/* Only this port (0: none) in a port bitmap map (struct so_ports). */
+static int set_port_bitmap(struct bpf_map *map, unsigned int port)
+{
+	static struct so_ports p;
+	__u32 zero = 0;
+
+	memset(&p, 0, sizeof(p));
+	if (port)
+		p.bits[port / 64] |= 1ULL << (port % 64);
+	return bpf_map_update_elem(bpf_map__fd(map), &zero, &p, BPF_ANY);
+}
+
+int set_kports(unsigned int port)
+{
+	return set_port_bitmap(skel->maps.kports, port);
 }
 
 int set_config(const struct so_config *cfg)
@@ -566,6 +585,17 @@ int budget_reset(void)
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.budget), &zero, b, BPF_ANY) ? -errno : 0;
 }
 
+int signed_budget_reset(void)
+{
+	int n = ncpus > 0 ? ncpus : 1;
+	struct so_budget b[n];
+	__u32 zero = 0;
+
+	memset(b, 0, sizeof(b));
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.signed_budget), &zero, b, BPF_ANY) ?
+		       -errno : 0;
+}
+
 int events_setup(__u8 listen, const struct so_evconf *ec)
 {
 	int n = ncpus > 0 ? ncpus : 1;
@@ -611,13 +641,7 @@ int ring_take(bool drops, void *first, size_t size)
 
 int set_speak_first(unsigned int port)
 {
-	static struct so_ports p;
-	__u32 zero = 0;
-
-	memset(&p, 0, sizeof(p));
-	if (port)
-		p.bits[port / 64] |= 1ULL << (port % 64);
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.speakfirst), &zero, &p, BPF_ANY);
+	return set_port_bitmap(skel->maps.speakfirst, port);
 }
 
 int arm_reset(void)

@@ -59,6 +59,8 @@ bool env_sock_addrs_ok(void);
 void env_teardown(void);
 
 int set_config(const struct so_config *cfg);
+/* Only this port (0: none) in kports, the ports of MPTCP listeners. */
+int set_kports(unsigned int port);
 int set_secret(const struct so_secret *sec);
 /* Back to default_cfg / default_secret. */
 void reset_maps(void);
@@ -132,6 +134,8 @@ int timewait_put(const struct so_flow_key *k, const struct so_tw *v);
 bool timewait_get(const struct so_flow_key *k, struct so_tw *v);
 /* The --synack-rate budget of every CPU back to full (tat 0). */
 int budget_reset(void);
+/* The same for the signed SYNs' budget (--signed-rate). */
+int signed_budget_reset(void);
 
 /* shakeoff events: so_config.listen (on top of cur_cfg), the drop
  * samples' settings, their budget back to full on every CPU. */

@@ -485,6 +485,7 @@ struct sock_case {
 	bool other_port;  /* from a client port with no connection: only the listener */
 	__u32 verdict;
 	__u64 counters;
+	bool unconfirmed; /* a conns entry, not confirmed yet (its socket unseen) */
 };
 
 static const struct sock_case sock_cases[] = {
@@ -498,7 +499,15 @@ static const struct sock_case sock_cases[] = {
 	{ "ack6_listener_only",    6, F_ACK,         true,  XDP_DROP, C(ACK_COOKIE_INVALID) },
 	{ "rst4_listener_only",    4, F_RST,         true,  XDP_DROP, C(DROP_NO_SOCKET) },
 	{ "fin6_listener_only",    6, F_FIN,         true,  XDP_DROP, C(DROP_NO_SOCKET) },
+	/* an entry whose socket has not shown itself, a segment past the third
+	 * ACK's (no cookie checks out): the socket's if it exists (the entry
+	 * confirmed), else dropped, not passed to a kernel that would reset */
+	{ "data4_unconfirmed_socket",    4, F_ACK | F_PSH, false, XDP_PASS, C(PASSED_TRACKED), true },
+	{ "data6_unconfirmed_socket",    6, F_ACK | F_PSH, false, XDP_PASS, C(PASSED_TRACKED), true },
+	{ "data4_unconfirmed_no_socket", 4, F_ACK | F_PSH, true,  XDP_DROP, C(DROP_UNCONFIRMED), true },
+	{ "ack6_unconfirmed_no_socket",  6, F_ACK,         true,  XDP_DROP, C(DROP_UNCONFIRMED), true },
 };
+
 
 /* A listener on a protected port of SOCK_SERVER* (on lo) and one connection
  * to it from SOCK_CLIENT*, accepted. */
@@ -571,6 +580,22 @@ static void conn_close(struct conn *c)
 			close(fds[i]);
 }
 
+/* The conns/timewait key of the connection (client first). */
+static void tw_key(int family, const struct conn *cn, struct so_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->sport = htons(cn->cport);
+	k->dport = htons(cn->lport);
+	if (family == 6) {
+		inet_pton(AF_INET6, SOCK_CLIENT6, k->saddr);
+		inet_pton(AF_INET6, SOCK_SERVER6, k->daddr);
+	} else {
+		inet_pton(AF_INET, SOCK_CLIENT4, k->saddr);
+		inet_pton(AF_INET, SOCK_SERVER4, k->daddr);
+	}
+}
+
 /* A segment of the connection cn (or from the next client port, with no
  * socket but the listener). */
 static struct pkt_spec sock_seg(int family, __u8 flags, bool other_port, const struct conn *cn)
@@ -594,18 +619,32 @@ static void run_sock_case(const struct sock_case *c, const struct conn *cn)
 	struct pkt_spec a = sock_seg(c->family, c->flags, c->other_port, cn);
 	struct frame f;
 
+	struct so_conn e = { .state = SO_ST_ESTABLISHED, .flags = SO_CF_UNCONFIRMED }, after;
+	struct so_flow_key k;
+
 	a.seq = 0x1000;
 	a.payload_len = c->flags & F_PSH ? 100 : 0;
-
-	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+	tw_key(c->family, cn, &k);
+	k.sport = htons(a.sport);
+	if (c->unconfirmed && conn_put(&k, &e)) {
+		case_fail("cannot put the entry: %s", strerror(errno));
 		return;
+	}
+	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+		goto out;
 	check_xdp(&r, c->verdict, c->counters);
+	if (c->unconfirmed && check_true(conn_get(&k, &after), "the entry is still there"))
+		check_u64(after.flags & SO_CF_UNCONFIRMED, c->verdict == XDP_PASS ? 0 : SO_CF_UNCONFIRMED,
+			  "unconfirmed flag after (cleared once the socket is found)");
 	if (c->verdict == XDP_PASS && check_u64(r.out_len, f.len, "frame length (unchanged)"))
 		check_bytes(r.out, f.b, f.len, "frame (unchanged)");
 	if (case_failed()) {
 		dump("in", f.b, f.len);
 		dump("out", r.out, r.out_len);
 	}
+out:
+	if (c->unconfirmed)
+		conns_clear();
 }
 
 static void test_sockets(void)
@@ -672,22 +711,6 @@ static const struct tw_case tw_cases[] = {
 	{ "ack4_listener_only_not_noted",    4, F_ACK, true,  NOTE_NONE,    XDP_DROP,
 	  C(ACK_COOKIE_INVALID) },
 };
-
-/* The conns/timewait key of the connection (client first). */
-static void tw_key(int family, const struct conn *cn, struct so_flow_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = family;
-	k->sport = htons(cn->cport);
-	k->dport = htons(cn->lport);
-	if (family == 6) {
-		inet_pton(AF_INET6, SOCK_CLIENT6, k->saddr);
-		inet_pton(AF_INET6, SOCK_SERVER6, k->daddr);
-	} else {
-		inet_pton(AF_INET, SOCK_CLIENT4, k->saddr);
-		inet_pton(AF_INET, SOCK_SERVER4, k->daddr);
-	}
-}
 
 /* A connection to SOCK_SERVER* that the server closed first: its socket
  * is in TIME-WAIT for a minute (the listener stays). */

@@ -4,6 +4,7 @@
  * SYNs with FIN or RST, fragments (dropped and counted by reason), and traffic
  * that is not shakeoff's (passed, the frame unchanged byte for byte).
  */
+#include <errno.h>
 #include <string.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -24,6 +25,29 @@
 #define PASSED XDP_PASS, C(PASSED), true
 #define SYN_DROP(reason) XDP_DROP, C(SYN_SEEN) | C(reason)
 
+/* Signed SYNs: NOP NOP MD5 (RFC 2385: kind 19, 16 bytes of digest) or
+ * TCP-AO (RFC 5925: kind 29, KeyID, RNextKeyID, a 12-byte MAC) before the
+ * options of a Linux SYN, as Linux sends them. */
+static const __u8 md5_opts[] = {
+	1, 1, 19, 18, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef,
+	0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef,           /* NOP NOP MD5 */
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,      /* MSS SACK TS */
+};
+static const __u8 ao_opts[] = {
+	29, 16, 1, 1, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+	0xa8, 0xa9, 0xaa, 0xab,                                   /* AO, KeyIDs 1 1 */
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,      /* MSS SACK TS */
+	1, 3, 3, 7,                                               /* NOP WS 7 */
+};
+/* A signature after the walk's first options, and one with a bad length. */
+static const __u8 md5_last_opts[] = {
+	2, 4, 0x05, 0xb4, 1, 1, 19, 18, 0, 1, 2, 3, 4, 5, 6, 7,
+	8, 9, 10, 11, 12, 13, 14, 15,
+};
+static const __u8 md5_short_opts[] = { 2, 4, 0x05, 0xb4, 19, 2, 1, 1 };
+#define SIGNED XDP_PASS, C(SYN_SEEN) | C(PASSED_SIGNED), true
+#define RAW(o) .raw_opts = (o), .raw_len = sizeof(o)
+
 struct drop_case {
 	const char *name;
 	struct pkt_spec in;
@@ -33,7 +57,11 @@ struct drop_case {
 	__u32 meta_len;  /* metadata before the frame: BPF_PROG_RUN refuses data
 			  * shorter than an Ethernet header, not a shorter frame
 			  * behind metadata */
+	int kports;      /* 1: the SYN's port is an MPTCP listener's (kports and
+			  * config.kernel_ports); -1: in kports, not counted */
 };
+
+#define MPTCP XDP_PASS, C(SYN_SEEN) | C(PASSED_MPTCP), true, 0, 1
 
 static const struct drop_case drop_cases[] = {
 	/* truncated or inconsistent headers */
@@ -63,6 +91,25 @@ static const struct drop_case drop_cases[] = {
 	{ "syn4_rst",                V4(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
 	{ "syn6_fin",                V6(.flags = F_SYN | F_FIN),           SYN_DROP(DROP_SYN_FLAGS) },
 	{ "syn6_rst",                V6(.flags = F_SYN | F_RST),           SYN_DROP(DROP_SYN_FLAGS) },
+	/* signed SYNs (TCP-MD5, TCP-AO): to the kernel, untouched */
+	{ "syn4_md5",                V4(RAW(md5_opts)),                    SIGNED },
+	{ "syn6_md5",                V6(RAW(md5_opts)),                    SIGNED },
+	{ "syn4_md5_after_mss",      V4(RAW(md5_last_opts)),               SIGNED },
+	{ "syn4_md5_odd_length",     V4(RAW(md5_short_opts)),              SIGNED },
+	{ "syn4_md5_payload",        V4(RAW(md5_opts), .payload_len = 100), SIGNED },
+	{ "syn4_ao",                 V4(RAW(ao_opts)),                     SIGNED },
+	{ "syn6_ao",                 V6(RAW(ao_opts)),                     SIGNED },
+	{ "syn4_md5_bad_tcp_csum",   V4(RAW(md5_opts), .bad_tcp_csum = true), SYN_DROP(DROP_TCP_CSUM) },
+	{ "syn6_ao_fin",             V6(RAW(ao_opts), .flags = F_SYN | F_FIN), SYN_DROP(DROP_SYN_FLAGS) },
+	/* SYNs to a port whose listener is MPTCP: to the kernel, untouched */
+	{ "syn4_mptcp_port",         V4(LINUX(1460, 7), .dport = 8000),    MPTCP },
+	{ "syn6_mptcp_port",         V6(LINUX(1440, 7), .dport = 8100),    MPTCP },
+	{ "syn4_mptcp_port_md5",     V4(RAW(md5_opts), .dport = 8000),     MPTCP },
+	{ "syn4_mptcp_fin",          V4(.flags = F_SYN | F_FIN, .dport = 8000), XDP_PASS,
+	  C(SYN_SEEN) | C(PASSED_MPTCP), true, 0, 1 },
+	/* in kports but not counted in config: the map is not read */
+	{ "syn4_kports_uncounted",   V4(LINUX(1460, 7), .dport = 8000),    XDP_TX,
+	  C(SYN_SEEN) | C(SYNACK_SENT), false, 0, -1 },
 	/* neither SYN nor ACK, and no socket */
 	{ "rst4_no_socket",          V4(.flags = F_RST),                   XDP_DROP, C(DROP_NO_SOCKET) },
 	{ "fin4_no_socket",          V4(.flags = F_FIN),                   XDP_DROP, C(DROP_NO_SOCKET) },
@@ -106,9 +153,23 @@ static void run_drop_case(const struct drop_case *c)
 			  "(EINVAL), even behind metadata");
 		return;
 	}
-	if (run_xdp(&f, c->meta_len, &r))
+	if (c->kports) {
+		struct so_config cfg = default_cfg;
+
+		cfg.kernel_ports = c->kports > 0;
+		if (set_kports(spec_dport(&c->in)) || set_config(&cfg)) {
+			case_fail("cannot write kports or config: %s", strerror(errno));
+			return;
+		}
+	}
+	if (run_xdp(&f, c->meta_len, &r) == 0)
+		check_xdp(&r, c->verdict, c->counters);
+	if (c->kports) {
+		set_kports(0);
+		reset_maps();
+	}
+	if (r.err)
 		return;
-	check_xdp(&r, c->verdict, c->counters);
 	if (c->same && check_u64(r.meta_len, c->meta_len, "metadata bytes") &&
 	    check_u64(r.out_len - r.meta_len, f.len, "frame length (unchanged)"))
 		check_bytes(r.out + r.meta_len, f.b, f.len, "frame (unchanged)");

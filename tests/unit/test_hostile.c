@@ -270,12 +270,13 @@ static void run_encap_ack_case(const struct encap_ack_case *c)
 #define RATE 100                          /* SYN-ACKs per second per CPU */
 #define RATE_INTERVAL (1000000000u / RATE) /* synack_interval_ns */
 
-/* n SYNs from distinct ports, as fast as BPF_PROG_RUN goes (no counter reads
- * in between); returns how many came back XDP_TX, and in *first_drop the
- * index of the first that did not (n if none). */
-static int syn_burst(int n, int *first_drop, bool *tx_after_drop, __u64 *ns)
+/* n SYNs like base from distinct ports, as fast as BPF_PROG_RUN goes (no
+ * counter reads in between); returns how many came back with verdict want,
+ * and in *first_drop the index of the first that did not (n if none). */
+static int burst_of(const struct pkt_spec *base, __u32 want, int n, int *first_drop,
+		    bool *tx_after_drop, __u64 *ns)
 {
-	struct pkt_spec s = V4(LINUX(1460, 7));
+	struct pkt_spec s = *base;
 	static __u8 out[PKT_MAX];
 	struct frame f;
 	int tx = 0;
@@ -299,7 +300,7 @@ static int syn_burst(int n, int *first_drop, bool *tx_after_drop, __u64 *ns)
 			case_fail("BPF_PROG_RUN: %s", strerror(errno));
 			return -1;
 		}
-		if (o.retval == XDP_TX) {
+		if (o.retval == want) {
 			tx++;
 			if (*first_drop < n)
 				*tx_after_drop = true;
@@ -309,6 +310,13 @@ static int syn_burst(int n, int *first_drop, bool *tx_after_drop, __u64 *ns)
 	}
 	*ns = mono_ns() - t0;
 	return tx;
+}
+
+static int syn_burst(int n, int *first_drop, bool *tx_after_drop, __u64 *ns)
+{
+	struct pkt_spec s = V4(LINUX(1460, 7));
+
+	return burst_of(&s, XDP_TX, n, first_drop, tx_after_drop, ns);
 }
 
 static bool budget_config(__u64 interval)
@@ -441,6 +449,72 @@ static void budget_unlimited(void)
 		check_u64(tx, n, "SYN-ACKs without a budget");
 }
 
+/* --signed-rate: signed SYNs (TCP-MD5 here) go to the kernel within their
+ * own budget, then are dropped; the SYN-ACK budget is not touched, and an
+ * allowed source skips the budget. Interval 0: none passes. */
+static const __u8 md5_syn_opts[] = {
+	1, 1, 19, 18, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,
+};
+
+static bool signed_config(__u64 interval)
+{
+	struct so_config cfg = default_cfg;
+
+	cfg.signed_interval_ns = interval;
+	cfg.synack_interval_ns = RATE_INTERVAL; /* a SYN-ACK budget too: not spent */
+	if (set_config(&cfg) || budget_reset() || signed_budget_reset()) {
+		case_fail("cannot write the config or budget maps: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void signed_burst(void)
+{
+	struct pkt_spec s = V4(.raw_opts = md5_syn_opts, .raw_len = sizeof(md5_syn_opts));
+	__u64 before[SO_C_MAX], after[SO_C_MAX], ns;
+	int n = RATE + 50, first_drop, passed;
+	bool late;
+
+	if (!signed_config(RATE_INTERVAL))
+		return;
+	read_counters(before);
+	passed = burst_of(&s, XDP_PASS, n, &first_drop, &late, &ns);
+	read_counters(after);
+	if (passed < 0)
+		return;
+	if (ns >= RATE_INTERVAL) {
+		case_skip("the burst took %llu ns, longer than one interval", (unsigned long long)ns);
+		return;
+	}
+	check_u64(passed, RATE, "signed SYNs passed from a full budget");
+	check_u64(first_drop, RATE, "index of the first signed SYN over the budget");
+	check_true(!late, "none passed after the first drop within the burst");
+	check_u64(after[SO_C_PASSED_SIGNED] - before[SO_C_PASSED_SIGNED], RATE, "passed_signed");
+	check_u64(after[SO_C_DROP_SIGNED_RATE] - before[SO_C_DROP_SIGNED_RATE], n - RATE,
+		  "drop_signed_rate");
+	check_u64(after[SO_C_DROP_RATE_LIMITED] - before[SO_C_DROP_RATE_LIMITED], 0,
+		  "drop_rate_limited (the SYN-ACK budget is not theirs)");
+	/* plain SYNs still get their own full budget */
+	s = (struct pkt_spec)V4(LINUX(1460, 7));
+	passed = burst_of(&s, XDP_TX, 10, &first_drop, &late, &ns);
+	check_u64(passed, 10, "plain SYNs answered after the signed budget ran out");
+}
+
+static void signed_none(void)
+{
+	struct pkt_spec s = V4(.raw_opts = md5_syn_opts, .raw_len = sizeof(md5_syn_opts));
+	int first_drop, passed;
+	bool late;
+	__u64 ns;
+
+	if (!signed_config(0))
+		return;
+	passed = burst_of(&s, XDP_PASS, 20, &first_drop, &late, &ns);
+	check_u64(passed, 0, "signed SYNs passed with --signed-rate 0");
+}
+
 static void test_budget(void)
 {
 	static const struct {
@@ -452,6 +526,8 @@ static void test_budget(void)
 		{ "synack_rate_per_cpu", budget_per_cpu },
 		{ "synack_rate_0_unlimited", budget_unlimited },
 		{ "synack_rate_below_one_per_cpu", budget_below_one_per_cpu },
+		{ "signed_rate_burst_from_full_budget", signed_burst },
+		{ "signed_rate_0_none", signed_none },
 	};
 	cpu_set_t old;
 	int cpu = sched_getcpu();
@@ -468,6 +544,7 @@ static void test_budget(void)
 		cases[i].fn();
 		reset_maps();
 		budget_reset();
+		signed_budget_reset();
 		case_end();
 	}
 	sched_setaffinity(0, sizeof(old), &old);

@@ -38,6 +38,15 @@ static const __u8 tfo_opts[] = {
 	1, 3, 3, 7,                                         /* NOP, WS 7 */
 	34, 10, 0xc0, 0x0c, 0x1e, 0x5a, 0x11, 0x22, 0x33, 0x44, /* TFO cookie */
 };
+/* TCP Fast Open (RFC 7413): a cookie request (option 34, no cookie), as
+ * net.ipv4.tcp_fastopen=1 sends before it has a cookie; and data without
+ * the option (tcp_fastopen=5). The SYN-ACK acknowledges the SYN only
+ * (check_synack: ack = seq + 1), never the data, and offers no cookie:
+ * the client sends the data again, once, after the handshake. */
+static const __u8 tfo_req_opts[] = {
+	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,
+	1, 3, 3, 7, 34, 2, 1, 1,                            /* NOP WS 7, TFO request */
+};
 static const __u8 eol_opts[] = {
 	2, 4, 0x05, 0xb4, 0, 0, 0, 0,                       /* MSS 1460, EOL */
 	8, 10, 1, 2, 3, 4, 0, 0, 0, 0,                      /* TS after EOL: not an option */
@@ -120,6 +129,10 @@ static const struct syn_case syn_cases[] = {
 	{ "syn4_no_df",           V4(LINUX(1460, 7), .no_df = true),          { 6, ALL, 7 } },
 	{ "syn4_payload_tfo",     V4(.raw_opts = tfo_opts, .raw_len = sizeof(tfo_opts), .payload_len = 100), { 6, ALL, 7 } },
 	{ "syn4_payload_odd",     V4(.opts = O_MSS, .mss = 1460, .payload_len = 7), { 6, 0 } },
+	{ "syn4_tfo_cookie_request", V4(.raw_opts = tfo_req_opts, .raw_len = sizeof(tfo_req_opts)), { 6, ALL, 7 } },
+	{ "syn4_tfo_request_data", V4(.raw_opts = tfo_req_opts, .raw_len = sizeof(tfo_req_opts), .payload_len = 12), { 6, ALL, 7 } },
+	{ "syn4_payload_no_tfo_opt", V4(LINUX(1460, 7), .payload_len = 12), { 6, ALL, 7 } },
+	{ "syn4_payload_1400",    V4(LINUX(1460, 7), .payload_len = 1400), { 6, ALL, 7 } },
 	{ "syn4_eth_padding",     V4(.eth_pad = 6),                           { 0, 0 } },
 	{ "syn4_opts_after_eol",  V4(.raw_opts = eol_opts, .raw_len = sizeof(eol_opts)), { 6, 0 } },
 	{ "syn4_unknown_opt",     V4(.raw_opts = unknown_opts, .raw_len = sizeof(unknown_opts)), { 4, R_TS } },
@@ -172,6 +185,8 @@ static const struct syn_case syn_cases[] = {
 	{ "syn6_ecn_setup_cfg_no_ecn", V6(LINUX(1440, 7), .flags = F_SYN | F_ECE | F_CWR), { 6, ALL, 7 }, &cfg_other },
 	{ "syn6_payload_tfo",     V6(.raw_opts = tfo_opts, .raw_len = sizeof(tfo_opts), .payload_len = 100), { 6, ALL, 7 } },
 	{ "syn6_payload_odd",     V6(.opts = O_MSS, .mss = 1440, .payload_len = 7), { 6, 0 } },
+	{ "syn6_tfo_cookie_request", V6(.raw_opts = tfo_req_opts, .raw_len = sizeof(tfo_req_opts)), { 6, ALL, 7 } },
+	{ "syn6_payload_no_tfo_opt", V6(LINUX(1440, 7), .payload_len = 12), { 6, ALL, 7 } },
 	{ "syn6_cfg_no_opts",     V6(LINUX(1440, 7)),                         { 6, 0 }, &cfg_no_opts },
 	{ "syn6_cfg_mss_ws_ttl",  V6(LINUX(1440, 7)),                         { 6, ALL, 7 }, &cfg_other },
 	{ "syn6_cfg_redirect",    V6(LINUX(1440, 7)),                         { 6, ALL, 7 }, &cfg_redirect, XDP_REDIRECT },

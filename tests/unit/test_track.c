@@ -257,8 +257,12 @@ static const struct seq_case seq_cases[] = {
 	} },
 	/* the socket was assigned; the server's first segment confirms it */
 	{ "syn_received_to_established", T_SYN_RCVD, 0, 0, {
-		/* not confirmed: an ACK is cookie-checked again (and fails here) */
-		{ CL(PA, 1, 1, 100),   E(SYN_RCVD, 0, 0, 0, 0, PT) },
+		/* not confirmed: an ACK is cookie-checked again, and fails here;
+		 * no socket either (the kernel dropped the child: a full accept
+		 * queue), so it is dropped, not reset by the kernel: the client
+		 * sends it again */
+		{ CL(PA, 1, 1, 100),   E(SYN_RCVD, 0, 0, 0, 0, C(DROP_UNCONFIRMED)), XDP_DROP },
+		{ CL(PA, 101, 1, 100), E(SYN_RCVD, 0, 0, 0, 0, C(DROP_UNCONFIRMED)), XDP_DROP },
 		{ SV(F_ACK, 1, 101, 0), E(EST, 0, 0, 0, 0, 0) },
 		{ CL(F_ACK, 101, 1, 0), E(EST, 0, 0, 0, 0, PT) },
 	} },
