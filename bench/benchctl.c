@@ -484,6 +484,22 @@ static int prog_cost_pool(int prog_fd, struct frame *f, int n, __u32 expect, __u
 	return 0;
 }
 
+/* shakeoff's XDP program alone, before load: the TC programs need a real
+ * device. Returns it, or NULL if the object has none. */
+static struct bpf_program *xdp_only(struct shakeoff *so)
+{
+	struct bpf_program *p, *xdp_prog = NULL;
+
+	bpf_object__for_each_program(p, so->obj) {
+		bool xdp = bpf_program__type(p) == BPF_PROG_TYPE_XDP;
+
+		bpf_program__set_autoload(p, xdp);
+		if (xdp)
+			xdp_prog = p;
+	}
+	return xdp_prog;
+}
+
 static int shakeoff_setup(struct shakeoff *so, __u16 port)
 {
 	static struct so_ports ports;
@@ -564,7 +580,7 @@ static int cmd_cost(int n)
 	const __u16 port = 8080;
 	struct bench *bs = NULL;
 	struct shakeoff *so = NULL;
-	struct bpf_program *p, *so_xdp = NULL;
+	struct bpf_program *so_xdp;
 	struct frame syn, ack;
 	struct cost empty, refl, drop, so_syn, so_ack, drop_ack, so_sampled, so_over;
 	bool first = true;
@@ -585,13 +601,7 @@ static int cmd_cost(int n)
 		err = 1;
 		goto out;
 	}
-	bpf_object__for_each_program(p, so->obj) {
-		bool xdp = bpf_program__type(p) == BPF_PROG_TYPE_XDP;
-
-		bpf_program__set_autoload(p, xdp);
-		if (xdp)
-			so_xdp = p;
-	}
+	so_xdp = xdp_only(so);
 	if (!so_xdp || shakeoff__load(so) || shakeoff_setup(so, port)) {
 		fprintf(stderr, "benchctl: cannot load shakeoff's XDP program\n");
 		err = 1;
@@ -680,7 +690,7 @@ static int cmd_tables(int n, int nsizes, char **sizes)
 	const __u16 port = 8080;
 	struct bench *bs = NULL;
 	struct shakeoff *so = NULL;
-	struct bpf_program *p, *so_xdp = NULL;
+	struct bpf_program *so_xdp;
 	struct frame syn, ack, est;
 	__u32 max = 1, filled = 0;
 	int err = 1;
@@ -697,13 +707,7 @@ static int cmd_tables(int n, int nsizes, char **sizes)
 		fprintf(stderr, "benchctl: cannot open the BPF objects\n");
 		goto out;
 	}
-	bpf_object__for_each_program(p, so->obj) {
-		bool xdp = bpf_program__type(p) == BPF_PROG_TYPE_XDP;
-
-		bpf_program__set_autoload(p, xdp);
-		if (xdp)
-			so_xdp = p;
-	}
+	so_xdp = xdp_only(so);
 	if (!so_xdp || bpf_map__set_max_entries(so->maps.conns, max + max / 8) ||
 	    shakeoff__load(so) || shakeoff_setup(so, port)) {
 		fprintf(stderr, "benchctl: cannot load shakeoff's XDP program\n");
