@@ -127,6 +127,8 @@ static int check_prog(const char *path, const char *tag, int idx)
 		       tag, name, why);
 	else
 		printf("FAIL load/%s/%s: %s: %s\n", tag, name, strerror(-err), log_tail());
+	if (err && getenv("TEST_LOAD_LOG")) /* the whole log kept, for a look inside a VM */
+		fprintf(stderr, "%s\n", log_buf);
 	bpf_object__close(obj);
 	return err && !why;
 }
