@@ -14,7 +14,7 @@
  * The entry is only ever a hint: the cookie alone decides the ACK's
  * validity, and a lost or overwritten entry means MSS only.
  *
- * Included by shakeoff.bpf.c after the maps and flow_key().
+ * Included by shakeoff.bpf.c after the maps, flow_key() and gcra_ok().
  */
 #pragma once
 
@@ -28,22 +28,14 @@
  * default, SO_SYNOPT_RATE on 2 CPUs, is for the unit tests. */
 const volatile __u64 synopt_interval_ns = 2 * 1000000000ULL / SO_SYNOPT_RATE;
 
-/* GCRA (ITU-T I.371) like the --synack-rate budget: bursts of one second's
- * budget; with less than one write a second per CPU, no burst at all. */
+/* The --synack-rate budget's GCRA (gcra_ok(), shakeoff.bpf.c): bursts of one
+ * second's budget; with less than one write a second per CPU, no burst. */
 static __always_inline bool synopt_budget_ok(void)
 {
 	struct so_budget *b = singleton(&synoptbudget);
-	__u64 interval = synopt_interval_ns, now;
+	__u64 interval = synopt_interval_ns;
 
-	if (!b || interval == SO_SYNOPT_NEVER)
-		return false;
-	now = bpf_ktime_get_ns();
-	if (b->tat < now)
-		b->tat = now;
-	if (b->tat - now > (interval < 1000000000ULL ? 1000000000ULL - interval : 0))
-		return false;
-	b->tat += interval;
-	return true;
+	return b && interval != SO_SYNOPT_NEVER && gcra_ok(b, interval);
 }
 
 union synopt_word {
