@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cases.h - the groups of test cases, and the SYN-ACK checker that the SYN and
- * ACK groups share.
+ * cases.h - the groups of test cases, what their tables share (fixture
+ * macros, the table runner, build_frame), and the SYN-ACK checker that the
+ * SYN and ACK groups share.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include <netinet/in.h>
 
 #include "env.h"
+#include "harness.h"
 #include "pktbuild.h"
 #include "ref.h"
 
@@ -24,14 +27,74 @@ void test_hostile(void); /* test_hostile.c: no bypass, reflection, amplification
 void test_arm(void);     /* test_arm.c: --arm auto, judged over all CPUs */
 void test_events(void);  /* test_events.c: drop samples and connection events */
 void test_kcookie(void); /* test_kcookie.c: completion mode kernel, the kernel's cookies */
-void test_tally(void);
-void measure_cost(void); /* cost.c: test_unit --cost, the key ring's cost per forged ACK */   /* test_tc.c: verdict counters added up over every run */
+void test_tally(void);   /* test_tc.c: verdict counters added up over every run */
+void measure_cost(void); /* cost.c: test_unit --cost, the key ring's cost per forged ACK */
+
+/* --- fixture rows ---------------------------------------------------------- */
+
+/* A client->server frame of one family; the fields not named take
+ * pktbuild's defaults. Fixture rows leave their trailing fields zero on
+ * purpose: a file with tables says so with
+ * #pragma GCC diagnostic ignored "-Wmissing-field-initializers". */
+#define V4(...) { .family = 4, __VA_ARGS__ }
+#define V6(...) { .family = 6, __VA_ARGS__ }
+/* The options of a Linux SYN: MSS, SACK-permitted, timestamps, window scale. */
+#define LINUX(m, w) .opts = O_LINUX, .mss = (m), .wscale = (w)
+/* raw_opts from a byte array. */
+#define RAW(o) .raw_opts = (o), .raw_len = sizeof(o)
+
+/* VLAN tags: 802.1Q (C-tag) and 802.1ad (S-tag), outermost first. */
+#define DOT1Q(tci) { 0x8100, (tci) }
+#define DOT1AD(tci) { 0x88a8, (tci) }
+#define TAGS(...) .nvlans = sizeof((struct vlan_spec[]){ __VA_ARGS__ }) / sizeof(struct vlan_spec), \
+		  .vlan = { __VA_ARGS__ }
+#define QINQ TAGS(DOT1AD(0x00c8), DOT1Q(0x0064))
+
+/* IPv6 extension headers, in order; hdrlen n means 8 * (n + 1) bytes. */
+#define HOP(n) { IPPROTO_HOPOPTS, (n) }
+#define RT(n) { IPPROTO_ROUTING, (n) }
+#define DST(n) { IPPROTO_DSTOPTS, (n) }
+#define FRAG(off, m) { IPPROTO_FRAGMENT, 0, (off) << 3 | (m) }
+#define EXT(...) .n_ext = sizeof((struct ext_spec[]){ __VA_ARGS__ }) / sizeof(struct ext_spec), \
+		 .ext = { __VA_ARGS__ }
+
+/* IPv4's More Fragments flag, in the fragment field (pkt_spec.frag). */
+#define IP_MF 0x2000
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The table runner: one case per row of the array rows (whose rows begin
+ * with `const char *name`), run(&row) between case_begin and case_end. */
+#define RUN_TABLE(rows, run)                                         \
+	do {                                                         \
+		for (size_t row_ = 0; row_ < ARRAY_LEN(rows); row_++) { \
+			if (!case_begin((rows)[row_].name))          \
+				continue;                            \
+			run(&(rows)[row_]);                          \
+			case_end();                                  \
+		}                                                    \
+	} while (0)
+
+/* A row of a table of cases that are each a function. */
+struct fn_case {
+	const char *name;
+	void (*fn)(void);
+};
+void run_fn_case(const struct fn_case *c); /* c->fn() */
+
+/* pkt_build for a case: a spec that does not build fails the case, naming
+ * why and the row's fields; -1 then. */
+int build_frame(const struct pkt_spec *s, struct frame *f);
+
+/* --- SYN-ACKs ----------------------------------------------------------------- */
 
 /* Options a SYN-ACK carries after MSS. */
 #define R_TS 0x1   /* timestamps (the cookie is in timestamp mode) */
 #define R_SACK 0x2 /* SACK-permitted in place of the first two NOPs */
 #define R_WS 0x4   /* NOP + window scale */
 #define R_ECE 0x8  /* an ECN-setup SYN-ACK: ECE in the flags, the cookie's ECN bit */
+/* Every option a Linux SYN gets back when the configuration allows them all. */
+#define ALL (R_TS | R_SACK | R_WS)
 
 /* What a SYN-ACK must carry beyond what follows from the SYN. */
 struct synack_exp {

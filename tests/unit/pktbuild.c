@@ -231,21 +231,59 @@ static void l4_checksum(const struct pkt_spec *s, struct frame *f, __u32 l4len, 
 		put16(l4 + coff, c ^ 0x0100);
 }
 
+static char build_err[160];
+
+const char *pkt_build_error(void)
+{
+	return build_err;
+}
+
+/* Why the spec is impossible (into build_err), or 0 if it builds: every
+ * length fits the header fields and the frame fits PKT_MAX. */
+static int spec_check(const struct pkt_spec *s)
+{
+	int af = s->family == 6 ? AF_INET6 : AF_INET;
+	__u8 a[16];
+	__u32 len;
+
+	build_err[0] = 0;
+	if (s->family && s->family != 4 && s->family != 6)
+		snprintf(build_err, sizeof(build_err), "family %d (4, 6 or 0 for 4)", s->family);
+	else if (s->ipopt_len % 4 || s->ipopt_len > 40 || (s->ipopt_len && s->ipopt_len < 4))
+		snprintf(build_err, sizeof(build_err), "ipopt_len %u (a multiple of 4, 4 to 40)",
+			 s->ipopt_len);
+	else if (s->nvlans > PKT_VLANS_MAX || s->n_ext > PKT_EXT_MAX || (s->n_ext && s->family != 6))
+		snprintf(build_err, sizeof(build_err),
+			 "%u VLAN tags (at most %d), %u extension headers (at most %d, IPv6 only)",
+			 s->nvlans, PKT_VLANS_MAX, s->n_ext, PKT_EXT_MAX);
+	else if (s->raw_opts ? s->raw_len > 40 : s->raw_len != 0)
+		snprintf(build_err, sizeof(build_err), "raw_len %u (at most 40, with raw_opts)",
+			 s->raw_len);
+	else if ((s->saddr && inet_pton(af, s->saddr, a) != 1) ||
+		 (s->daddr && inet_pton(af, s->daddr, a) != 1))
+		snprintf(build_err, sizeof(build_err), "address %s or %s is not IPv%d",
+			 s->saddr ? s->saddr : "(default)", s->daddr ? s->daddr : "(default)",
+			 af == AF_INET6 ? 6 : 4);
+	if (build_err[0])
+		return -1;
+	len = 14 + 4 * s->nvlans + (s->family == 6 ? 40 + ext_len(s) : 20u + s->ipopt_len) +
+	      60 + s->payload_len + s->eth_pad;
+	if (len > PKT_MAX) {
+		snprintf(build_err, sizeof(build_err), "up to %u bytes (more than PKT_MAX, %d)", len,
+			 PKT_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 int pkt_build(const struct pkt_spec *s, struct frame *f)
 {
 	__u8 proto = s->l4 ? s->l4 : IPPROTO_TCP;
 	__u16 ethp = s->eth_proto ? s->eth_proto : s->family == 6 ? ETH_P_IPV6 : ETH_P_IP;
 	__u32 l4len;
 
-	if (s->ipopt_len % 4 || s->ipopt_len > 40 || (s->ipopt_len && s->ipopt_len < 4)) {
-		fprintf(stderr, "pktbuild: ipopt_len %u\n", s->ipopt_len);
+	if (spec_check(s))
 		return -1;
-	}
-	if (s->nvlans > PKT_VLANS_MAX || s->n_ext > PKT_EXT_MAX || (s->n_ext && s->family != 6)) {
-		fprintf(stderr, "pktbuild: %u VLAN tags, %u extension headers\n", s->nvlans,
-			s->n_ext);
-		return -1;
-	}
 	memset(f, 0, sizeof(*f));
 	memcpy(f->b, s->dst_mac ? s->dst_mac : mac_server, 6);
 	memcpy(f->b + 6, s->src_mac ? s->src_mac : mac_client, 6);
@@ -275,6 +313,58 @@ int pkt_build(const struct pkt_spec *s, struct frame *f)
 	if (s->truncate && s->truncate < f->len)
 		f->len = s->truncate;
 	return 0;
+}
+
+/* spec_describe: one "name=value" for each field that is set. */
+#define DESCRIBE(field, fmt)                                                            \
+	do {                                                                            \
+		if (s->field && o < n)                                                  \
+			o += snprintf(buf + o, n - o, "%s" #field "=" fmt, o ? " " : "",   \
+				      s->field);                                        \
+	} while (0)
+
+void spec_describe(const struct pkt_spec *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	DESCRIBE(family, "%d");
+	DESCRIBE(nvlans, "%u");
+	DESCRIBE(next_hdr, "%u");
+	DESCRIBE(eth_proto, "0x%04x");
+	DESCRIBE(l4, "%u");
+	DESCRIBE(saddr, "%s");
+	DESCRIBE(daddr, "%s");
+	DESCRIBE(sport, "%u");
+	DESCRIBE(zero_sport, "%d");
+	DESCRIBE(dport, "%u");
+	DESCRIBE(seq, "0x%x");
+	DESCRIBE(zero_seq, "%d");
+	DESCRIBE(ack, "0x%x");
+	DESCRIBE(flags, "0x%02x");
+	DESCRIBE(window, "%u");
+	DESCRIBE(opts, "0x%x");
+	DESCRIBE(mss, "%u");
+	DESCRIBE(wscale, "%u");
+	DESCRIBE(tsval, "0x%x");
+	DESCRIBE(tsecr, "0x%x");
+	DESCRIBE(raw_len, "%u");
+	DESCRIBE(payload_len, "%u");
+	DESCRIBE(tos, "0x%02x");
+	DESCRIBE(flow, "0x%x");
+	DESCRIBE(ipopt_len, "%u");
+	DESCRIBE(no_df, "%d");
+	DESCRIBE(frag, "0x%04x");
+	DESCRIBE(n_ext, "%u");
+	DESCRIBE(bad_ip_csum, "%d");
+	DESCRIBE(bad_tcp_csum, "%d");
+	DESCRIBE(ihl, "%u");
+	DESCRIBE(doff, "%u");
+	DESCRIBE(len_delta, "%d");
+	DESCRIBE(truncate, "%u");
+	DESCRIBE(eth_pad, "%u");
+	if (!o)
+		snprintf(buf, n, "(all defaults)");
 }
 
 __u32 frame_ip_len(const struct frame *f, int family)

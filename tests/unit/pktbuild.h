@@ -109,8 +109,13 @@ void frame_fix_csums(struct frame *f, int family);
 
 /* The default addresses, in the byte order of the packet. */
 void spec_addrs(const struct pkt_spec *s, __u8 saddr[16], __u8 daddr[16]);
-/* Build the frame; -1 (and a message on stderr) if the spec is impossible. */
+/* Build the frame; -1 if the spec is impossible, pkt_build_error() says why.
+ * Test cases call build_frame() (cases.h), which fails the case. */
 int pkt_build(const struct pkt_spec *s, struct frame *f);
+const char *pkt_build_error(void);
+/* The fields of a spec that are not zero, "family=6 flags=0x12 ...": a
+ * fixture row as a FAIL line shows it. */
+void spec_describe(const struct pkt_spec *s, char *buf, size_t n);
 
 /* RFC 1071 sum helpers, shared with the checkers. */
 __u32 csum_partial(const void *p, size_t n, __u32 sum);

@@ -24,9 +24,6 @@
 /* Fixture rows leave their trailing fields zero on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define V4(...) { .family = 4, __VA_ARGS__ }
-#define V6(...) { .family = 6, __VA_ARGS__ }
-#define LINUX(m, w) .opts = O_LINUX, .mss = (m), .wscale = (w)
 /* mss, wscale_ok, snd_wscale (client's), rcv_wscale (ours), sack_ok, tstamp_ok */
 #define VALID(mss, wok, snd, rcv, sack, ts) true, { mss, wok, snd, rcv, sack, ts }
 /* ... and ecn_ok */
@@ -311,7 +308,7 @@ static bool handshake_cookie(const struct ack_case *c, struct cookie *k)
 	struct synack_seen seen;
 	struct frame f;
 
-	if (pkt_build(&c->syn, &f) || run_xdp(&f, 0, &r))
+	if (build_frame(&c->syn, &f) || run_xdp(&f, 0, &r))
 		return false;
 	if (r.verdict != XDP_TX) {
 		case_fail("the SYN before the ACK: expected XDP_TX, got %s",
@@ -358,7 +355,7 @@ static bool before_ack(const struct ack_case *c, const struct cookie *k)
 		struct frame f;
 
 		s.seq = spec_seq(&c->syn) + 1000;
-		err = pkt_build(&s, &f) || run_xdp(&f, 0, &r) ? -1 : 0;
+		err = build_frame(&s, &f) || run_xdp(&f, 0, &r) ? -1 : 0;
 	} else if (c->how == A_RING_BA) {
 		err = set_ring("BA", false);
 	} else if (c->how == A_RING_AB) {
@@ -465,7 +462,7 @@ static void run_ack_case(const struct ack_case *c)
 	if (!issue_cookie(c, &k) || !before_ack(c, &k))
 		goto out;
 	ack_spec(c, &k, &a);
-	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+	if (build_frame(&a, &f) || run_xdp(&f, 0, &r))
 		goto out;
 	check_ack(c, &a, &f, &r);
 	if (case_failed()) {
@@ -630,7 +627,7 @@ static void run_sock_case(const struct sock_case *c, const struct conn *cn)
 		case_fail("cannot put the entry: %s", strerror(errno));
 		return;
 	}
-	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+	if (build_frame(&a, &f) || run_xdp(&f, 0, &r))
 		goto out;
 	check_xdp(&r, c->verdict, c->counters);
 	if (c->unconfirmed && check_true(conn_get(&k, &after), "the entry is still there"))
@@ -790,14 +787,14 @@ static void run_tw_case(const struct tw_case *c, const struct conn *cn)
 		return;
 	if (c->note == NOTE_UNCOUNTED && !note_as_cli(c, cn, t0 + SO_KERNEL_TW_NS))
 		return;
-	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+	if (build_frame(&a, &f) || run_xdp(&f, 0, &r))
 		return;
 	check_xdp(&r, c->verdict, c->counters);
 	check_noted(c, cn, t0);
 	if (!c->noted_after)
 		return;
 	a = sock_seg(c->family, F_SYN, c->other_port, cn);
-	if (!pkt_build(&a, &f) && !run_xdp(&f, 0, &r))
+	if (!build_frame(&a, &f) && !run_xdp(&f, 0, &r))
 		check_xdp(&r, XDP_PASS, SYN_TW);
 }
 
@@ -830,12 +827,7 @@ static void test_time_wait(void)
 
 void test_ack(void)
 {
-	for (size_t i = 0; i < sizeof(ack_cases) / sizeof(ack_cases[0]); i++) {
-		if (!case_begin(ack_cases[i].name))
-			continue;
-		run_ack_case(&ack_cases[i]);
-		case_end();
-	}
+	RUN_TABLE(ack_cases, run_ack_case);
 	test_sockets();
 	test_time_wait();
 }

@@ -40,7 +40,7 @@ static __u32 syn(struct xdp_result *r)
 
 	if (next_sport < 30000)
 		next_sport = 30000;
-	if (pkt_build(&s, &f) || run_xdp(&f, 0, r)) {
+	if (build_frame(&s, &f) || run_xdp(&f, 0, r)) {
 		case_fail("cannot run a SYN: %s", strerror(errno));
 		return ~0u;
 	}
@@ -210,12 +210,26 @@ static void arm_sum_of_cpus(int a, int b)
 	syn_on(a, XDP_TX, ANSWERED, "CPU a, now armed too");
 }
 
+struct arm_case {
+	const char *name;
+	void (*fn)(int a, int b); /* on CPUs a and b */
+};
+
+static void run_arm_case(const struct arm_case *c)
+{
+	if (libbpf_num_possible_cpus() < 2)
+		case_skip("one CPU only: nothing to share");
+	else
+		c->fn(0, 1);
+	reset_maps();
+	arm_reset();
+	set_speak_first(0);
+	syn_dport = PORT_OPEN;
+}
+
 void test_arm(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(int a, int b);
-	} cases[] = {
+	static const struct arm_case cases[] = {
 		{ "arm_auto_idle_passes", arm_idle },
 		{ "arm_auto_flood_arms_every_cpu", arm_flood_arms_all },
 		{ "arm_auto_lapses_without_syns", arm_lapses },
@@ -224,23 +238,9 @@ void test_arm(void)
 		{ "speak_first_flood_answered", speak_first_flood },
 	};
 	cpu_set_t old;
-	bool two = libbpf_num_possible_cpus() >= 2;
+	bool saved = sched_getaffinity(0, sizeof(old), &old) == 0;
 
-	if (sched_getaffinity(0, sizeof(old), &old))
-		return;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!case_begin(cases[i].name))
-			continue;
-		if (!two)
-			case_skip("one CPU only: nothing to share");
-		else
-			cases[i].fn(0, 1);
-		reset_maps();
-		arm_reset();
-		set_speak_first(0);
-		syn_dport = PORT_OPEN;
-		if (two)
-			case_end();
-	}
-	sched_setaffinity(0, sizeof(old), &old);
+	RUN_TABLE(cases, run_arm_case);
+	if (saved)
+		sched_setaffinity(0, sizeof(old), &old);
 }

@@ -16,14 +16,14 @@
 /* Fixture rows leave their trailing fields zero on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define V4(...) { .family = 4, __VA_ARGS__ }
-#define V6(...) { .family = 6, __VA_ARGS__ }
-#define LINUX(m, w) .opts = O_LINUX, .mss = (m), .wscale = (w)
-#define IP_MF 0x2000
-
 #define MALFORMED XDP_DROP, C(DROP_MALFORMED)
 #define PASSED XDP_PASS, C(PASSED), true
 #define SYN_DROP(reason) XDP_DROP, C(SYN_SEEN) | C(reason)
+#define BAD_SOURCE SYN_DROP(DROP_BAD_SOURCE)
+
+static const __u8 mac_mcast4[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+static const __u8 mac_mcast6[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+static const __u8 mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* Signed SYNs: NOP NOP MD5 (RFC 2385: kind 19, 16 bytes of digest) or
  * TCP-AO (RFC 5925: kind 29, KeyID, RNextKeyID, a 12-byte MAC) before the
@@ -46,7 +46,6 @@ static const __u8 md5_last_opts[] = {
 };
 static const __u8 md5_short_opts[] = { 2, 4, 0x05, 0xb4, 19, 2, 1, 1 };
 #define SIGNED XDP_PASS, C(SYN_SEEN) | C(PASSED_SIGNED), true
-#define RAW(o) .raw_opts = (o), .raw_len = sizeof(o)
 
 struct drop_case {
 	const char *name;
@@ -137,6 +136,59 @@ static const struct drop_case drop_cases[] = {
 	{ "udp6_port_80",            V6(.l4 = IPPROTO_UDP, .payload_len = 20), PASSED },
 	{ "arp_request",             V4(.eth_proto = ETH_P_ARP),           PASSED },
 	{ "ethertype_unknown",       V4(.eth_proto = 0x88b5),              PASSED },
+	/* nested deeper than shakeoff walks: dropped, never passed unseen */
+	{ "syn4_vlan_3_tags",        V4(LINUX(1460, 7), TAGS(DOT1AD(1), DOT1Q(2), DOT1Q(3))), XDP_DROP, C(DROP_TOO_DEEP) },
+	{ "syn6_vlan_3_tags",        V6(LINUX(1440, 7), TAGS(DOT1Q(1), DOT1Q(2), DOT1Q(3))),  XDP_DROP, C(DROP_TOO_DEEP) },
+	{ "syn6_ext_chain_7",        V6(LINUX(1440, 7), EXT(HOP(0), DST(0), RT(0), DST(0), DST(0), DST(0), DST(0))), XDP_DROP, C(DROP_TOO_DEEP) },
+	/* truncated inside the headers */
+	{ "vlan_tag_truncated",      V4(TAGS(DOT1Q(1), DOT1Q(2)), .truncate = 16),     XDP_DROP, C(DROP_MALFORMED) },
+	{ "syn6_ext_past_end",       V6(LINUX(1440, 7), EXT({ IPPROTO_HOPOPTS, 0, 0, 200 })), XDP_DROP, C(DROP_MALFORMED) },
+	{ "syn6_ext_past_end_2nd",   V6(EXT(HOP(0), { IPPROTO_DSTOPTS, 0, 0, 255 })), XDP_DROP, C(DROP_MALFORMED) },
+	{ "syn6_ext_truncated",      V6(EXT(HOP(0), DST(2)), .truncate = 14 + 40 + 8 + 4), XDP_DROP, C(DROP_MALFORMED) },
+	/* no SYN is that long: 1537 bytes of TCP */
+	{ "syn4_tcp_1537_bytes",     V4(.opts = O_MSS, .mss = 1460, .payload_len = 1537 - 24), SYN_DROP(DROP_MALFORMED) },
+	{ "syn6_tcp_1537_bytes",     V6(.opts = O_MSS, .mss = 1440, .payload_len = 1537 - 24), SYN_DROP(DROP_MALFORMED) },
+	/* a SYN-ACK to the server's port (backscatter of a spoofed SYN): no socket */
+	{ "synack4_to_protected",    V4(.flags = F_SYN | F_ACK, .ack = 0x1000),       XDP_DROP, C(DROP_NO_SOCKET) },
+	{ "synack6_to_protected",    V6(.flags = F_SYN | F_ACK, .ack = 0x1000),       XDP_DROP, C(DROP_NO_SOCKET) },
+	/* IPv6 fragments: a first fragment to a protected port is never a SYN we answer */
+	{ "frag6_first_protected",   V6(LINUX(1440, 7), EXT(FRAG(0, 1))),             XDP_DROP, C(DROP_FRAGMENT) },
+	{ "frag6_atomic_protected",  V6(LINUX(1440, 7), EXT(FRAG(0, 0))),             XDP_DROP, C(DROP_FRAGMENT) },
+	{ "frag6_first_behind_hop",  V6(LINUX(1440, 7), EXT(HOP(0), FRAG(0, 1))),     XDP_DROP, C(DROP_FRAGMENT) },
+	{ "frag6_first_unprotected", V6(EXT(FRAG(0, 1)), .dport = 81),                PASSED },
+	{ "frag6_later_protected",   V6(EXT(FRAG(100, 1))),                           PASSED },
+	{ "frag6_last_protected",    V6(EXT(FRAG(100, 0))),                           PASSED },
+	{ "frag4_first_vlan",        V4(LINUX(1460, 7), TAGS(DOT1Q(5)), .frag = 0x2000), XDP_DROP, C(DROP_FRAGMENT) },
+	/* not shakeoff's, behind tags or extension headers: passed unchanged */
+	{ "syn4_qinq_unprotected",   V4(LINUX(1460, 7), QINQ, .dport = 81),           PASSED },
+	{ "syn6_ext_unprotected",    V6(LINUX(1440, 7), EXT(HOP(0)), .dport = 81),    PASSED },
+	{ "arp_in_qinq",             V4(.eth_proto = ETH_P_ARP, QINQ),                PASSED },
+	{ "ip6_ext_no_next_header",  V6(EXT(HOP(0)), .next_hdr = 59),                 PASSED },
+	{ "udp6_behind_dstopts",     V6(.l4 = IPPROTO_UDP, EXT(DST(0)), .payload_len = 20), PASSED },
+	/* reflection: IPv4 sources that cannot have sent a SYN */
+	{ "syn4_src_unspecified",    V4(LINUX(1460, 7), .saddr = "0.0.0.0"),          BAD_SOURCE },
+	{ "syn4_src_this_network",   V4(LINUX(1460, 7), .saddr = "0.1.2.3"),          BAD_SOURCE },
+	{ "syn4_src_loopback",       V4(LINUX(1460, 7), .saddr = "127.0.0.1"),        BAD_SOURCE },
+	{ "syn4_src_loopback_other", V4(LINUX(1460, 7), .saddr = "127.1.2.3"),        BAD_SOURCE },
+	{ "syn4_src_multicast",      V4(LINUX(1460, 7), .saddr = "224.0.0.1"),        BAD_SOURCE },
+	{ "syn4_src_multicast_high", V4(LINUX(1460, 7), .saddr = "239.255.255.250"),  BAD_SOURCE },
+	{ "syn4_src_reserved",       V4(LINUX(1460, 7), .saddr = "240.0.0.1"),        BAD_SOURCE },
+	{ "syn4_src_broadcast",      V4(LINUX(1460, 7), .saddr = "255.255.255.255"),  BAD_SOURCE },
+	{ "syn4_src_is_dst",         V4(LINUX(1460, 7), .saddr = "198.18.0.2"),       BAD_SOURCE },
+	{ "syn4_sport_0",            V4(LINUX(1460, 7), .zero_sport = true),        BAD_SOURCE },
+	{ "syn4_src_mac_multicast",  V4(LINUX(1460, 7), .src_mac = mac_mcast4),       BAD_SOURCE },
+	{ "syn4_src_mac_broadcast",  V4(LINUX(1460, 7), .src_mac = mac_bcast),        BAD_SOURCE },
+	{ "syn4_qinq_src_loopback",  V4(LINUX(1460, 7), QINQ, .saddr = "127.0.0.1"),  BAD_SOURCE },
+	/* reflection: IPv6 */
+	{ "syn6_src_unspecified",    V6(LINUX(1440, 7), .saddr = "::"),               BAD_SOURCE },
+	{ "syn6_src_loopback",       V6(LINUX(1440, 7), .saddr = "::1"),              BAD_SOURCE },
+	{ "syn6_src_multicast",      V6(LINUX(1440, 7), .saddr = "ff02::1"),          BAD_SOURCE },
+	{ "syn6_src_multicast_site", V6(LINUX(1440, 7), .saddr = "ff05::2"),          BAD_SOURCE },
+	{ "syn6_src_v4_mapped",      V6(LINUX(1440, 7), .saddr = "::ffff:198.18.0.1"), BAD_SOURCE },
+	{ "syn6_src_is_dst",         V6(LINUX(1440, 7), .saddr = "2001:2::2"),        BAD_SOURCE },
+	{ "syn6_sport_0",            V6(LINUX(1440, 7), .zero_sport = true),        BAD_SOURCE },
+	{ "syn6_src_mac_multicast",  V6(LINUX(1440, 7), .src_mac = mac_mcast6),       BAD_SOURCE },
+	{ "syn6_ext_src_loopback",   V6(LINUX(1440, 7), EXT(HOP(0)), .saddr = "::1"), BAD_SOURCE },
 };
 
 static void run_drop_case(const struct drop_case *c)
@@ -144,10 +196,8 @@ static void run_drop_case(const struct drop_case *c)
 	static struct xdp_result r;
 	struct frame f;
 
-	if (pkt_build(&c->in, &f)) {
-		case_fail("cannot build the frame");
+	if (build_frame(&c->in, &f))
 		return;
-	}
 	if (f.len < 14 && !xdp_runs_short_frames()) {
 		case_skip("this kernel's BPF_PROG_RUN refuses XDP frames shorter than 14 bytes "
 			  "(EINVAL), even behind metadata");
@@ -181,10 +231,5 @@ static void run_drop_case(const struct drop_case *c)
 
 void test_drop(void)
 {
-	for (size_t i = 0; i < sizeof(drop_cases) / sizeof(drop_cases[0]); i++) {
-		if (!case_begin(drop_cases[i].name))
-			continue;
-		run_drop_case(&drop_cases[i]);
-		case_end();
-	}
+	RUN_TABLE(drop_cases, run_drop_case);
 }

@@ -27,35 +27,33 @@ struct sample_case {
 	int reason;         /* of the sample, -1: none expected */
 };
 
-#define SYN4 .family = 4, .opts = O_LINUX, .mss = 1460, .wscale = 7
-#define SYN6 .family = 6, .opts = O_LINUX, .mss = 1440, .wscale = 7
 #define BIT(id) (1ULL << SO_C_##id)
 
 static const struct sample_case sample_cases[] = {
-	{ "drop_sample_none_while_unheard", { SYN4, .bad_tcp_csum = true }, 0, 0,
+	{ "drop_sample_none_while_unheard", V4(LINUX(1460, 7), .bad_tcp_csum = true), 0, 0,
 	  C(SYN_SEEN) | C(DROP_TCP_CSUM), -1 },
-	{ "drop_sample_none_for_events_only", { SYN4, .bad_tcp_csum = true }, SO_LISTEN_EVENTS, 0,
+	{ "drop_sample_none_for_events_only", V4(LINUX(1460, 7), .bad_tcp_csum = true), SO_LISTEN_EVENTS, 0,
 	  C(SYN_SEEN) | C(DROP_TCP_CSUM), -1 },
-	{ "drop_sample_bad_tcp_csum4", { SYN4, .bad_tcp_csum = true }, SO_LISTEN_DROPS, 0,
+	{ "drop_sample_bad_tcp_csum4", V4(LINUX(1460, 7), .bad_tcp_csum = true), SO_LISTEN_DROPS, 0,
 	  C(SYN_SEEN) | C(DROP_TCP_CSUM) | C(DROP_SAMPLED), SO_C_DROP_TCP_CSUM },
-	{ "drop_sample_bad_tcp_csum6", { SYN6, .bad_tcp_csum = true }, SO_LISTEN_DROPS, 0,
+	{ "drop_sample_bad_tcp_csum6", V6(LINUX(1440, 7), .bad_tcp_csum = true), SO_LISTEN_DROPS, 0,
 	  C(SYN_SEEN) | C(DROP_TCP_CSUM) | C(DROP_SAMPLED), SO_C_DROP_TCP_CSUM },
-	{ "drop_sample_bad_ip_csum", { SYN4, .bad_ip_csum = true }, SO_LISTEN_DROPS, 0,
+	{ "drop_sample_bad_ip_csum", V4(LINUX(1460, 7), .bad_ip_csum = true), SO_LISTEN_DROPS, 0,
 	  C(SYN_SEEN) | C(DROP_IP_CSUM) | C(DROP_SAMPLED), SO_C_DROP_IP_CSUM },
-	{ "drop_sample_syn_fin", { SYN4, .flags = F_SYN | F_FIN }, SO_LISTEN_DROPS, 0,
+	{ "drop_sample_syn_fin", V4(LINUX(1460, 7), .flags = F_SYN | F_FIN), SO_LISTEN_DROPS, 0,
 	  C(SYN_SEEN) | C(DROP_SYN_FLAGS) | C(DROP_SAMPLED), SO_C_DROP_SYN_FLAGS },
-	{ "drop_sample_forged_ack", { .family = 4, .flags = F_ACK, .ack = 0x5348414b },
+	{ "drop_sample_forged_ack", V4(.flags = F_ACK, .ack = 0x5348414b),
 	  SO_LISTEN_DROPS, 0, C(ACK_COOKIE_INVALID) | C(DROP_SAMPLED), SO_C_ACK_COOKIE_INVALID },
-	{ "drop_sample_malformed", { .family = 4, .truncate = 14 + 12 }, SO_LISTEN_DROPS, 0,
+	{ "drop_sample_malformed", V4(.truncate = 14 + 12), SO_LISTEN_DROPS, 0,
 	  C(DROP_MALFORMED) | C(DROP_SAMPLED), SO_C_DROP_MALFORMED },
-	{ "drop_sample_long_frame_cut", { .family = 4, .flags = F_FIN, .payload_len = 600 },
+	{ "drop_sample_long_frame_cut", V4(.flags = F_FIN, .payload_len = 600),
 	  SO_LISTEN_DROPS, 0, C(DROP_NO_SOCKET) | C(DROP_SAMPLED), SO_C_DROP_NO_SOCKET },
-	{ "drop_sample_reason_wanted", { SYN4, .flags = F_SYN | F_FIN }, SO_LISTEN_DROPS,
+	{ "drop_sample_reason_wanted", V4(LINUX(1460, 7), .flags = F_SYN | F_FIN), SO_LISTEN_DROPS,
 	  BIT(DROP_SYN_FLAGS) | BIT(DROP_IP_CSUM),
 	  C(SYN_SEEN) | C(DROP_SYN_FLAGS) | C(DROP_SAMPLED), SO_C_DROP_SYN_FLAGS },
-	{ "drop_sample_reason_not_wanted", { SYN4, .bad_tcp_csum = true }, SO_LISTEN_DROPS,
+	{ "drop_sample_reason_not_wanted", V4(LINUX(1460, 7), .bad_tcp_csum = true), SO_LISTEN_DROPS,
 	  BIT(DROP_SYN_FLAGS) | BIT(DROP_IP_CSUM), C(SYN_SEEN) | C(DROP_TCP_CSUM), -1 },
-	{ "drop_sample_not_for_a_pass", { .family = 4, .dport = 81 }, SO_LISTEN_DROPS, 0,
+	{ "drop_sample_not_for_a_pass", V4(.dport = 81), SO_LISTEN_DROPS, 0,
 	  C(PASSED), -1 },
 };
 
@@ -69,10 +67,8 @@ static void run_sample_case(const struct sample_case *c)
 	__u64 t0;
 	int n;
 
-	if (pkt_build(&c->in, &f)) {
-		case_fail("cannot build the frame");
+	if (build_frame(&c->in, &f))
 		return;
-	}
 	if (events_setup(c->listen, &ec) || ring_take(true, &d, sizeof(d)) < 0) {
 		case_fail("cannot set the events up");
 		return;
@@ -99,7 +95,7 @@ static void run_sample_case(const struct sample_case *c)
  * went by. */
 static void run_budget_case(void)
 {
-	struct pkt_spec s = { SYN4, .bad_tcp_csum = true };
+	struct pkt_spec s = V4(LINUX(1460, 7), .bad_tcp_csum = true);
 	struct so_evconf ec = { .drop_interval_ns = 100000000 };
 	static struct xdp_result r;
 	__u64 before[SO_C_MAX], after[SO_C_MAX];
@@ -107,7 +103,7 @@ static void run_budget_case(void)
 	struct frame f;
 	int n;
 
-	if (pkt_build(&s, &f) || pin_to(0) || events_setup(SO_LISTEN_DROPS, &ec) ||
+	if (build_frame(&s, &f) || pin_to(0) || events_setup(SO_LISTEN_DROPS, &ec) ||
 	    ring_take(true, &d, sizeof(d)) < 0) {
 		case_fail("cannot set the case up");
 		return;
@@ -182,7 +178,7 @@ static void run_conn_case(const struct conn_case *c)
 	e.t_established = mono_ns() - 2000000000ULL;
 	e.t_last = e.t_established + 1000;
 	conns_clear();
-	if (pkt_build(&s, &f) || conn_put(&k, &e) || events_setup(c->listen, &ec) ||
+	if (build_frame(&s, &f) || conn_put(&k, &e) || events_setup(c->listen, &ec) ||
 	    ring_take(false, &ev, sizeof(ev)) < 0) {
 		case_fail("cannot set the case up");
 		return;
@@ -214,22 +210,12 @@ void test_events(void)
 {
 	struct so_evconf none = {};
 
-	for (size_t i = 0; i < sizeof(sample_cases) / sizeof(sample_cases[0]); i++) {
-		if (!case_begin(sample_cases[i].name))
-			continue;
-		run_sample_case(&sample_cases[i]);
-		case_end();
-	}
+	RUN_TABLE(sample_cases, run_sample_case);
 	if (case_begin("drop_sample_budget_holds")) {
 		run_budget_case();
 		case_end();
 	}
-	for (size_t i = 0; i < sizeof(conn_cases) / sizeof(conn_cases[0]); i++) {
-		if (!case_begin(conn_cases[i].name))
-			continue;
-		run_conn_case(&conn_cases[i]);
-		case_end();
-	}
+	RUN_TABLE(conn_cases, run_conn_case);
 	events_setup(0, &none);
 	reset_maps();
 }

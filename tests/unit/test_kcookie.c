@@ -200,8 +200,9 @@ static void check_reply(const struct kc_case *c, const struct frame *syn,
 		check_bytes(t + 20, want, olen, "options, in the kernel's order");
 }
 
-/* The ACK that completes the handshake (ack = isn + 1 + off). */
-static void send_ack(const struct kc_case *c, __u16 sport, __u32 isn, __u32 tsval, __u32 off,
+/* The ACK that completes the handshake (ack = isn + 1 + off); -1 (the
+ * case failed) if it could not run. */
+static int send_ack(const struct kc_case *c, __u16 sport, __u32 isn, __u32 tsval, __u32 off,
 		     struct xdp_result *r)
 {
 	struct pkt_spec a = syn_spec(c, sport);
@@ -213,8 +214,7 @@ static void send_ack(const struct kc_case *c, __u16 sport, __u32 isn, __u32 tsva
 	a.opts = c->opts & O_TS;
 	a.tsval = 0x01020305;
 	a.tsecr = tsval;
-	pkt_build(&a, &f);
-	run_xdp(&f, 0, r);
+	return build_frame(&a, &f) || run_xdp(&f, 0, r) ? -1 : 0;
 }
 
 static void conn_key(const struct kc_case *c, __u16 sport, struct so_flow_key *k)
@@ -240,9 +240,11 @@ static void synack_case(const struct kc_case *c)
 	__u32 isn, tsval;
 	__u64 ms0, ms1;
 
-	pkt_build(&s, &f);
+	if (build_frame(&s, &f))
+		return;
 	ms0 = mono_ns() / 1000000;
-	run_xdp(&f, 0, &r);
+	if (run_xdp(&f, 0, &r))
+		return;
 	ms1 = mono_ns() / 1000000;
 	if (!check_xdp(&r, XDP_TX, C(SYN_SEEN) | C(SYNACK_SENT)))
 		return;
@@ -250,9 +252,11 @@ static void synack_case(const struct kc_case *c)
 	/* another minute's cookie: not the kernel's for this 4-tuple now; dropped
 	 * in XDP (one off would not do: the kernel's cookies end in the MSS
 	 * index, and the next index is as valid) */
-	send_ack(c, sport, isn, tsval, 0x80000000, &r);
+	if (send_ack(c, sport, isn, tsval, 0x80000000, &r))
+		return;
 	check_xdp(&r, XDP_DROP, C(ACK_COOKIE_INVALID));
-	send_ack(c, sport, isn, tsval, 0, &r);
+	if (send_ack(c, sport, isn, tsval, 0, &r))
+		return;
 	check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID) | C(CONN_CREATED));
 	conn_key(c, sport, &k);
 	if (check_true(conn_get(&k, &conn), "a conns entry for the connection"))
@@ -272,9 +276,8 @@ static void pass_case(const char *name, __u16 dport, const char *syncookies, __u
 	s.dport = dport;
 	if (write_sysctl("tcp_syncookies", syncookies))
 		case_fail("cannot set tcp_syncookies to %s: %s", syncookies, strerror(errno));
-	pkt_build(&s, &f);
-	run_xdp(&f, 0, &r);
-	check_xdp(&r, XDP_PASS, C(SYN_SEEN) | counter);
+	if (build_frame(&s, &f) == 0 && run_xdp(&f, 0, &r) == 0)
+		check_xdp(&r, XDP_PASS, C(SYN_SEEN) | counter);
 	write_sysctl("tcp_syncookies", "2");
 	case_end();
 }
@@ -311,7 +314,10 @@ static void cost_case(void)
 
 	if (!case_begin(c.name))
 		return;
-	pkt_build(&s, &f);
+	if (build_frame(&s, &f)) {
+		case_end();
+		return;
+	}
 	env_kernel_mode(false);
 	own = syn_cost_ns(&f, 20000);
 	env_kernel_mode(true);

@@ -111,12 +111,7 @@ static void run_fingerprints(void)
 
 void test_keyfile(void)
 {
-	for (size_t i = 0; i < sizeof(keyfile_cases) / sizeof(keyfile_cases[0]); i++) {
-		if (!case_begin(keyfile_cases[i].name))
-			continue;
-		run_keyfile_case(&keyfile_cases[i]);
-		case_end();
-	}
+	RUN_TABLE(keyfile_cases, run_keyfile_case);
 	if (case_begin("keyfile_fingerprint")) {
 		run_fingerprints();
 		case_end();

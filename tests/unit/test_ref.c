@@ -65,20 +65,12 @@ static void ms_division(void)
 
 void test_ref(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} cases[] = {
+	static const struct fn_case cases[] = {
 		{ "ref_siphash_paper_vector", siphash_vector },
 		{ "ref_siphash_key_words", siphash_key_words },
 		{ "ref_ip_checksum_vector", ip_checksum_vector },
 		{ "ref_ms_division_exact", ms_division },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!case_begin(cases[i].name))
-			continue;
-		cases[i].fn();
-		case_end();
-	}
+	RUN_TABLE(cases, run_fn_case);
 }

@@ -13,8 +13,6 @@
 #include "cases.h"
 #include "harness.h"
 
-#define V4(...) { .family = 4, __VA_ARGS__ }
-#define V6(...) { .family = 6, __VA_ARGS__ }
 
 struct tc_case {
 	const char *name;
@@ -25,7 +23,7 @@ struct tc_case {
 static const struct tc_case tc_cases[] = {
 	{ "tc_ingress_ack4_no_meta", true,  V4(.flags = F_ACK, .seq = 0x11223345, .ack = 0x5000) },
 	{ "tc_ingress_ack6_no_meta", true,  V6(.flags = F_ACK, .seq = 0x11223345, .ack = 0x5000) },
-	{ "tc_ingress_syn4_no_meta", true,  V4(.opts = O_LINUX, .mss = 1460, .wscale = 7) },
+	{ "tc_ingress_syn4_no_meta", true,  V4(LINUX(1460, 7)) },
 	{ "tc_ingress_udp4",         true,  V4(.l4 = IPPROTO_UDP, .payload_len = 20) },
 	{ "tc_egress_udp4",          false, V4(.l4 = IPPROTO_UDP, .payload_len = 20) },
 	{ "tc_egress_tcp4_untracked", false, V4(.flags = F_ACK | F_PSH, .sport = 80, .dport = 40000, .ack = 1, .payload_len = 100) },
@@ -39,10 +37,8 @@ static void run_tc_case(const struct tc_case *c)
 	struct frame f;
 	__u32 ret;
 
-	if (pkt_build(&c->in, &f)) {
-		case_fail("cannot build the frame");
+	if (build_frame(&c->in, &f))
 		return;
-	}
 	if (run_tc(c->ingress, &f, &ret, delta))
 		return;
 	check_u64(ret, TC_ACT_OK, "TC verdict (TC_ACT_OK)");
@@ -53,12 +49,7 @@ static void run_tc_case(const struct tc_case *c)
 
 void test_tc(void)
 {
-	for (size_t i = 0; i < sizeof(tc_cases) / sizeof(tc_cases[0]); i++) {
-		if (!case_begin(tc_cases[i].name))
-			continue;
-		run_tc_case(&tc_cases[i]);
-		case_end();
-	}
+	RUN_TABLE(tc_cases, run_tc_case);
 }
 
 /* Every XDP run of this binary ends in exactly one verdict counter (kind V

@@ -448,10 +448,8 @@ static void run_step(struct track_run *t, const struct step *s, int i)
 	case_context("step %d (%s, flags 0x%02x, seq +%u, ack +%u, %u bytes)", i + 1,
 		     s->dir == 'C' ? "client" : "server", s->flags, s->seq, s->ack, s->len);
 	step_spec(t, s, &p);
-	if (pkt_build(&p, &f)) {
-		case_fail("cannot build the segment");
+	if (build_frame(&p, &f))
 		return;
-	}
 	t0 = mono_ns();
 	if (s->dir == 'C') {
 		if (run_xdp(&f, 0, &r))
@@ -526,7 +524,7 @@ static void cookie_ack_case(int family, __u8 initial)
 
 	model_set(&c, initial, 0);
 	conns_clear();
-	if (pkt_build(&syn, &f) || run_xdp(&f, 0, &r))
+	if (build_frame(&syn, &f) || run_xdp(&f, 0, &r))
 		return;
 	if (!check_u64(r.verdict, XDP_TX, "the SYN's verdict (XDP_TX)"))
 		return;
@@ -541,7 +539,7 @@ static void cookie_ack_case(int family, __u8 initial)
 			       .seq = spec_seq(&syn) + 1, .ack = seen.isn + 1, .flags = F_ACK,
 			       .window = 502, .opts = O_TS, .tsval = spec_tsval(&syn) + 1,
 			       .tsecr = seen.tsval };
-	if (pkt_build(&a, &f) || run_xdp(&f, 0, &r))
+	if (build_frame(&a, &f) || run_xdp(&f, 0, &r))
 		return;
 	if (confirmed) {
 		check_xdp(&r, XDP_PASS, C(PASSED_TRACKED));
@@ -586,7 +584,7 @@ static void fragment_case(int family)
 		case_fail("cannot write the entry into conns");
 		return;
 	}
-	if (pkt_build(&s, &f) || run_xdp(&f, 0, &r))
+	if (build_frame(&s, &f) || run_xdp(&f, 0, &r))
 		return;
 	check_xdp(&r, XDP_PASS, C(PASSED_TRACKED));
 	if (check_true(conn_get(&k, &got), "the entry is still there"))
