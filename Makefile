@@ -118,7 +118,18 @@ $(O)/tests/xdp_pass.bpf.o: tests/netns/xdp_pass.bpf.c | $(O)/.deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/bench/fill $(O)/test_load $(BPF_OBJS)
+# the connection state names in their enum's order, from SO_CONN_STATES
+# (include/shakeoff.h) by the preprocessor, for tests/lib.sh: the tests and
+# the CLI name states from the same X-macro
+TEST_GEN := $(O)/tests/conn_states
+$(O)/tests/conn_states: include/shakeoff.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#include <linux/types.h>\n#include "shakeoff.h"\n#define SO_X_NAME(id, name) name\nso_conn_states: SO_CONN_STATES(SO_X_NAME)\n' | \
+		$(CC) -E -P -Iinclude -x c - | sed -n 's/^so_conn_states: //p' > $@
+	$(Q)test -s $@
+
+test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/bench/fill $(O)/test_load $(BPF_OBJS) $(TEST_GEN)
 	$(Q)tests/run.sh
 
 # vmtest: tests/vm/vmtest.sh boots each kernel line of KERNELS (Debian's
@@ -129,7 +140,8 @@ KERNELS ?= 6.1 6.12
 VM_PKGS := qemu-system-x86 busybox-static kmod clang-19 xz-utils zstd
 O19 := $(O)-clang19
 
-vmtest: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/test_load $(BPF_OBJS) $(O)/.vmdeps
+vmtest: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/test_load $(BPF_OBJS) $(TEST_GEN) \
+	$(O)/.vmdeps
 	$(Q)$(MAKE) --no-print-directory O=$(O19) CLANG=clang-19 $(O19)/shakeoff.bpf.o \
 		$(O19)/bench/bench.bpf.o $(O19)/tests/xdp_pass.bpf.o
 	$(Q)O=$(O) O19=$(O19) tests/vm/vmtest.sh $(KERNELS)

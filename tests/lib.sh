@@ -24,8 +24,12 @@ O=${O:-build}
 case $O in /*) ;; *) O=$TOP/$O ;; esac
 SHAKEOFF=${SHAKEOFF:-$O/shakeoff}
 PY=${PY:-/usr/bin/python3}
+# The connection state names in enum so_conn_state's order, as make generates
+# them from SO_CONN_STATES (include/shakeoff.h; make test builds the file).
+CONN_STATES_FILE=$O/tests/conn_states
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the tree
-TCPTOOL=$TOP/tests/netns/tcptool.py
+TCPTOOL=$TOP/tests/netns/tcptool.py # sockets: servers, clients, scripted peers
+RAWTOOL=$TOP/tests/netns/rawtool.py # raw frames (scapy): probes, floods, bad frames
 V=${V:-0}
 DEBUG=${DEBUG:-0}
 
@@ -665,6 +669,9 @@ print("null" if v is None else v)
 ' "$3" "$4" "${5:-state}"
 }
 
+# pair_stats: `shakeoff stats -j` of the pair's server interface ($SIF in $SNS).
+pair_stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
+
 # stats_pick JSON KEY...: "key=value ..." from a stats -j object; with two
 # objects (BEFORE AFTER, separated by a newline) the differences.
 stats_pick() {
@@ -688,8 +695,12 @@ print(" ".join(out))
 # sorted; prints the two lists separated by a line "--". Empty when either
 # failed.
 conns_vs_bpftool() {
-	local pin
+	local pin states
 	pin=$(pin_dir "$1" "$2")
+	if ! states=$(cat "$CONN_STATES_FILE" 2>/dev/null) || [ -z "$states" ]; then
+		echo "conns_vs_bpftool: no state names in $CONN_STATES_FILE (make $CONN_STATES_FILE)" >&2
+		return 1
+	fi
 	{
 		shakeoff_in "$1" conns "$2" -j
 		echo
@@ -701,8 +712,7 @@ try:
     rows, dump = json.loads(text[0]), json.loads(text[1])
 except Exception:
     sys.exit(1)
-states = ["syn_received", "established", "close_wait", "last_ack", "fin_wait_1",
-          "fin_wait_2", "closing", "time_wait", "closed"]
+states = sys.argv[1].split()
 closers = [None, "client", "server"]
 a = sorted("%s:%d %s:%d %s %s" % (r["saddr"], r["sport"], r["daddr"], r["dport"], r["state"],
                                   r["closed_by"]) for r in rows)
@@ -720,7 +730,49 @@ for e in dump:
 print("\n".join(a))
 print("--")
 print("\n".join(sorted(b)))
-'
+' "$states"
+}
+
+# --- raw SYN probes (rawtool rawsyn) from the client namespace ----------------------
+
+# raw_setup PORT: probes go to PORT on the pair's server, from the client's
+# veth MAC to the server's (CMAC, SMAC).
+raw_setup() {
+	RAW_DPORT=$1
+	CMAC=$(mac_of "$CNS" "$CIF") SMAC=$(mac_of "$SNS" "$SIF")
+}
+
+# raw_probe NAME SRC DST SPORT [JSON-FIELDS]: one probe of rawtool rawsyn
+# (see rawsyn() there for the fields), as JSON.
+raw_probe() {
+	printf '{"name": "%s", "src": "%s", "dst": "%s", "sport": %d, "dport": %d, "mac": "%s", "dmac": "%s"%s}' \
+		"$1" "$2" "$3" "$4" "$RAW_DPORT" "$CMAC" "$SMAC" "${5:+, $5}"
+}
+
+# rawsyn PROBE...: send them on the client's veth; their results (a JSON
+# list) in RAWSYN, empty and a FAIL rawsyn.NAME (NAME: the first probe's)
+# when rawtool failed.
+rawsyn() {
+	local IFS=, first
+	first=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["name"])' "$1" 2>/dev/null)
+	if ! RAWSYN=$(client_ns_exec "$PY" "$RAWTOOL" rawsyn "$CIF" "[$*]" 2>"$TMPD/rawsyn.err"); then
+		RAWSYN=
+		fail "rawsyn.${first:-probe}" "rawtool rawsyn failed: $(_oneline "$(cat "$TMPD/rawsyn.err")")"
+	fi
+	vsay "rawsyn: $RAWSYN"
+}
+
+# rawsyn_field NAME PATH: one field of the result of the probe NAME in
+# RAWSYN (PATH: keys and list indexes joined by dots, as first.opts.MSS);
+# lists, objects, booleans and null as JSON, the rest as they are.
+rawsyn_field() {
+	"$PY" -c '
+import json, sys
+r = [x for x in json.loads(sys.argv[1] or "[]") if x["name"] == sys.argv[2]]
+v = r[0] if r else None
+for k in sys.argv[3].split("."):
+    v = None if v is None else (v[int(k)] if isinstance(v, list) else v.get(k))
+print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$RAWSYN" "$1" "$2" 2>&1
 }
 
 # --- long connections that keep exchanging data (tcptool stream) -------------------

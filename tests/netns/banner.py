@@ -10,10 +10,14 @@
                                   seconds the banner took; exit 0 if both
                                   came, 1 if not
 """
+import os
 import socket
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tcptool  # noqa: E402  (the dual-stack listener)
 
 BANNER = b"220 shakeoff test server ready\r\n"
 
@@ -32,10 +36,7 @@ def handle(c):
 
 
 def serve(port):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    s.bind(("::", port))
+    s = tcptool.listener(port)
     s.listen(128)
     while True:
         c, _ = s.accept()

@@ -40,6 +40,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rawtool  # noqa: E402  (send_paced)
 import tcptool  # noqa: E402
 
 TCP_MD5SIG = 14
@@ -85,16 +86,6 @@ def set_ao(s, addr, key, mapped=False):
     s.setsockopt(socket.IPPROTO_TCP, TCP_AO_ADD_KEY, v.ljust(288, b"\0"))
 
 
-def listener(port, proto=0, backlog=1024, reuseport=False):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM, proto)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuseport:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    s.bind(("::", port))
-    return s
-
-
 def accept_loop(s, before=None):
     while True:
         c, _ = s.accept()
@@ -105,22 +96,22 @@ def accept_loop(s, before=None):
 
 def serve(kind, port, args):
     if kind in ("md5", "ao"):
-        s = listener(port)
+        s = tcptool.listener(port)
         for peer in args[1:]:
             (set_md5 if kind == "md5" else set_ao)(s, peer, args[0], mapped=True)
         s.listen(1024)
         accept_loop(s)
     elif kind == "mptcp":
-        s = listener(port, IPPROTO_MPTCP)
+        s = tcptool.listener(port, IPPROTO_MPTCP)
         s.listen(1024)
         accept_loop(s)
     elif kind == "slow":
-        s = listener(port, backlog=1)
+        s = tcptool.listener(port)
         s.listen(1)
         time.sleep(float(args[0]))
         accept_loop(s)
     elif kind == "banner":
-        s = listener(port)
+        s = tcptool.listener(port)
         s.listen(1024)
         accept_loop(s, before=lambda c: c.sendall(BANNER))
     elif kind == "reuseport":
@@ -134,7 +125,7 @@ def serve(kind, port, args):
                     counts[i] += 1
                     tcptool.touch(os.path.join(ctl, "counts"), " ".join(map(str, counts)) + "\n")
             accept_loop(s, before=note)
-        socks = [listener(port, reuseport=True) for _ in range(n)]
+        socks = [tcptool.listener(port, reuseport=True) for _ in range(n)]
         for s in socks:
             s.listen(1024)
         for i, s in enumerate(socks):
@@ -266,7 +257,7 @@ def md5_syn(smac, dmac, src, dst, sport, dport):
 def flood(iface, smac, dmac, dst, port, pps, seconds):
     frames = [md5_syn(smac, dmac, dst.rsplit(".", 1)[0] + ".%d" % (100 + i % 100), dst,
                       random.randrange(1024, 65536), port) for i in range(256)]
-    sent, secs = tcptool.send_paced(iface, frames, pps, seconds)
+    sent, secs = rawtool.send_paced(iface, frames, pps, seconds)
     print("sent %d signed SYNs in %.2f s" % (sent, secs))
     return 0
 

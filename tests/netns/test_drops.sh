@@ -19,7 +19,6 @@ P=9400
 
 setup_pair dr || bail setup "could not build the namespaces and the veth pair"
 attach_or_bail "$SNS" "$SIF" --ports $P
-stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
 SM=$(mac_of "$CNS" "$CIF") DM=$(mac_of "$SNS" "$SIF")
 
 ev_count() { events_query "$1" "sum(e['type'] == 'drop' for e in E)"; }
@@ -32,19 +31,19 @@ wait_drops() {
 	return 1
 }
 
-# bad SRC DST KIND N [SECONDS]: tcptool.py bad from the client side; the
+# bad SRC DST KIND N [SECONDS]: rawtool.py bad from the client side; the
 # frames sent are appended to $TMPD/frames (one hex line each).
 bad() {
-	ip netns exec "$CNS" "$PY" "$TCPTOOL" bad "$CIF" "$SM" "$DM" "$1" "$2" $P "$3" "$4" ${5:+"$5"} >"$TMPD/bad.out" 2>&1 ||
-		fail "send.$3" "tcptool bad: $(_oneline "$(cat "$TMPD/bad.out")")"
+	ip netns exec "$CNS" "$PY" "$RAWTOOL" bad "$CIF" "$SM" "$DM" "$1" "$2" $P "$3" "$4" ${5:+"$5"} >"$TMPD/bad.out" 2>&1 ||
+		fail "send.$3" "rawtool bad: $(_oneline "$(cat "$TMPD/bad.out")")"
 	sed -n 's/^frame //p' "$TMPD/bad.out" >>"$TMPD/frames"
 }
 
 # --- nothing while no one listens ---------------------------------------------------
 
-s0=$(stats)
+s0=$(pair_stats)
 bad $C4 $S4 ack 3
-check_eq quiet.dropped_not_sampled "ack_cookie_invalid=3 drop_sampled=0" "$(stats_pick "$s0"$'\n'"$(stats)" ack_cookie_invalid drop_sampled)"
+check_eq quiet.dropped_not_sampled "ack_cookie_invalid=3 drop_sampled=0" "$(stats_pick "$s0"$'\n'"$(pair_stats)" ack_cookie_invalid drop_sampled)"
 : >"$TMPD/frames"
 
 # --- every kind, into a pcapng file ----------------------------------------------------
@@ -114,13 +113,13 @@ check_eq reason.text_table_refuses_unknown 2 "$(shakeoff_in "$SNS" events "$SIF"
 # --- a flood: the sample rate holds --------------------------------------------------------
 
 RATE=50
-s0=$(stats)
+s0=$(pair_stats)
 t0=$(date +%s%N)
 events_start "$SNS" "$SIF" --drops -j --rate $RATE && F=$EV_OUT
 bad $C4 $S4 ack 64 3
 events_stop
 t1=$(date +%s%N)
-d=$(stats_pick "$s0"$'\n'"$(stats)" ack_cookie_invalid drop_sampled drop_sample_lost)
+d=$(stats_pick "$s0"$'\n'"$(pair_stats)" ack_cookie_invalid drop_sampled drop_sample_lost)
 n=$(ev_count "$F")
 dropped=$(sed 's/ack_cookie_invalid=\([0-9]*\).*/\1/' <<<"$d")
 say "flood: $d, $n samples in $(((t1 - t0) / 1000000)) ms"

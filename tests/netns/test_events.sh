@@ -35,7 +35,6 @@ PBASE=9300
 
 setup_pair ev || bail setup "could not build the namespaces and the veth pair"
 attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --time-wait $TW --idle-timeout $IDLE
-stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
 
 # --- the reader ------------------------------------------------------------------
 
@@ -131,10 +130,10 @@ check_fins() {
 
 # --- nothing while no one listens ----------------------------------------------------
 
-s0=$(stats)
+s0=$(pair_stats)
 peers quiet "$S4" "send:1K,recv:1K,close" "recv:1K,send:1K,eof,close"
 peers_done quiet
-check_eq quiet.no_events "event_sent=0 event_lost=0" "$(stats_pick "$s0"$'\n'"$(stats)" event_sent event_lost)"
+check_eq quiet.no_events "event_sent=0 event_lost=0" "$(stats_pick "$s0"$'\n'"$(pair_stats)" event_sent event_lost)"
 
 # --- every close ----------------------------------------------------------------------
 
@@ -227,7 +226,7 @@ check_eq $n.open "open kernel" "$(events_query "$ALL" "' '.join(e['type'] + ' ' 
 shakeoff_in "$SNS" allow "$SIF" del $C4 >/dev/null
 server_ns_exec sysctl -qw net.ipv4.tcp_syncookies=1
 
-check_eq all.no_loss "event_lost=0" "$(stats_pick "$(stats)" event_lost)"
+check_eq all.no_loss "event_lost=0" "$(stats_pick "$(pair_stats)" event_lost)"
 events_stop
 check_eq all.exit_status 0 "$?"
 check_eq all.no_lost_line 0 "$(grep -c '"lost"' "$ALL")"
@@ -296,7 +295,7 @@ events_start "$SNS" "$SIF" -j && F=$EV_OUT
 kill -STOP "$EV_PID"
 ip netns exec "$CNS" "$PY" "$TCPTOOL" churn "$S4" $((PBASE + 99)) 20 4 >"$TMPD/churn" 2>&1 ||
 	fail ring.churn "$(_oneline "$(cat "$TMPD/churn")")"
-lost=$(stats_pick "$(stats)" event_lost)
+lost=$(stats_pick "$(pair_stats)" event_lost)
 check_grep ring.lost_counted '^event_lost=[1-9]' "$lost"
 kill -CONT "$EV_PID"
 ev_wait "$F" "any(e['type'] == 'lost' for e in E)" 5
@@ -304,6 +303,6 @@ events_stop
 check_eq ring.lost_reported "${lost#event_lost=}" "$(events_query "$F" "sum(e['lost'] for e in E if e['type'] == 'lost')")"
 check_num ring.events_kept -ge 20 "$(events_query "$F" "sum(e['type'] != 'lost' for e in E)")"
 check_eq ring.sent_plus_lost "$(events_query "$F" "sum(e['type'] != 'lost' for e in E) + sum(e['lost'] for e in E if e['type'] == 'lost')")" \
-	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["event_sent"] + s["event_lost"])' "$(stats)")"
+	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["event_sent"] + s["event_lost"])' "$(pair_stats)")"
 
 finish

@@ -42,24 +42,14 @@ ext_counters "$CNS" output || bail nft "could not load the client's nft counters
 ext_counters "$SNS" prerouting || bail nft "could not load the server's nft counters"
 ext_count() { nft_rule_count "$1" "inet so_ext c" "$2"; }
 attach_or_bail "$SNS" "$SIF" --ports $P
-CMAC=$(mac_of "$CNS" "$CIF") SMAC=$(mac_of "$SNS" "$SIF")
-stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
-
-probe() {
-	printf '{"name": "%s", "src": "%s", "dst": "%s", "sport": %d, "dport": %d, "mac": "%s", "dmac": "%s", "ext": %s%s}' \
-		"$1" "$2" "$S6" "$3" $P "$CMAC" "$SMAC" "$4" "${5:+, $5}"
-}
-field() { "$PY" -c '
-import json, sys
-r = [x for x in json.loads(sys.argv[1]) if x["name"] == sys.argv[2]]
-v = r[0] if r else None
-for k in sys.argv[3].split("."):
-    v = None if v is None else (v[int(k)] if isinstance(v, list) else v.get(k))
-print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" "$2" "$3" 2>&1; }
+raw_setup $P
+# probe NAME SRC SPORT EXT [JSON-FIELDS]: a probe to $S6 behind those
+# extension headers.
+probe() { raw_probe "$1" "$2" "$S6" "$3" "\"ext\": $4${5:+, $5}"; }
 
 # --- raw SYNs -------------------------------------------------------------------
 
-s0=$(stats)
+s0=$(pair_stats)
 probes=(
 	"$(probe hop 2001:2::61 42001 '["hop"]')"
 	"$(probe dst 2001:2::62 42002 '["dst"]' '"ack": "plain"')"
@@ -69,24 +59,22 @@ probes=(
 	"$(probe seven 2001:2::66 42006 '["hop", "dst", "dst", "dst", "dst", "dst", "dst"]')"
 	"$(probe frag 2001:2::67 42007 '["hop", "frag"]')"
 )
-out=$(IFS=,; client_ns_exec "$PY" "$TCPTOOL" rawsyn "$CIF" "[${probes[*]}]" 2>"$TMPD/rawsyn.err")
-[ -n "$out" ] || fail rawsyn "tcptool rawsyn failed: $(_oneline "$(cat "$TMPD/rawsyn.err")")"
-vsay "rawsyn: $out"
+rawsyn "${probes[@]}"
 sleep 0.3
-s1=$(stats)
+s1=$(pair_stats)
 i=1
 for n in hop dst rt hop_dst hop_rt_dst; do
 	sport=$((42000 + i)) src=2001:2::6$i
 	i=$((i + 1))
-	check_eq raw.$n.one_answer 1 "$(field "$out" $n answers)"
-	check_eq raw.$n.flags SA "$(field "$out" $n first.flags)"
-	check_eq raw.$n.ack_isn_plus_1 $((1000 + sport + 1)) "$(field "$out" $n first.ack)"
-	check_eq raw.$n.addresses "$S6 -> $src" "$(field "$out" $n first.src) -> $(field "$out" $n first.dst)"
-	check_eq raw.$n.ports "$P -> $sport" "$(field "$out" $n first.sport) -> $(field "$out" $n first.dport)"
-	check_eq raw.$n.plain_ipv6_checksum "false true" "$(field "$out" $n first.ext) $(field "$out" $n first.tcp_csum_ok)"
+	check_eq raw.$n.one_answer 1 "$(rawsyn_field $n answers)"
+	check_eq raw.$n.flags SA "$(rawsyn_field $n first.flags)"
+	check_eq raw.$n.ack_isn_plus_1 $((1000 + sport + 1)) "$(rawsyn_field $n first.ack)"
+	check_eq raw.$n.addresses "$S6 -> $src" "$(rawsyn_field $n first.src) -> $(rawsyn_field $n first.dst)"
+	check_eq raw.$n.ports "$P -> $sport" "$(rawsyn_field $n first.sport) -> $(rawsyn_field $n first.dport)"
+	check_eq raw.$n.plain_ipv6_checksum "false true" "$(rawsyn_field $n first.ext) $(rawsyn_field $n first.tcp_csum_ok)"
 done
-check_eq raw.seven.no_answer "0 0" "$(field "$out" seven answers) $(field "$out" seven frames)"
-check_eq raw.frag.no_answer "0 0" "$(field "$out" frag answers) $(field "$out" frag frames)"
+check_eq raw.seven.no_answer "0 0" "$(rawsyn_field seven answers) $(rawsyn_field seven frames)"
+check_eq raw.frag.no_answer "0 0" "$(rawsyn_field frag answers) $(rawsyn_field frag frames)"
 check_eq raw.counters "synack_sent=5 drop_too_deep=1 drop_fragment=1 ack_cookie_valid=2 conn_created=2" \
 	"$(stats_pick "$s0"$'\n'"$s1" synack_sent drop_too_deep drop_fragment ack_cookie_valid conn_created)"
 # The ACKs behind extension headers made sockets.
@@ -99,13 +87,13 @@ check_eq raw.syns_at_stack 0 "$(nft_syn_count "$SNS" $P)"
 for kind in hop dst; do
 	k=$kind
 	[ $kind = hop ] && k=hbh
-	s0=$(stats) syn0=$(ext_count "$CNS" "$k syn") seg0=$(ext_count "$SNS" "$k")
+	s0=$(pair_stats) syn0=$(ext_count "$CNS" "$k syn") seg0=$(ext_count "$SNS" "$k")
 	check_run kernel.$kind.xfer client_ns_exec "$PY" "$TCPTOOL" xferopt "$S6" $P 1000000 $kind
 	check_num kernel.$kind.syn_had_header -ge $((syn0 + 1)) "$(ext_count "$CNS" "$k syn")"
 	check_num kernel.$kind.segments_had_header -ge $((seg0 + 100)) "$(ext_count "$SNS" "$k")"
-	d=$(stats_pick "$s0"$'\n'"$(stats)" synack_sent conn_created conn_create_failed)
+	d=$(stats_pick "$s0"$'\n'"$(pair_stats)" synack_sent conn_created conn_create_failed)
 	check_eq kernel.$kind.answered_in_xdp "synack_sent=1 conn_created=1 conn_create_failed=0" "$d"
-	check_num kernel.$kind.tracked -ge 100 "$(stats_pick "$s0"$'\n'"$(stats)" passed_tracked | cut -d= -f2)"
+	check_num kernel.$kind.tracked -ge 100 "$(stats_pick "$s0"$'\n'"$(pair_stats)" passed_tracked | cut -d= -f2)"
 	check_eq kernel.$kind.syns_at_stack 0 "$(nft_syn_count "$SNS" $P)"
 done
 

@@ -36,7 +36,7 @@ check_num before.conn_created -eq 2 "$(stat_of conn_created)"
 stream_moving before.stream_v4 "$ST4"
 stream_moving before.stream_v6 "$ST6"
 
-ns_bg "$CNS" "$PY" "$TCPTOOL" flood "$CIF" "$CMAC" "$SMAC" "$S4" $P $PPS 60
+ns_bg "$CNS" "$PY" "$RAWTOOL" flood "$CIF" "$CMAC" "$SMAC" "$S4" $P $PPS 60
 FLOOD_PID=$BG_PID FLOOD_LOG=$BG_LOG
 syn0=$(stat_of synack_sent)
 sleep 2

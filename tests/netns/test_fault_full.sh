@@ -21,7 +21,6 @@ setup_pair fu || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 attach_or_bail "$SNS" "$SIF" --ports $P --conn-max $MAX --time-wait $TW
 check_eq status.conn_max $MAX "$(so_status "$SNS" "$SIF" conn_max)"
-stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
 
 stream_start "$CNS" "$S4" $P || bail stream_v4 "no connection"
 ST4=$STREAM_CTL ST4_PID=$STREAM_PID
@@ -35,14 +34,14 @@ M6=$BG_PID M6_LOG=$BG_LOG
 # While they are open: the table is full, the rest evicted.
 max_active=0
 while kill -0 "$M4" 2>/dev/null || kill -0 "$M6" 2>/dev/null; do
-	a=$(stats_pick "$(stats)" conn_active | cut -d= -f2)
+	a=$(stats_pick "$(pair_stats)" conn_active | cut -d= -f2)
 	[[ $a =~ ^[0-9]+$ ]] && [ "$a" -gt $max_active ] && max_active=$a
 	sleep 0.1
 done
 wait "$M4" && ok many_v4 || fail many_v4 "$(_oneline "$(cat "$M4_LOG")")"
 wait "$M6" && ok many_v6 || fail many_v6 "$(_oneline "$(cat "$M6_LOG")")"
 check_num table.never_above_conn_max -le $MAX "$max_active"
-st=$(stats)
+st=$(pair_stats)
 check_eq created "conn_created=102 conn_create_failed=0" \
 	"$(stats_pick "$st" conn_created conn_create_failed)"
 check_num evicted -gt 0 "$(stats_pick "$st" evicted | cut -d= -f2)"
@@ -55,7 +54,7 @@ stream_stop streams.v6_intact "$ST6" "$ST6_PID"
 
 # Quiet: the time_wait linger over, every exit counted once.
 sleep $((TW + 2))
-st=$(stats)
+st=$(pair_stats)
 check_eq quiet.conns_count "$(stats_pick "$st" conn_active | cut -d= -f2)" \
 	"$(shakeoff_in "$SNS" conns "$SIF" -j | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>&1)"
 # evicted is inferred (created minus the table and every counted exit: the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_fault_reflect.sh - no amplification, no reflection, end to end over
-# the veth. Raw SYNs from the client namespace (tcptool rawsyn), answers
+# the veth. Raw SYNs from the client namespace (rawtool rawsyn), answers
 # caught on the client's veth:
 #   sources   a SYN from a multicast, broadcast, loopback, unspecified or
 #             v4-mapped source, from the server's own address, from port 0
@@ -26,26 +26,8 @@ setup_pair rf || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 nft_syn_counters "$SNS" $P || bail nft "could not load the nft counters"
 attach_or_bail "$SNS" "$SIF" --ports $P
-CMAC=$(mac_of "$CNS" "$CIF") SMAC=$(mac_of "$SNS" "$SIF")
-stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
-
-# probe NAME SRC DST SPORT [EXTRA-JSON]
-probe() {
-	printf '{"name": "%s", "src": "%s", "dst": "%s", "sport": %d, "dport": %d, "mac": "%s", "dmac": "%s"%s}' \
-		"$1" "$2" "$3" "$4" $P "$CMAC" "$SMAC" "${5:+, $5}"
-}
-rawsyn() {
-	local IFS=,
-	client_ns_exec "$PY" "$TCPTOOL" rawsyn "$CIF" "[$*]" 2>"$TMPD/rawsyn.err"
-	[ $? = 0 ] || fail rawsyn "tcptool rawsyn failed: $(_oneline "$(cat "$TMPD/rawsyn.err")")"
-}
-field() { "$PY" -c '
-import json, sys
-r = [x for x in json.loads(sys.argv[1]) if x["name"] == sys.argv[2]]
-v = r[0] if r else None
-for k in sys.argv[3].split("."):
-    v = None if v is None else (v[int(k)] if isinstance(v, list) else v.get(k))
-print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" "$2" "$3" 2>&1; }
+raw_setup $P
+probe() { raw_probe "$@"; } # NAME SRC DST SPORT [JSON-FIELDS]
 
 # --- sources that must never get an answer ----------------------------------------
 
@@ -71,45 +53,44 @@ for b in "${BAD[@]}"; do
 done
 probes+=("$(probe mcast_mac 198.18.0.52 $S4 43013 '"smac": "01:00:5e:00:00:05"')")
 probes+=("$(probe good4 198.18.0.53 $S4 43014)" "$(probe good6 2001:2::53 $S6 43015)")
-s0=$(stats)
-out=$(rawsyn "${probes[@]}")
-vsay "rawsyn: $out"
+s0=$(pair_stats)
+rawsyn "${probes[@]}"
 sleep 0.3
 for b in "${BAD[@]}" mcast_mac; do
 	n=${b%% *}
-	check_eq source.$n.nothing_back "sent=1 frames=0" "sent=$(field "$out" $n sent) frames=$(field "$out" $n frames)"
+	check_eq source.$n.nothing_back "sent=1 frames=0" "sent=$(rawsyn_field $n sent) frames=$(rawsyn_field $n frames)"
 done
 for n in good4 good6; do
-	check_eq source.$n.answered 1 "$(field "$out" $n answers)"
+	check_eq source.$n.answered 1 "$(rawsyn_field $n answers)"
 done
 check_eq source.counters "drop_bad_source=$((${#BAD[@]} + 1)) synack_sent=2" \
-	"$(stats_pick "$s0"$'\n'"$(stats)" drop_bad_source synack_sent)"
+	"$(stats_pick "$s0"$'\n'"$(pair_stats)" drop_bad_source synack_sent)"
 check_eq source.no_syn_at_stack 0 "$(nft_syn_count "$SNS" $P)"
 
 # --- how big an answer is -------------------------------------------------------------
 
-out=$(rawsyn "$(probe bare4 198.18.0.54 $S4 43021 '"noopts": true')" \
+rawsyn "$(probe bare4 198.18.0.54 $S4 43021 '"noopts": true')" \
 	"$(probe bare6 2001:2::54 $S6 43022 '"noopts": true')" \
-	"$(probe full4 198.18.0.55 $S4 43023)" "$(probe full6 2001:2::55 $S6 43024)")
+	"$(probe full4 198.18.0.55 $S4 43023)" "$(probe full6 2001:2::55 $S6 43024)"
 for n in bare4 bare6 full4 full6; do
-	syn=$(field "$out" $n syn_len) ack=$(field "$out" $n first.frame_len)
+	syn=$(rawsyn_field $n syn_len) ack=$(rawsyn_field $n first.frame_len)
 	if [[ $syn =~ ^[0-9]+$ ]] && [[ $ack =~ ^[0-9]+$ ]]; then
 		check_num size.$n.at_most_4_more -le 4 $((ack - syn))
 	else
 		fail size.$n.at_most_4_more "no answer to measure: SYN $syn bytes, SYN-ACK '$ack'"
 	fi
 done
-check_eq size.bare4.mss_only '{"MSS": 1460}' "$(field "$out" bare4 first.opts)"
+check_eq size.bare4.mss_only '{"MSS": 1460}' "$(rawsyn_field bare4 first.opts)"
 
 # --- the SYN-ACK budget ---------------------------------------------------------------
 
 check_run budget.set shakeoff_in "$SNS" set "$SIF" --synack-rate $RATE
 sleep 1.1 # whatever budget was used above is back
-s0=$(stats)
-out=$(rawsyn "$(probe burst 198.18.0.56 $S4 20000 '"count": 1000, "wait": 1')")
-s1=$(stats)
-got=$(field "$out" burst answers)
-check_eq budget.sent 1000 "$(field "$out" burst sent)"
+s0=$(pair_stats)
+rawsyn "$(probe burst 198.18.0.56 $S4 20000 '"count": 1000, "wait": 1')"
+s1=$(pair_stats)
+got=$(rawsyn_field burst answers)
+check_eq budget.sent 1000 "$(rawsyn_field burst sent)"
 # One second's budget per CPU, plus what refills while the burst lasts.
 check_num budget.answers_capped -le $((RATE * NCPU + 20)) "$got"
 check_num budget.some_answered -ge 1 "$got"

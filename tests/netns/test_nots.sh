@@ -53,7 +53,7 @@ check_num nots.synopt_over_budget -eq 0 "$(stat_of synopt_over_budget)"
 shakeoff_in "$SNS" detach "$SIF" >/dev/null 2>&1
 attach_or_bail "$SNS" "$SIF" --ports $P --wscale 9 --synopt-rate 100
 CMAC=$(mac_of "$CNS" "$CIF") SMAC=$(mac_of "$SNS" "$SIF")
-ns_bg "$CNS" "$PY" "$TCPTOOL" flood "$CIF" "$CMAC" "$SMAC" "$S4" $P $PPS 60 nots
+ns_bg "$CNS" "$PY" "$RAWTOOL" flood "$CIF" "$CMAC" "$SMAC" "$S4" $P $PPS 60 nots
 FLOOD_PID=$BG_PID FLOOD_LOG=$BG_LOG
 for _ in $(seq 100); do
 	[ "$(stat_of synopt_over_budget)" -gt 0 ] 2>/dev/null && break

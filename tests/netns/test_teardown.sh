@@ -38,7 +38,6 @@ PBASE=9100
 
 setup_pair td || bail setup "could not build the namespaces and the veth pair"
 attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --time-wait $TW --idle-timeout $IDLE
-stats() { shakeoff_in "$SNS" stats "$SIF" -j 2>/dev/null; }
 COUNTERS="conn_created closed_graceful closed_reset expired_idle conn_replaced fin_in fin_out"
 
 # --- one scripted connection ---------------------------------------------------
@@ -144,7 +143,7 @@ for fam in $FAMILIES; do
 
 	# --- client-initiated close ------------------------------------------------
 	n=client_close_v$fam
-	s0=$(stats)
+	s0=$(pair_stats)
 	peers $n "$H" "send:64K,recv:64K,cp:est,shut,cp:half,eof,close" \
 		"recv:64K,send:64K,eof,wait:srvclose,close" || fail $n.start "peers did not start"
 	if at $n est; then
@@ -162,7 +161,7 @@ for fam in $FAMILIES; do
 		check_num $n.half.first_fin_ms -lt "$(entry $n age_ms)" "$(entry $n first_fin_ms)"
 		check_grep $n.half.fin_seq_client '^[0-9]+$' "$(entry $n fin_seq_client)"
 		check_eq $n.half.fin_seq_server null "$(entry $n fin_seq_server)"
-		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(stats)" conn_half_closed)"
+		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(pair_stats)" conn_half_closed)"
 	fi
 	go $n half
 	go $n srvclose
@@ -170,11 +169,11 @@ for fam in $FAMILIES; do
 	expect $n.after $n none
 	check_eq $n.counters \
 		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
-		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+		"$(stats_pick "$s0"$'\n'"$(pair_stats)" $COUNTERS)"
 
 	# --- server-initiated close ------------------------------------------------
 	n=server_close_v$fam
-	s0=$(stats)
+	s0=$(pair_stats)
 	peers $n "$H" "send:64K,recv:64K,eof,cp:fw2,close" \
 		"recv:64K,send:64K,cp:est,close" || fail $n.start "peers did not start"
 	at $n est && expect $n.est $n established
@@ -201,13 +200,13 @@ for fam in $FAMILIES; do
 	check_eq $n.after.ss_still_time_wait time_wait "$(ss_state "$SNS" "$(sport $n)" "$(cport $n)")"
 	check_eq $n.counters \
 		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
-		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+		"$(stats_pick "$s0"$'\n'"$(pair_stats)" $COUNTERS)"
 
 	# --- the server's FIN on its last data segment ----------------------------------
 	# As a server with TCP_CORK (nginx's tcp_nopush) sends it: response and
 	# FIN in one segment.
 	n=fin_on_data_v$fam
-	s0=$(stats)
+	s0=$(pair_stats)
 	peers $n "$H" "send:1K,recv:1K,eof,cp:fw2,close" "recv:1K,cork,send:1K,close" ||
 		fail $n.start "peers did not start"
 	if at $n fw2; then
@@ -220,17 +219,17 @@ for fam in $FAMILIES; do
 	gone $n $((TW + 4)) >/dev/null || fail $n.tw_ends "still in the table $((TW + 4)) s after the close"
 	check_eq $n.counters \
 		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
-		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+		"$(stats_pick "$s0"$'\n'"$(pair_stats)" $COUNTERS)"
 
 	# --- half-close: the client stops sending, the server sends 8 MB ------------
 	n=half_close_v$fam
-	s0=$(stats)
+	s0=$(pair_stats)
 	peers $n "$H" "send:64K,shut,recv:4M,cp:half,eof,close" \
 		"eof,send:4M,wait:more,send:4M,close" || fail $n.start "peers did not start"
 	if at $n half; then
 		expect $n.half $n close_wait
 		check_eq $n.half.closed_by client "$(entry $n closed_by)"
-		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(stats)" conn_half_closed)"
+		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(pair_stats)" conn_half_closed)"
 		check_num $n.half.bytes_out -ge $((4 << 20)) "$(entry $n bytes_out)"
 		check_grep $n.half.human "close_wait +[0-9.smhd]+ +client " \
 			"$(shakeoff_in "$SNS" conns "$SIF" --state close_wait 2>&1)"
@@ -239,20 +238,20 @@ for fam in $FAMILIES; do
 	go $n more
 	done_ok $n $n
 	expect $n.after $n none
-	check_eq $n.after.conn_half_closed "conn_half_closed=$(half_closed_others $n)" "$(stats_pick "$(stats)" conn_half_closed)"
+	check_eq $n.after.conn_half_closed "conn_half_closed=$(half_closed_others $n)" "$(stats_pick "$(pair_stats)" conn_half_closed)"
 	check_eq $n.counters \
 		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
-		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+		"$(stats_pick "$s0"$'\n'"$(pair_stats)" $COUNTERS)"
 
 	# --- half-close the other way: the server stops, the client sends 8 MB ------
 	n=server_half_v$fam
-	s0=$(stats)
+	s0=$(pair_stats)
 	peers $n "$H" "send:64K,eof,send:4M,wait:more,send:4M,close" \
 		"recv:64K,shut,recv:4M,cp:half,eof,close" || fail $n.start "peers did not start"
 	if at $n half; then
 		expect $n.half $n fin_wait_2
 		check_eq $n.half.closed_by server "$(entry $n closed_by)"
-		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(stats)" conn_half_closed)"
+		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(pair_stats)" conn_half_closed)"
 		check_num $n.half.bytes_in -ge $(((4 << 20) + (64 << 10))) "$(entry $n bytes_in)"
 	fi
 	go $n half
@@ -263,12 +262,12 @@ for fam in $FAMILIES; do
 	check_eq $n.after.conns none "$(entry $n state)"
 	check_eq $n.counters \
 		"conn_created=1 closed_graceful=1 closed_reset=0 expired_idle=0 conn_replaced=0 fin_in=1 fin_out=1" \
-		"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+		"$(stats_pick "$s0"$'\n'"$(pair_stats)" $COUNTERS)"
 
 	# --- abortive close, client and server ---------------------------------------
 	for side in client server; do
 		n=${side}_abort_v$fam
-		s0=$(stats)
+		s0=$(pair_stats)
 		if [ $side = client ]; then
 			peers $n "$H" "send:64K,recv:64K,cp:est,abort" "recv:64K,send:64K,rst,close"
 		else
@@ -280,7 +279,7 @@ for fam in $FAMILIES; do
 		expect $n.after $n none
 		check_eq $n.counters \
 			"conn_created=1 closed_graceful=0 closed_reset=1 expired_idle=0 conn_replaced=0 fin_in=0 fin_out=0" \
-			"$(stats_pick "$s0"$'\n'"$(stats)" $COUNTERS)"
+			"$(stats_pick "$s0"$'\n'"$(pair_stats)" $COUNTERS)"
 	done
 done
 
@@ -328,7 +327,7 @@ for fam in $FAMILIES; do
 	check_run $n.set_idle_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout 2
 	# Entries left behind (if any) expire now, before the scenario counts.
 	table_empty 4
-	s0=$(stats)
+	s0=$(pair_stats)
 	peers $n "$H" "send:64K,recv:64K,cp:idle,send:256K,recv:256K,shut,eof,close" \
 		"recv:64K,send:64K,recv:256K,send:256K,eof,close" || fail $n.start "peers did not start"
 	if at $n idle; then
@@ -337,13 +336,13 @@ for fam in $FAMILIES; do
 		# The one exception to conns == ss: the socket lives on, untracked.
 		check_eq $n.expired "none established" "$(state $n)"
 		check_eq $n.expired.counters "expired_idle=1 closed_graceful=0 closed_reset=0" \
-			"$(stats_pick "$s0"$'\n'"$(stats)" expired_idle closed_graceful closed_reset)"
+			"$(stats_pick "$s0"$'\n'"$(pair_stats)" expired_idle closed_graceful closed_reset)"
 	fi
-	s1=$(stats)
+	s1=$(pair_stats)
 	go $n idle
 	done_ok $n $n
 	check_eq $n.after "none" "$(entry $n state)"
-	d=$(stats_pick "$s1"$'\n'"$(stats)" passed_socket conn_created closed_graceful fin_in)
+	d=$(stats_pick "$s1"$'\n'"$(pair_stats)" passed_socket conn_created closed_graceful fin_in)
 	check_grep $n.after.passed_socket 'passed_socket=([1-9][0-9]+) ' "$d"
 	check_eq $n.after.untracked "conn_created=0 closed_graceful=0 fin_in=0" "${d#passed_socket=* }"
 	check_run $n.restore_idle_timeout shakeoff_in "$SNS" set "$SIF" --idle-timeout $IDLE
@@ -352,7 +351,7 @@ done
 # Every connection of this test is closed and out of the table.
 table_empty 5
 check_eq end.conns_empty "[]" "$(shakeoff_in "$SNS" conns "$SIF" -j 2>&1)"
-end=$(stats)
+end=$(pair_stats)
 check_eq end.active "conn_active=0 evicted=0" "$(stats_pick "$end" conn_active evicted)"
 check_eq end.identity "$(stats_pick "$end" conn_created | cut -d= -f2)" \
 	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(sum(s[k] for k in
