@@ -359,6 +359,19 @@ print(json.dumps(v) if isinstance(v, (bool, list, dict)) or v is None else v)
 # so_stat NS IFACE COUNTER: one counter from `shakeoff stats IFACE -j`.
 so_stat() { shakeoff_in "$1" stats "$2" -j 2>/dev/null | json_get "$3"; }
 
+# stat_reaches NS IFACE KEY N [SECONDS]: wait (default 20 s) until the
+# counter KEY is N or more; print its last value (the caller checks it, so
+# a slow machine takes longer instead of failing).
+stat_reaches() {
+	local v i
+	for ((i = 0; i < ${5:-20} * 10; i++)); do
+		v=$(so_stat "$1" "$2" "$3")
+		[[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge "$4" ] && break
+		sleep 0.1
+	done
+	echo "$v"
+}
+
 # so_status NS IFACE KEY: one field of `shakeoff status IFACE -j`.
 so_status() { shakeoff_in "$1" status "$2" -j 2>/dev/null | json_get "$3"; }
 
@@ -558,6 +571,27 @@ nft_syn_counters() {
 
 # nft_syn_count NS PORT: packets counted by the rule of PORT.
 nft_syn_count() { nft_rule_count "$1" "inet so_test prerouting" "syn $2"; }
+
+# client_syn_counters PORT...: count, at the client's output, the SYNs it
+# sends to each PORT, retransmissions included: what XDP on the server's
+# veth then sees, so a test can expect exact counts of SYNs and answers.
+client_syn_counters() {
+	local p rules=
+	for p in "$@"; do
+		rules+="tcp dport $p tcp flags & (syn|ack) == syn counter comment \"syn $p\";"
+	done
+	ip netns exec "$CNS" nft -f - <<-EOF
+	table inet so_sent {
+		chain output {
+			type filter hook output priority raw; policy accept;
+			$rules
+		}
+	}
+	EOF
+}
+
+# client_syn_count PORT: the SYNs the client sent to PORT so far.
+client_syn_count() { nft_rule_count "$CNS" "inet so_sent output" "syn $1"; }
 
 # nft_rule_count NS "FAMILY TABLE CHAIN" COMMENT: the packets counted by the
 # rule with that comment.

@@ -16,6 +16,11 @@ no socket sends. tcptool.py has the socket clients and servers.
                                          the N frames again and again for that
                                          long, as fast as it goes (without: each
                                          frame also printed, "frame HEX")
+  rawtool.py synack HOST PORT SPORT [linux|other]
+                                         one SYN with MSS, SACK, timestamps and
+                                         window scale in Linux's layout or
+                                         another, through the host's stack;
+                                         the SYN-ACK as JSON (see synack())
 """
 import os
 import socket
@@ -288,11 +293,64 @@ def bad(iface, smac, dmac, src, dst, dport, kind, n, seconds=0):
             print("frame " + f.hex())
     return 0
 
+# --- one SYN through the host's own stack (sr1): the SYN-ACK as JSON ----------
+
+SYNACK_LAYOUTS = {
+    "linux": [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None),
+              ("WScale", 7)],
+    "other": [("MSS", 1460), ("NOP", None), ("WScale", 7), ("NOP", None), ("NOP", None),
+              ("Timestamp", (12345, 0)), ("SAckOK", b"")],
+}
+
+
+def synack(host, port, sport, layout="linux"):
+    """Send a SYN with MSS 1460, SACK-permitted, timestamps and window scale
+    7, in Linux's layout (linux: XDP reads it at fixed offsets) or another
+    (other: NOP, window scale, NOP, NOP, timestamps, SACK-permitted, as some
+    stacks send them: XDP walks it option by option, in a bpf_loop), and
+    print the SYN-ACK that comes back as one JSON object: ttl, df, window,
+    flags, ack, the options in order ([kind, value]), and the TSval's low six
+    bits. 1 if none came."""
+    import json
+    from scapy.all import IP, IPv6, TCP, conf, sr1
+
+    conf.verb = 0
+    l3 = IPv6(dst=host) if ":" in host else IP(dst=host, flags="DF")
+    syn = l3 / TCP(sport=sport, dport=port, flags="S", seq=1000, window=64240,
+                   options=SYNACK_LAYOUTS[layout])
+    r = sr1(syn, timeout=5)
+    if r is None or TCP not in r:
+        print("no SYN-ACK")
+        return 1
+    t = r[TCP]
+    opts = []
+    tslow = None
+    for k, v in t.options:
+        if k == "Timestamp":
+            tslow = v[0] & 63
+            v = ["TSval", v[1]]  # TSval varies (time); TSecr must echo ours
+        elif isinstance(v, bytes):
+            v = v.hex()
+        opts.append([k, v])
+    out = {
+        "ttl": r.hlim if IPv6 in r else r.ttl,
+        "df": bool(r.flags & 2) if IP in r else None,
+        "window": t.window,
+        "flags": str(t.flags),
+        "ack": t.ack,
+        "options": opts,
+        "ts_low6": tslow,
+    }
+    print(json.dumps(out, sort_keys=True))
+    return 0
+
 
 COMMANDS = [
     ("rawsyn", rawsyn, [("iface", str), ("spec", str)]),
     ("flood", flood, [("iface", str), ("smac", str), ("dmac", str), ("dst", str), ("port", int),
                       ("pps", int), ("seconds", float), ("kind?", ["linux", "nots"])]),
+    ("synack", synack, [("host", str), ("port", int), ("sport", int),
+                        ("layout?", list(SYNACK_LAYOUTS))]),
     ("bad", bad, [("iface", str), ("smac", str), ("dmac", str), ("src", str), ("dst", str),
                   ("port", int), ("kind", ["ack", "tcpcsum", "ipcsum", "synfin"]), ("n", int),
                   ("seconds?", float)]),

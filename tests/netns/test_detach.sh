@@ -34,7 +34,7 @@ hold_open "$CNS" "$S4" $P || bail hold_v4 "connection failed: $(_oneline "$(cat 
 H4=$HOLD_PID H4_CTL=$HOLD_CTL H4_LOG=$HOLD_LOG
 hold_open "$CNS" "$S6" $P || bail hold_v6 "connection failed: $(_oneline "$(cat "$HOLD_LOG")")"
 H6=$HOLD_PID H6_CTL=$HOLD_CTL H6_LOG=$HOLD_LOG
-check_num before_detach.conn_created -ge 2 "$(so_stat "$SNS" "$SIF" conn_created)"
+check_num before_detach.conn_created -eq 2 "$(so_stat "$SNS" "$SIF" conn_created)"
 check_num before_detach.syns_at_stack -eq 0 "$(nft_syn_count "$SNS" $P)"
 
 check_run detach shakeoff_in "$SNS" detach "$SIF"

@@ -10,12 +10,13 @@
 # with this kernel's own BTF succeeds.
 . "$(dirname "$0")/../lib.sh"
 require_root
-require_cmd clang
+require_cmd clang nft
 require_cli
 
 P=8080
 
 setup_pair fe || bail setup "could not build the namespaces and the veth pair"
+client_syn_counters $P || bail nft "could not load the client's nft counter"
 
 # btf NAME SNIPPET...: an object whose BTF has the kernel's names the
 # snippets define: the kfunc, its argument struct, the TCX attach type.
@@ -79,7 +80,7 @@ unset kbtf
 # detach leaves nothing behind. Only where this kernel has what BTF claims.
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 works() {
-	local name=$1 out
+	local name=$1 out syn0
 	if { [ "$3" = kfunc ] && [ $want_complete != kfunc ]; } || { [ "$4" = tcx ] && [ $want_tc != tcx ]; }; then
 		skip "$name" "this kernel lacks what the built BTF claims ($3, $4)"
 		return
@@ -95,10 +96,12 @@ works() {
 	else
 		check_eq "$name.no_clsact_filter" "" "$out"
 	fi
+	syn0=$(client_syn_count $P)
 	check_run "$name.xfer_v4" client_ns_exec "$PY" "$TCPTOOL" xfer $S4 $P 100000
 	check_run "$name.xfer_v6" client_ns_exec "$PY" "$TCPTOOL" xfer $S6 $P 100000
-	check_num "$name.conn_created" -ge 2 "$(so_stat "$SNS" "$SIF" conn_created)"
-	check_num "$name.synack_sent" -ge 2 "$(so_stat "$SNS" "$SIF" synack_sent)"
+	# a fresh attachment: two connections, every SYN of theirs answered
+	check_num "$name.conn_created" -eq 2 "$(so_stat "$SNS" "$SIF" conn_created)"
+	check_num "$name.synack_sent" -eq $(($(client_syn_count $P) - syn0)) "$(so_stat "$SNS" "$SIF" synack_sent)"
 	check_run "$name.detach" shakeoff_in "$SNS" detach "$SIF"
 	check_clean "$name" "$SNS" "$SIF"
 }

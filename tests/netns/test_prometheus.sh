@@ -76,7 +76,7 @@ for _ in $(seq 100); do
 	[ "$(server_ns_exec ss -Htn state established "( dport = :${EXPORT##*:} )" | wc -l)" -ge 3 ] && break
 	sleep 0.05
 done
-check_num exporter.idle_connected -ge 3 \
+check_num exporter.idle_connected -eq 3 \
 	"$(server_ns_exec ss -Htn state established "( dport = :${EXPORT##*:} )" | wc -l)"
 t0=$(date +%s%N)
 code=$(server_ns_exec curl -sS -o "$TMPD/body" -w '%{http_code}' --max-time 10 "http://$EXPORT/metrics" 2>&1)
@@ -84,7 +84,7 @@ t1=$(date +%s%N)
 check_eq exporter.scrape_beside_idle 200 "$code"
 # The exporter drops a silent client after 5 s: all three still connected
 # when curl has its answer means curl did not wait for them.
-check_num exporter.idle_still_open -ge 3 \
+check_num exporter.idle_still_open -eq 3 \
 	"$(server_ns_exec ss -Htn state established "( dport = :${EXPORT##*:} )" | wc -l)"
 say "scrape beside 3 idle clients: $(((t1 - t0) / 1000000)) ms"
 check_grep exporter.body 'shakeoff_synack_sent_total\{ifname=' "$(cat "$TMPD/body")"

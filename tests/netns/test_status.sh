@@ -73,14 +73,26 @@ for k in $keys conn_active; do
 	[[ $(json_get "$k" <<<"$stats") =~ ^[0-9]+$ ]] || missing+="$k "
 done
 check_eq stats.all_counters_present "" "$missing"
-# Every packet of the XDP program ends in one verdict (kind V in the header).
+# Every packet of the XDP program ends in one verdict (kind V in the header):
+# the verdicts add up to the frames the veth ran through XDP (its
+# rx_queue_N_xdp_packets; shakeoff is the only XDP program SIF ever had),
+# read on either side of the stats while nothing arrived in between.
 verdicts=$(sed -n 's/.*X([A-Z0-9_]*, *\([a-z0-9_]*\), *V,.*/\1/p' "$TOP/include/shakeoff.h")
+xdp_frames() {
+	server_ns_exec ethtool -S "$SIF" | awk '$1 ~ /^rx_queue_[0-9]+_xdp_packets:$/ { n += $2 } END { print n + 0 }'
+}
+for _ in $(seq 20); do
+	seen=$(xdp_frames)
+	vstats=$(shakeoff_in "$SNS" stats "$SIF" -j 2>&1)
+	[ "$(xdp_frames)" = "$seen" ] && break
+done
 sum=0
 for k in $verdicts; do
-	v=$(json_get "$k" <<<"$stats")
+	v=$(json_get "$k" <<<"$vstats")
 	sum=$((sum + ${v:-0}))
 done
-check_num stats.verdicts_counted -ge 3 "$sum"
+check_num stats.verdicts_counted -eq "$seen" "$sum"
+check_num stats.verdicts_of_a_connection -ge 3 "$sum"
 
 # Every pinned map carries BTF and dumps with named fields.
 PIN=$(pin_dir "$SNS" "$SIF")

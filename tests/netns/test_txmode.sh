@@ -10,12 +10,13 @@
 # the two SYN-ACKs left.
 . "$(dirname "$0")/../lib.sh"
 require_root
-require_cmd curl clang ethtool
+require_cmd curl clang ethtool nft
 require_shakeoff
 
 P=8080
 
 setup_pair || bail setup "could not build the namespaces and the veth pair"
+client_syn_counters $P || bail nft "could not load the client's nft counter"
 start_http "$SNS" $P || bail server "http.server did not listen on port $P"
 
 # xdp_sum WHAT: the server veth's native XDP counter rx_queue_*_xdp_WHAT
@@ -28,18 +29,19 @@ xdp_sum() {
 # REDIR_DELTA: how many frames the veth's XDP sent back with XDP_TX and with
 # a redirect meanwhile (native mode only).
 try_mode() {
-	local name=$1 tx0 redir0
+	local name=$1 tx0 redir0 syn0
 	shift
 	if ! so_attach "$SNS" "$SIF" --ports $P "$@"; then
 		fail "$name.attach" "'attach $*' exited $?: $(_oneline "$(cat "$TMPD/attach.err")")"
 		return
 	fi
-	tx0=$(xdp_sum tx) redir0=$(xdp_sum redirect)
+	tx0=$(xdp_sum tx) redir0=$(xdp_sum redirect) syn0=$(client_syn_count $P)
 	check_http "$name.curl_v4" "$CNS" "http://$S4:$P/"
 	check_http "$name.curl_v6" "$CNS" "http://[$S6]:$P/"
 	TX_DELTA=$(($(xdp_sum tx) - tx0)) REDIR_DELTA=$(($(xdp_sum redirect) - redir0))
-	check_num "$name.synack_sent" -ge 2 "$(so_stat "$SNS" "$SIF" synack_sent)"
-	check_num "$name.conn_created" -ge 2 "$(so_stat "$SNS" "$SIF" conn_created)"
+	# a fresh attachment: every SYN of the two GETs answered, two connections
+	check_num "$name.synack_sent" -eq $(($(client_syn_count $P) - syn0)) "$(so_stat "$SNS" "$SIF" synack_sent)"
+	check_num "$name.conn_created" -eq 2 "$(so_stat "$SNS" "$SIF" conn_created)"
 	STATUS=$(shakeoff_in "$SNS" status "$SIF" -j 2>&1)
 	check_run "$name.detach" shakeoff_in "$SNS" detach "$SIF"
 }

@@ -61,6 +61,17 @@ void measure_cost(void); /* cost.c: test_unit --cost, the key ring's cost per fo
 /* IPv4's More Fragments flag, in the fragment field (pkt_spec.frag). */
 #define IP_MF 0x2000
 
+/* Header lengths without options, for truncation points. */
+#define ETH_LEN 14
+#define IP4_LEN 20
+#define IP6_LEN 40
+#define TCP_LEN 20
+#define MSS_OPT_LEN 4 /* kind, length, the MSS */
+/* The longest TCP segment of a SYN that shakeoff answers: SYN_MAX_LEN in
+ * bpf/shakeoff.bpf.c (the checksum walk's bound); the tests at it and one
+ * past it say so when the two disagree. */
+#define SYN_TCP_MAX 1536
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The table runner: one case per row of the array rows (whose rows begin

@@ -65,12 +65,12 @@ struct drop_case {
 static const struct drop_case drop_cases[] = {
 	/* truncated or inconsistent headers */
 	{ "trunc_eth_10",            V4(.truncate = 10),                   MALFORMED, false, 8 },
-	{ "trunc_ip4_eth_only",      V4(.truncate = 14),                   MALFORMED },
-	{ "trunc_ip4_hdr",           V4(.truncate = 14 + 12),              MALFORMED },
-	{ "trunc_ip6_hdr",           V6(.truncate = 14 + 30),              MALFORMED },
-	{ "trunc_tcp4_hdr",          V4(.truncate = 14 + 20 + 10),         MALFORMED },
-	{ "trunc_tcp6_hdr",          V6(.truncate = 14 + 40 + 10),         MALFORMED },
-	{ "trunc_tcp4_opts",         V4(LINUX(1460, 7), .truncate = 14 + 20 + 30), MALFORMED },
+	{ "trunc_ip4_eth_only",      V4(.truncate = ETH_LEN),                   MALFORMED },
+	{ "trunc_ip4_hdr",           V4(.truncate = ETH_LEN + 12),              MALFORMED },
+	{ "trunc_ip6_hdr",           V6(.truncate = ETH_LEN + 30),              MALFORMED },
+	{ "trunc_tcp4_hdr",          V4(.truncate = ETH_LEN + IP4_LEN + 10),         MALFORMED },
+	{ "trunc_tcp6_hdr",          V6(.truncate = ETH_LEN + IP6_LEN + 10),         MALFORMED },
+	{ "trunc_tcp4_opts",         V4(LINUX(1460, 7), .truncate = ETH_LEN + IP4_LEN + 30), MALFORMED },
 	{ "ip4_tot_len_short",       V4(.len_delta = -10),                 MALFORMED },
 	{ "ip4_tot_len_long",        V4(.len_delta = 10),                  MALFORMED },
 	{ "ip6_payload_len_short",   V6(.len_delta = -10),                 MALFORMED },
@@ -144,10 +144,10 @@ static const struct drop_case drop_cases[] = {
 	{ "vlan_tag_truncated",      V4(TAGS(DOT1Q(1), DOT1Q(2)), .truncate = 16),     XDP_DROP, C(DROP_MALFORMED) },
 	{ "syn6_ext_past_end",       V6(LINUX(1440, 7), EXT({ IPPROTO_HOPOPTS, 0, 0, 200 })), XDP_DROP, C(DROP_MALFORMED) },
 	{ "syn6_ext_past_end_2nd",   V6(EXT(HOP(0), { IPPROTO_DSTOPTS, 0, 0, 255 })), XDP_DROP, C(DROP_MALFORMED) },
-	{ "syn6_ext_truncated",      V6(EXT(HOP(0), DST(2)), .truncate = 14 + 40 + 8 + 4), XDP_DROP, C(DROP_MALFORMED) },
-	/* no SYN is that long: 1537 bytes of TCP */
-	{ "syn4_tcp_1537_bytes",     V4(.opts = O_MSS, .mss = 1460, .payload_len = 1537 - 24), SYN_DROP(DROP_MALFORMED) },
-	{ "syn6_tcp_1537_bytes",     V6(.opts = O_MSS, .mss = 1440, .payload_len = 1537 - 24), SYN_DROP(DROP_MALFORMED) },
+	{ "syn6_ext_truncated",      V6(EXT(HOP(0), DST(2)), .truncate = ETH_LEN + IP6_LEN + 8 + 4), XDP_DROP, C(DROP_MALFORMED) },
+	/* no SYN is that long: one byte past SYN_TCP_MAX of TCP */
+	{ "syn4_tcp_1537_bytes",     V4(.opts = O_MSS, .mss = 1460, .payload_len = SYN_TCP_MAX + 1 - TCP_LEN - MSS_OPT_LEN), SYN_DROP(DROP_MALFORMED) },
+	{ "syn6_tcp_1537_bytes",     V6(.opts = O_MSS, .mss = 1440, .payload_len = SYN_TCP_MAX + 1 - TCP_LEN - MSS_OPT_LEN), SYN_DROP(DROP_MALFORMED) },
 	/* a SYN-ACK to the server's port (backscatter of a spoofed SYN): no socket */
 	{ "synack4_to_protected",    V4(.flags = F_SYN | F_ACK, .ack = 0x1000),       XDP_DROP, C(DROP_NO_SOCKET) },
 	{ "synack6_to_protected",    V6(.flags = F_SYN | F_ACK, .ack = 0x1000),       XDP_DROP, C(DROP_NO_SOCKET) },
@@ -158,7 +158,7 @@ static const struct drop_case drop_cases[] = {
 	{ "frag6_first_unprotected", V6(EXT(FRAG(0, 1)), .dport = 81),                PASSED },
 	{ "frag6_later_protected",   V6(EXT(FRAG(100, 1))),                           PASSED },
 	{ "frag6_last_protected",    V6(EXT(FRAG(100, 0))),                           PASSED },
-	{ "frag4_first_vlan",        V4(LINUX(1460, 7), TAGS(DOT1Q(5)), .frag = 0x2000), XDP_DROP, C(DROP_FRAGMENT) },
+	{ "frag4_first_vlan",        V4(LINUX(1460, 7), TAGS(DOT1Q(5)), .frag = IP_MF), XDP_DROP, C(DROP_FRAGMENT) },
 	/* not shakeoff's, behind tags or extension headers: passed unchanged */
 	{ "syn4_qinq_unprotected",   V4(LINUX(1460, 7), QINQ, .dport = 81),           PASSED },
 	{ "syn6_ext_unprotected",    V6(LINUX(1440, 7), EXT(HOP(0)), .dport = 81),    PASSED },
@@ -198,7 +198,7 @@ static void run_drop_case(const struct drop_case *c)
 
 	if (build_frame(&c->in, &f))
 		return;
-	if (f.len < 14 && !xdp_runs_short_frames()) {
+	if (f.len < ETH_LEN && !xdp_runs_short_frames()) {
 		case_skip("this kernel's BPF_PROG_RUN refuses XDP frames shorter than 14 bytes "
 			  "(EINVAL), even behind metadata");
 		return;

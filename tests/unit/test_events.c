@@ -44,7 +44,7 @@ static const struct sample_case sample_cases[] = {
 	  C(SYN_SEEN) | C(DROP_SYN_FLAGS) | C(DROP_SAMPLED), SO_C_DROP_SYN_FLAGS },
 	{ "drop_sample_forged_ack", V4(.flags = F_ACK, .ack = 0x5348414b),
 	  SO_LISTEN_DROPS, 0, C(ACK_COOKIE_INVALID) | C(DROP_SAMPLED), SO_C_ACK_COOKIE_INVALID },
-	{ "drop_sample_malformed", V4(.truncate = 14 + 12), SO_LISTEN_DROPS, 0,
+	{ "drop_sample_malformed", V4(.truncate = ETH_LEN + 12), SO_LISTEN_DROPS, 0,
 	  C(DROP_MALFORMED) | C(DROP_SAMPLED), SO_C_DROP_MALFORMED },
 	{ "drop_sample_long_frame_cut", V4(.flags = F_FIN, .payload_len = 600),
 	  SO_LISTEN_DROPS, 0, C(DROP_NO_SOCKET) | C(DROP_SAMPLED), SO_C_DROP_NO_SOCKET },

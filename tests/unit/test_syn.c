@@ -218,9 +218,9 @@ static const struct syn_case syn_cases[] = {
 	{ "syn6_ext_chain_no_opts", V6(EXT(HOP(0), RT(0), DST(0))),                  { 0, 0 } },
 	{ "syn6_ext_payload_odd",   V6(.opts = O_MSS, .mss = 1440, EXT(HOP(1)), .payload_len = 7), { 6, 0 } },
 	{ "syn6_qinq_ext_chain",    V6(LINUX(1440, 7), QINQ, EXT(HOP(0), DST(0))),    { 6, ALL, 7 } },
-	/* the longest SYN shakeoff answers: 1536 bytes of TCP (SYN_MAX_LEN) */
-	{ "syn4_tcp_1536_bytes",    V4(.opts = O_MSS, .mss = 1460, .payload_len = 1536 - 24), { 6, 0 } },
-	{ "syn6_tcp_1536_bytes",    V6(.opts = O_MSS, .mss = 1440, .payload_len = 1536 - 24), { 6, 0 } },
+	/* the longest SYN shakeoff answers: SYN_TCP_MAX bytes of TCP */
+	{ "syn4_tcp_1536_bytes",    V4(.opts = O_MSS, .mss = 1460, .payload_len = SYN_TCP_MAX - TCP_LEN - MSS_OPT_LEN), { 6, 0 } },
+	{ "syn6_tcp_1536_bytes",    V6(.opts = O_MSS, .mss = 1440, .payload_len = SYN_TCP_MAX - TCP_LEN - MSS_OPT_LEN), { 6, 0 } },
 };
 
 /* A SYN-ACK without timestamps that offers SACK or window scale: its

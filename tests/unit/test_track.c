@@ -574,7 +574,7 @@ static void fragment_case(int family)
 		s.n_ext = 1;
 		s.ext[0] = (struct ext_spec){ .type = IPPROTO_FRAGMENT, .frag = 1 };
 	} else {
-		s.frag = 0x2000; /* MF, offset 0 */
+		s.frag = IP_MF; /* offset 0 */
 	}
 	model_set(&c, T_EST, 0);
 	conns_clear();
