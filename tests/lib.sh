@@ -551,23 +551,28 @@ check_http() {
 
 # --- nftables: SYNs that reached the stack -------------------------------------------------
 
-# nft_syn_counters NS PORT...: count, at raw prerouting (after XDP and TC,
-# before the TCP stack), the SYNs to each PORT.
-nft_syn_counters() {
-	local ns=$1 p rules=
-	shift
+# syn_counters NS TABLE HOOK PORT...: an inet TABLE with a chain named as
+# its HOOK, at raw priority, counting the SYNs to each PORT (rule comments
+# "syn PORT").
+syn_counters() {
+	local ns=$1 table=$2 hook=$3 p rules=
+	shift 3
 	for p in "$@"; do
 		rules+="tcp dport $p tcp flags & (syn|ack) == syn counter comment \"syn $p\";"
 	done
 	ip netns exec "$ns" nft -f - <<-EOF
-	table inet so_test {
-		chain prerouting {
-			type filter hook prerouting priority raw; policy accept;
+	table inet $table {
+		chain $hook {
+			type filter hook $hook priority raw; policy accept;
 			$rules
 		}
 	}
 	EOF
 }
+
+# nft_syn_counters NS PORT...: count, at raw prerouting (after XDP and TC,
+# before the TCP stack), the SYNs to each PORT.
+nft_syn_counters() { syn_counters "$1" so_test prerouting "${@:2}"; }
 
 # nft_syn_count NS PORT: packets counted by the rule of PORT.
 nft_syn_count() { nft_rule_count "$1" "inet so_test prerouting" "syn $2"; }
@@ -575,20 +580,7 @@ nft_syn_count() { nft_rule_count "$1" "inet so_test prerouting" "syn $2"; }
 # client_syn_counters PORT...: count, at the client's output, the SYNs it
 # sends to each PORT, retransmissions included: what XDP on the server's
 # veth then sees, so a test can expect exact counts of SYNs and answers.
-client_syn_counters() {
-	local p rules=
-	for p in "$@"; do
-		rules+="tcp dport $p tcp flags & (syn|ack) == syn counter comment \"syn $p\";"
-	done
-	ip netns exec "$CNS" nft -f - <<-EOF
-	table inet so_sent {
-		chain output {
-			type filter hook output priority raw; policy accept;
-			$rules
-		}
-	}
-	EOF
-}
+client_syn_counters() { syn_counters "$CNS" so_sent output "$@"; }
 
 # client_syn_count PORT: the SYNs the client sent to PORT so far.
 client_syn_count() { nft_rule_count "$CNS" "inet so_sent output" "syn $1"; }
