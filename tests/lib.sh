@@ -149,6 +149,15 @@ require_cmd() {
 	done
 }
 
+# require_scapy: skip the whole test without python3-scapy (rawtool's frames).
+require_scapy() {
+	if ! "$PY" -c 'import scapy' 2>/dev/null; then
+		skip all "python3-scapy not installed (make deps)"
+		_DONE=1
+		exit 0
+	fi
+}
+
 # require_shakeoff: the CLI must be built; its absence is a failure. And
 # the kernel must have what the test's attach needs (require_kfunc): on a
 # kernel without the kfunc attach picks completion mode kernel, whose

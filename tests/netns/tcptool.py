@@ -85,6 +85,16 @@ def recv_line(s):
     return line[:-1].decode()
 
 
+def recv_to_eof(s):
+    """Everything the peer sends until its FIN."""
+    got = b""
+    while True:
+        b = s.recv(CHUNK)
+        if not b:
+            return got
+        got += b
+
+
 def send_random(s, n):
     """Send n pseudo-random bytes; return their SHA-256 hex."""
     h = hashlib.sha256()
@@ -217,12 +227,7 @@ def once(host, port, lport):
     s.settimeout(10)
     s.connect((host, port))
     s.sendall(b"BYE\n")
-    got = b""
-    while True:
-        b = s.recv(16)
-        if not b:
-            break
-        got += b
+    got = recv_to_eof(s)
     s.close()
     if got != b"bye\n":
         print("expected 'bye', got %r" % got)
@@ -433,12 +438,7 @@ def churn_one(host, port, mode):
             s.close()
         elif mode == "server_fin":
             s.sendall(b"BYE\n")
-            got = b""
-            while True:
-                b = s.recv(16)
-                if not b:
-                    break
-                got += b
+            got = recv_to_eof(s)
             if got != b"bye\n":
                 raise ValueError("expected bye, got %r" % got)
             s.close()

@@ -16,7 +16,7 @@
 require_root
 require_cmd ss ethtool
 require_shakeoff
-"$PY" -c 'import scapy' 2>/dev/null || { skip all "python3-scapy not installed (make deps)"; _DONE=1; exit 0; }
+require_scapy
 
 P=9600
 RATE=100

@@ -19,7 +19,7 @@
 require_root
 require_cmd ss ethtool
 require_shakeoff
-"$PY" -c 'import scapy' 2>/dev/null || { skip all "python3-scapy not installed (make deps)"; _DONE=1; exit 0; }
+require_scapy
 
 P=9400
 Q=0x8100 AD=0x88a8
