@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tune.c - see tune.h. */
+/* tuneopts.c - see tuneopts.h. */
 #include <stdint.h>
 #include <string.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "log.h"
 #include "ports.h"
-#include "tune.h"
+#include "tuneopts.h"
 
 const char *const arm_names[] = { [SO_ARM_ALWAYS] = "always", [SO_ARM_MONITOR] = "monitor",
 				  [SO_ARM_AUTO] = "auto", NULL };
@@ -112,7 +112,7 @@ static void apply_given(const struct tune_args *t, struct so_config *cfg)
 
 int tune_apply(const struct tune_args *t, const char *ifname, bool attach, struct so_config *cfg)
 {
-	struct tunables_req req = {
+	struct netdefaults_req req = {
 		.ifname = ifname, .mss4 = t->mss4, .mss6 = t->mss6,
 		.wscale = t->wscale, .ttl = t->ttl,
 	};
@@ -120,7 +120,7 @@ int tune_apply(const struct tune_args *t, const char *ifname, bool attach, struc
 
 	if (rc)
 		return rc;
-	if (attach && tunables_plan(&req, cfg))
+	if (attach && netdefaults_plan(&req, cfg))
 		return RC_FAIL;
 	if (!attach)
 		apply_given(t, cfg);

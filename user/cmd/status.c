@@ -23,7 +23,7 @@
 #include "ports.h"
 #include "secret.h"
 #include "sys.h"
-#include "tune.h"
+#include "tuneopts.h"
 
 struct status_args {
 	const char *ifname;

@@ -29,10 +29,10 @@ const char *const counter_help[SO_C_MAX] = {
 #undef SO_X_HELP
 };
 
-static int open_maps(const char *dir, struct source *src)
+static int open_maps(const char *dir, struct sample_maps *maps)
 {
 	static const char *const names[] = { "stats", "gauges", "config", "armed" };
-	int *fds[] = { &src->stats_fd, &src->gauges_fd, &src->config_fd, &src->armed_fd };
+	int *fds[] = { &maps->stats_fd, &maps->gauges_fd, &maps->config_fd, &maps->armed_fd };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		*fds[i] = pins_open(dir, names[i]);
@@ -44,33 +44,33 @@ static int open_maps(const char *dir, struct source *src)
 	return 0;
 }
 
-int source_open(const char *ifname, struct source *src)
+int sample_maps_open(const char *ifname, struct sample_maps *maps)
 {
 	char dir[PATH_MAX];
 
-	if (pins_find(ifname, dir, sizeof(dir)) || open_maps(dir, src))
+	if (pins_find(ifname, dir, sizeof(dir)) || open_maps(dir, maps))
 		return -1;
-	src->ncpus = libbpf_num_possible_cpus();
-	if (src->ncpus <= 0) {
-		pr_err("cannot count the possible CPUs: %s", strerror(-src->ncpus));
+	maps->ncpus = libbpf_num_possible_cpus();
+	if (maps->ncpus <= 0) {
+		pr_err("cannot count the possible CPUs: %s", strerror(-maps->ncpus));
 		return -1;
 	}
-	src->percpu = calloc(src->ncpus, sizeof(*src->percpu));
-	if (!src->percpu) {
+	maps->percpu = calloc(maps->ncpus, sizeof(*maps->percpu));
+	if (!maps->percpu) {
 		pr_err("out of memory");
 		return -1;
 	}
 	return 0;
 }
 
-void source_close(struct source *src)
+void sample_maps_close(struct sample_maps *maps)
 {
-	int fds[] = { src->stats_fd, src->gauges_fd, src->config_fd, src->armed_fd };
+	int fds[] = { maps->stats_fd, maps->gauges_fd, maps->config_fd, maps->armed_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	free(src->percpu);
+	free(maps->percpu);
 }
 
 /*
@@ -80,13 +80,13 @@ void source_close(struct source *src)
  * timeout, but not in the table's count of its elements: conn_active is
  * the smaller of the two.
  */
-static int read_gauges(const struct source *src, struct sample *s)
+static int read_gauges(const struct sample_maps *maps, struct sample *s)
 {
 	struct so_gauges sw;
 	__u64 sum = 0, entries;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(src->gauges_fd, &zero, &sw)) {
+	if (bpf_map_lookup_elem(maps->gauges_fd, &zero, &sw)) {
 		pr_err("cannot read the connection gauges: %s", strerror(errno));
 		return -1;
 	}
@@ -103,31 +103,31 @@ static int read_gauges(const struct source *src, struct sample *s)
 	return 0;
 }
 
-static int read_counters(const struct source *src, struct sample *s)
+static int read_counters(const struct sample_maps *maps, struct sample *s)
 {
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(src->stats_fd, &zero, src->percpu)) {
+	if (bpf_map_lookup_elem(maps->stats_fd, &zero, maps->percpu)) {
 		pr_err("cannot read the counters: %s", strerror(errno));
 		return -1;
 	}
 	for (int c = 0; c < SO_C_MAX; c++) {
 		s->counter[c] = 0;
-		for (int cpu = 0; cpu < src->ncpus; cpu++)
-			s->counter[c] += *so_stats_slot(&src->percpu[cpu], c);
+		for (int cpu = 0; cpu < maps->ncpus; cpu++)
+			s->counter[c] += *so_stats_slot(&maps->percpu[cpu], c);
 	}
 	return 0;
 }
 
 /* always: armed; monitor: never; auto: as the shared decision says. */
-static int read_arming(const struct source *src, struct sample *s)
+static int read_arming(const struct sample_maps *maps, struct sample *s)
 {
 	struct so_config cfg;
 	struct so_armed g;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(src->config_fd, &zero, &cfg) ||
-	    bpf_map_lookup_elem(src->armed_fd, &zero, &g)) {
+	if (bpf_map_lookup_elem(maps->config_fd, &zero, &cfg) ||
+	    bpf_map_lookup_elem(maps->armed_fd, &zero, &g)) {
 		pr_err("cannot read the arming state: %s", strerror(errno));
 		return -1;
 	}
@@ -155,10 +155,10 @@ static __u64 infer_evicted(const struct sample *s)
 	return left > 0 ? left : 0;
 }
 
-int sample_read(const struct source *src, struct sample *s)
+int sample_read(const struct sample_maps *maps, struct sample *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (read_gauges(src, s) || read_counters(src, s) || read_arming(src, s))
+	if (read_gauges(maps, s) || read_counters(maps, s) || read_arming(maps, s))
 		return -1;
 	s->evicted = infer_evicted(s);
 	s->t_ns = clock_ns(CLOCK_MONOTONIC);

@@ -41,7 +41,7 @@
 
 static int plan_memory(__u32 n);
 #include "timewait.h"
-#include "tune.h"
+#include "tuneopts.h"
 
 enum tx_choice { TX_AUTO, TX_XDP, TX_REDIRECT };
 
@@ -212,7 +212,7 @@ static int plan_kernel_mode(const struct attach_args *a, struct attach_plan *p)
 		       "own secret and window scale", given);
 		return RC_USAGE;
 	}
-	return tunables_kernel_mode(&p->rcv_space) ? RC_FAIL : RC_OK;
+	return netdefaults_kernel_mode(&p->rcv_space) ? RC_FAIL : RC_OK;
 }
 
 /* Every check, in the order a user would fix them; nothing is touched.
@@ -246,7 +246,7 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	if (plan_secret(a, p) || plan_dirs(a, p))
 		return RC_FAIL;
 	p->cfg.xdp_mode = a->mode;
-	p->cfg.tx_mode = a->tx == TX_REDIRECT || (a->tx == TX_AUTO && tunables_is_veth(a->ifname))
+	p->cfg.tx_mode = a->tx == TX_REDIRECT || (a->tx == TX_AUTO && netdefaults_is_veth(a->ifname))
 				 ? SO_TX_REDIRECT
 				 : SO_TX_XDP;
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;

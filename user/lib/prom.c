@@ -104,12 +104,12 @@ static void write_all(FILE *f, const struct reading *r)
 
 static int read_one(const char *ifname, struct sample *s)
 {
-	struct source src = SOURCE_INIT;
-	int err = source_open(ifname, &src);
+	struct sample_maps maps = SAMPLE_MAPS_INIT;
+	int err = sample_maps_open(ifname, &maps);
 
 	if (!err)
-		err = sample_read(&src, s);
-	source_close(&src);
+		err = sample_read(&maps, s);
+	sample_maps_close(&maps);
 	return err;
 }
 

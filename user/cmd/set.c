@@ -25,8 +25,8 @@
 #include "pins.h"
 #include "ports.h"
 #include "timewait.h"
-#include "tunables.h"
-#include "tune.h"
+#include "netdefaults.h"
+#include "tuneopts.h"
 
 struct set_args {
 	const char *ifname;
@@ -125,7 +125,7 @@ static int update(const struct live *l, const struct tune_args *t)
 	rc = tune_apply(t, l->ifname, false, &cfg);
 	if (rc)
 		return rc; /* nothing written */
-	if (tunables_options(&cfg))
+	if (netdefaults_options(&cfg))
 		return RC_FAIL;
 	if (cfg.options != old.options)
 		pr_info("%s: the namespace's TCP options changed since attach; offering now: "

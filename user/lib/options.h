@@ -49,6 +49,14 @@ struct opt {
 
 #define OPT_END { .name = NULL }
 
+/* Entries a table may have before OPT_END: opts_parse keeps a flag per entry
+ * and builds getopt_long's tables in arrays of this size. */
+#define OPTS_MAX 32
+
+/* Has the table at most OPTS_MAX entries? opts_parse refuses one that has
+ * more, with an internal error, before it reads anything. */
+bool opts_table_fits(const struct opt *table);
+
 enum opt_result {
 	OPTS_OK,
 	OPTS_HELP,  /* -h/--help was given */

@@ -43,6 +43,7 @@
 #include "pins.h"
 #include "prefix.h"
 #include "sample.h"
+#include "stop.h"
 #include "sys.h"
 
 #define LOCK_DIR "/run/shakeoff"
@@ -105,14 +106,6 @@ static const char *const state_names[SO_ST_MAX] = {
 static const char *const side_names[] = { [SO_CLOSER_NONE] = NULL,
 					  [SO_CLOSER_CLIENT] = "client",
 					  [SO_CLOSER_SERVER] = "server" };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* What the reader needs while records come in. */
 struct reader {
@@ -474,7 +467,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	r->shown++;
 	if (fflush(stdout) || ferror(stdout))
-		stop = 1; /* the reader of our output is gone (| head): done */
+		stop_requested = 1; /* the reader of our output is gone (| head): done */
 	/* a negative return stops ring_buffer__poll(): --count reached */
 	return a->count.set && r->shown >= a->count.val ? -1 : 0;
 }
@@ -678,7 +671,7 @@ static int read_loop(struct reader *r, struct ring_buffer *rb)
 
 	pr_info("reading the %s of %s (Ctrl-C ends)", r->a->drops ? "drop samples" : "events",
 		r->a->ifname);
-	while (!stop && !r->err && !(r->a->count.set && r->shown >= r->a->count.val)) {
+	while (!stop_requested && !r->err && !(r->a->count.set && r->shown >= r->a->count.val)) {
 		clock_offset(r);
 		n = ring_buffer__poll(rb, POLL_MS);
 		if (n >= 0 && !r->err)
@@ -719,15 +712,6 @@ static int open_stats(struct reader *r, const char *dir)
 	return 0;
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake the poll */
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 static int run_events(void *args)
 {
 	struct events_args *a = args;
@@ -740,7 +724,8 @@ static int run_events(void *args)
 
 	if (check_args(a, &r))
 		return RC_USAGE;
-	catch_signals();
+	stop_on_signals();
+	signal(SIGPIPE, SIG_IGN); /* a gone reader (| head) is a write error, not a kill */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (pins_find(a->ifname, dir, sizeof(dir)))
 		return RC_FAIL;

@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "log.h"
 #include "prom.h"
+#include "stop.h"
 
 #define CLIENT_TIMEOUT_S 5
 #define CLIENTS_MAX 64
@@ -42,14 +43,6 @@ static const struct opt exporter_opts[] = {
 	  .type = OPT_STRING, .offset = offsetof(struct exporter_args, listen) },
 	OPT_END
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* "ADDR:PORT" or "[V6ADDR]:PORT" into host and port strings. */
 static int split_listen(const char *arg, char *host, size_t hlen, const char **port)
@@ -197,7 +190,6 @@ static struct MHD_Daemon *start_daemon(int lfd)
 static int run_exporter(void *args)
 {
 	struct exporter_args *a = args;
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct MHD_Daemon *d;
 	sigset_t block, old;
 	int lfd;
@@ -208,8 +200,7 @@ static int run_exporter(void *args)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_on_signals();
 	lfd = listen_on(a->listen);
 	if (lfd < 0)
 		return lfd == -2 ? RC_USAGE : RC_FAIL;
@@ -221,7 +212,7 @@ static int run_exporter(void *args)
 	}
 	printf("shakeoff: serving metrics on http://%s/metrics\n", a->listen);
 	fflush(stdout);
-	while (!stop)
+	while (!stop_requested)
 		sigsuspend(&old);
 	MHD_stop_daemon(d); /* closes lfd too */
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tunables.c - see tunables.h. */
+/* netdefaults.c - see netdefaults.h. */
 #include <string.h>
 
 #include "log.h"
 #include "sys.h"
-#include "tunables.h"
+#include "netdefaults.h"
 
 static int read_one(const char *name, long *val)
 {
@@ -59,7 +59,7 @@ static unsigned long clamp(long v, long lo, long hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static int plan_mss(const struct tunables_req *req, struct so_config *cfg)
+static int plan_mss(const struct netdefaults_req *req, struct so_config *cfg)
 {
 	unsigned int mtu = 0;
 	int err = 0;
@@ -95,7 +95,7 @@ static int default_wscale(unsigned long *wscale)
 	return 0;
 }
 
-static int plan_wscale_ttl(const struct tunables_req *req, struct so_config *cfg)
+static int plan_wscale_ttl(const struct netdefaults_req *req, struct so_config *cfg)
 {
 	unsigned long wscale = req->wscale.val;
 	long ttl = req->ttl.val;
@@ -109,12 +109,12 @@ static int plan_wscale_ttl(const struct tunables_req *req, struct so_config *cfg
 	return 0;
 }
 
-int tunables_options(struct so_config *cfg)
+int netdefaults_options(struct so_config *cfg)
 {
 	return check_syncookies() || read_options(cfg) ? -1 : 0;
 }
 
-int tunables_plan(const struct tunables_req *req, struct so_config *cfg)
+int netdefaults_plan(const struct netdefaults_req *req, struct so_config *cfg)
 {
 	if (check_syncookies() || read_options(cfg) || plan_mss(req, cfg) ||
 	    plan_wscale_ttl(req, cfg))
@@ -154,7 +154,7 @@ static int check_kernel_sysctls(void)
 /* tcp_full_space() of a listener without SO_RCVBUF: tcp_rmem[1], less the
  * overhead share, which is half with the defaults (tcp_adv_win_scale 1
  * before 6.6, the default scaling ratio of 50% since). */
-int tunables_kernel_mode(__u32 *rcv_space)
+int netdefaults_kernel_mode(__u32 *rcv_space)
 {
 	long rmem[3];
 
@@ -168,7 +168,7 @@ int tunables_kernel_mode(__u32 *rcv_space)
 	return 0;
 }
 
-bool tunables_is_veth(const char *ifname)
+bool netdefaults_is_veth(const char *ifname)
 {
 	char driver[64];
 

@@ -14,8 +14,8 @@
 #include "options.h"
 #include "ports.h"
 
-#define OPTS_MAX 32
-#define OPT_VAL_LONG_ONLY 256 /* getopt val of an option without a short name */
+/* getopt val of an option without a short name: above every char a short name can be */
+#define OPT_VAL_LONG_ONLY 256
 
 bool opts_takes_value(const struct opt *o)
 {
@@ -393,6 +393,11 @@ enum opt_result opts_parse(const char *cmd, const struct opt *table, void *args,
 	const char *config = NULL;
 	int c, i;
 
+	if (!opts_table_fits(table)) {
+		pr_err("internal error: the option table of '%s' has more than %d entries",
+		       cmd ? cmd : "shakeoff", OPTS_MAX);
+		return OPTS_ERROR;
+	}
 	build_getopt(table, stop_at_arg, longopts, shortopts);
 	optind = 0; /* glibc: start afresh, also after an earlier parse */
 	opterr = 0;
@@ -423,6 +428,15 @@ enum opt_result opts_parse(const char *cmd, const struct opt *table, void *args,
 	    check_required(cmd, table, given))
 		return OPTS_ERROR;
 	return OPTS_OK;
+}
+
+bool opts_table_fits(const struct opt *table)
+{
+	int n = 0;
+
+	while (table[n].name && n <= OPTS_MAX)
+		n++;
+	return n <= OPTS_MAX;
 }
 
 /* "IFACE --ports LIST [options]" */

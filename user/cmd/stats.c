@@ -18,8 +18,9 @@
 #include "prom.h"
 #include "sample.h"
 #include "spark.h"
+#include "stop.h"
 #include "sys.h"
-#include "tune.h"
+#include "tuneopts.h"
 
 struct stats_args {
 	const char *ifname;
@@ -42,14 +43,6 @@ static const struct opt stats_opts[] = {
 	  .type = OPT_SECONDS, .offset = offsetof(struct stats_args, watch) },
 	OPT_END
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static const char *complete_str(__u8 complete)
 {
@@ -119,33 +112,25 @@ static void sleep_until(unsigned long long deadline_ns)
 	struct timespec ts = { .tv_sec = deadline_ns / 1000000000ull,
 			       .tv_nsec = deadline_ns % 1000000000ull };
 
-	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (!stop_requested && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake the sleep */
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Print samples of one attachment, once or every a->watch seconds. */
 static int watch(const struct stats_args *a)
 {
-	struct source src = SOURCE_INIT;
+	struct sample_maps maps = SAMPLE_MAPS_INIT;
 	struct sample s[2];
 	struct spark sparks[SO_C_MAX] = {};
 	bool graphs = !a->json && a->watch && spark_wanted();
 	unsigned long long period_ns = a->watch * 1e9, next_ns;
 	int err, n = 0;
 
-	err = source_open(a->ifname, &src);
-	for (next_ns = clock_ns(CLOCK_MONOTONIC); !err && !stop; n++) {
+	err = sample_maps_open(a->ifname, &maps);
+	for (next_ns = clock_ns(CLOCK_MONOTONIC); !err && !stop_requested; n++) {
 		struct sample *cur = &s[n & 1], *prev = n ? &s[(n + 1) & 1] : NULL;
 
-		err = sample_read(&src, cur);
+		err = sample_read(&maps, cur);
 		if (err)
 			break;
 		if (a->json)
@@ -157,10 +142,10 @@ static int watch(const struct stats_args *a)
 			break;
 		next_ns += period_ns;
 		sleep_until(next_ns);
-		if (!a->json && !stop)
+		if (!a->json && !stop_requested)
 			putchar('\n');
 	}
-	source_close(&src);
+	sample_maps_close(&maps);
 	return err;
 }
 
@@ -177,7 +162,7 @@ static int run_stats(void *args)
 		pr_err("--prometheus prints one scrape: it takes neither -j nor --watch");
 		return RC_USAGE;
 	}
-	catch_signals();
+	stop_on_signals();
 	pins_clean_stale();
 	if (a->prometheus)
 		return prom_write(stdout, a->ifname) ? RC_FAIL : RC_OK;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tune.h - the options that `attach` sets and `set` changes live: ports,
+ * tuneopts.h - the options that `attach` sets and `set` changes live: ports,
  * MSS, window scale, TTL, SYN-ACK budget, arming mode, table timeouts.
  *
  * Both commands embed a struct tune_args and declare these options with
@@ -13,7 +13,7 @@
 
 #include "options.h"
 #include "shakeoff.h"
-#include "tunables.h"
+#include "netdefaults.h"
 
 #define TIME_WAIT_MAX (24 * 3600)          /* s */
 #define IDLE_TIMEOUT_MAX (18 * 3600)       /* s: the idle wheel spans 19.5 h */
@@ -79,7 +79,7 @@ extern const char *const complete_names[]; /* indexed by enum so_complete (attac
 
 /*
  * Apply the given options to cfg. attach: cfg is new (defaults for what was
- * not given, MSS/wscale/TTL from the system through tunables_plan); set: cfg
+ * not given, MSS/wscale/TTL from the system through netdefaults_plan); set: cfg
  * is the live one and only what was given changes. 0, or RC_USAGE/RC_FAIL
  * after one sentence.
  */

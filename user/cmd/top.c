@@ -37,6 +37,7 @@
 #include "mapwalk.h"
 #include "pins.h"
 #include "spark.h"
+#include "stop.h"
 #include "sys.h"
 
 #define TOP_LOCK_DIR "/run/shakeoff"
@@ -63,35 +64,27 @@ static const struct opt top_opts[] = {
 };
 
 /* One source: its totals (all CPUs) and its rates over the last interval. */
-struct src {
+struct source_rate {
 	struct so_src_key key;
 	__u64 syns, bad_acks;
 	double syn_rate, ack_rate;
 };
 
 struct snapshot {
-	struct src *v;
+	struct source_rate *v;
 	size_t n, cap;
 	int ncpus;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static int add_src(const void *key, const void *value, void *ctx)
 {
 	const struct so_src_val *pcpu = value; /* 16 bytes per CPU: no padding */
 	struct snapshot *s = ctx;
-	struct src *e;
+	struct source_rate *e;
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct src *v = realloc(s->v, cap * sizeof(*v));
+		struct source_rate *v = realloc(s->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
@@ -110,7 +103,7 @@ static int add_src(const void *key, const void *value, void *ctx)
 
 static int cmp_key(const void *a, const void *b)
 {
-	return memcmp(&((const struct src *)a)->key, &((const struct src *)b)->key,
+	return memcmp(&((const struct source_rate *)a)->key, &((const struct source_rate *)b)->key,
 		      sizeof(struct so_src_key));
 }
 
@@ -133,8 +126,8 @@ static int read_snapshot(int fd, struct snapshot *s)
 static void compute_rates(struct snapshot *cur, const struct snapshot *prev, double secs)
 {
 	for (size_t i = 0; i < cur->n; i++) {
-		struct src *e = &cur->v[i];
-		const struct src *p = bsearch(e, prev->v, prev->n, sizeof(*e), cmp_key);
+		struct source_rate *e = &cur->v[i];
+		const struct source_rate *p = bsearch(e, prev->v, prev->n, sizeof(*e), cmp_key);
 		__u64 syns = p && p->syns <= e->syns ? e->syns - p->syns : p ? 0 : e->syns;
 		__u64 acks = p && p->bad_acks <= e->bad_acks ? e->bad_acks - p->bad_acks
 						: p ? 0 : e->bad_acks;
@@ -146,7 +139,7 @@ static void compute_rates(struct snapshot *cur, const struct snapshot *prev, dou
 
 static int by_syns(const void *a, const void *b)
 {
-	const struct src *x = a, *y = b;
+	const struct source_rate *x = a, *y = b;
 
 	if (x->syn_rate != y->syn_rate)
 		return x->syn_rate < y->syn_rate ? 1 : -1;
@@ -155,14 +148,14 @@ static int by_syns(const void *a, const void *b)
 
 static int by_acks(const void *a, const void *b)
 {
-	const struct src *x = a, *y = b;
+	const struct source_rate *x = a, *y = b;
 
 	if (x->ack_rate != y->ack_rate)
 		return x->ack_rate < y->ack_rate ? 1 : -1;
 	return x->bad_acks < y->bad_acks ? 1 : x->bad_acks > y->bad_acks ? -1 : 0;
 }
 
-static void src_addr(const struct src *e, char *buf, size_t len)
+static void src_addr(const struct source_rate *e, char *buf, size_t len)
 {
 	if (!inet_ntop(e->key.family == SO_AF_INET6 ? AF_INET6 : AF_INET, e->key.addr, buf, len))
 		snprintf(buf, len, "?");
@@ -180,7 +173,7 @@ static void print_list(struct snapshot *s, bool syns, unsigned long n, struct js
 	else
 		printf("  %-40s %12s %14s\n", syns ? "SYNs from" : "invalid ACKs from", "/s", "total");
 	for (size_t i = 0; i < s->n && shown < n; i++) {
-		const struct src *e = &s->v[i];
+		const struct source_rate *e = &s->v[i];
 
 		if (!(syns ? e->syns : e->bad_acks))
 			continue;
@@ -323,7 +316,7 @@ static void sleep_for(double secs)
 	struct timespec ts = { .tv_sec = deadline / 1000000000ull,
 			       .tv_nsec = deadline % 1000000000ull };
 
-	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (!stop_requested && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
 
@@ -336,11 +329,11 @@ static int loop(const struct top_args *a, int fd, int ncpus)
 	unsigned long long t0 = clock_ns(CLOCK_MONOTONIC), t1;
 	int err = read_snapshot(fd, &s[0]);
 
-	for (unsigned long n = 0; !err && !stop && (!a->count.set || n < a->count.val); n++) {
+	for (unsigned long n = 0; !err && !stop_requested && (!a->count.set || n < a->count.val); n++) {
 		struct snapshot *cur = &s[(n + 1) & 1], *prev = &s[n & 1];
 
 		sleep_for(interval);
-		if (stop)
+		if (stop_requested)
 			break;
 		err = read_snapshot(fd, cur);
 		t1 = clock_ns(CLOCK_MONOTONIC);
@@ -358,21 +351,13 @@ static int loop(const struct top_args *a, int fd, int ncpus)
 	return err;
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake the sleep */
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static int run_top(void *args)
 {
 	struct top_args *a = args;
 	char dir[PATH_MAX];
 	int fd, lock_fd = -1, err, ncpus = libbpf_num_possible_cpus();
 
-	catch_signals();
+	stop_on_signals();
 	if (pins_find(a->ifname, dir, sizeof(dir)))
 		return RC_FAIL;
 	fd = pins_open(dir, "sources");

@@ -28,15 +28,15 @@ struct sample {
 };
 
 /* The pinned maps of one attachment, and buffers for per-CPU values. */
-struct source {
+struct sample_maps {
 	int stats_fd, gauges_fd, config_fd, armed_fd;
 	int ncpus;
 	struct so_stats *percpu; /* the stats map's value, one per possible CPU */
 };
 
-#define SOURCE_INIT { .stats_fd = -1, .gauges_fd = -1, .config_fd = -1, .armed_fd = -1 }
+#define SAMPLE_MAPS_INIT { .stats_fd = -1, .gauges_fd = -1, .config_fd = -1, .armed_fd = -1 }
 
 /* 0, or -1 after one sentence. */
-int source_open(const char *ifname, struct source *src);
-void source_close(struct source *src);
-int sample_read(const struct source *src, struct sample *s);
+int sample_maps_open(const char *ifname, struct sample_maps *maps);
+void sample_maps_close(struct sample_maps *maps);
+int sample_read(const struct sample_maps *maps, struct sample *s);
