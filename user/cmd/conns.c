@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "endpoint.h"
 #include "json.h"
 #include "log.h"
 #include "mapwalk.h"
@@ -156,14 +157,6 @@ static void addr_str(__u8 family, const __be32 *addr, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-static void endpoint_str(__u8 family, const __be32 *addr, __be16 port, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	addr_str(family, addr, a, sizeof(a));
-	snprintf(buf, len, family == SO_AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(port));
-}
-
 /* How far the idle timeout has reached, as counted in expired_idle
  * (struct so_sweeper.w_counted: one tick behind w_dead, which the data
  * path goes by), so that an entry leaves conns as stats counts it. */
@@ -277,8 +270,8 @@ static void age_str(unsigned long long ms, char *buf, size_t len)
 /* "198.18.0.1:40000", "[2001:2::1]:40000" */
 static void row_ends(const struct row *r, char *client, char *server, size_t len)
 {
-	endpoint_str(r->key.family, r->key.saddr, r->key.sport, client, len);
-	endpoint_str(r->key.family, r->key.daddr, r->key.dport, server, len);
+	endpoint_format(r->key.family == SO_AF_INET6, r->key.saddr, ntohs(r->key.sport), client, len);
+	endpoint_format(r->key.family == SO_AF_INET6, r->key.daddr, ntohs(r->key.dport), server, len);
 }
 
 static void print_table(const struct rows *rows, unsigned long long now)

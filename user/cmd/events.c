@@ -36,6 +36,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "endpoint.h"
 #include "json.h"
 #include "live.h"
 #include "log.h"
@@ -153,14 +154,6 @@ static void clock_str(unsigned long long ns, char *buf, size_t len)
 	localtime_r(&s, &tm);
 	snprintf(buf, len, "%02d:%02d:%02d.%06llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 ns % 1000000000ull / 1000);
-}
-
-static void endpoint_str(int v6, const void *addr, unsigned int port, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(v6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
-	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
 static void json_addr(struct json *j, const char *key, int v6, const void *addr)
@@ -296,8 +289,8 @@ static void event_human(const struct reader *r, const struct so_event *e)
 	int v6 = e->key.family == SO_AF_INET6;
 
 	clock_str(epoch_ns(r, e->t_ns), t, sizeof(t));
-	endpoint_str(v6, e->key.saddr, ntohs(e->key.sport), cli, sizeof(cli));
-	endpoint_str(v6, e->key.daddr, ntohs(e->key.dport), srv, sizeof(srv));
+	endpoint_format(v6, e->key.saddr, ntohs(e->key.sport), cli, sizeof(cli));
+	endpoint_format(v6, e->key.daddr, ntohs(e->key.dport), srv, sizeof(srv));
 	event_details(e, details, sizeof(details));
 	printf("%-15s  %-5s  %-30s  %-26s  %s\n", t, NAME(type_names, e->type) ?: "?", cli, srv,
 	       details);
@@ -390,8 +383,8 @@ static void drop_print(const struct reader *r, const struct so_drop *d, const st
 	struct json j;
 
 	flags_str(pi->flags, flags);
-	endpoint_str(pi->v6, pi->saddr, pi->sport, src, sizeof(src));
-	endpoint_str(pi->v6, pi->daddr, pi->dport, dst, sizeof(dst));
+	endpoint_format(pi->v6, pi->saddr, pi->sport, src, sizeof(src));
+	endpoint_format(pi->v6, pi->daddr, pi->dport, dst, sizeof(dst));
 	if (!r->a->json) {
 		clock_str(ns, t, sizeof(t));
 		if (pi->tcp)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "endpoint.h"
 #include "log.h"
 #include "prom.h"
 #include "stop.h"
@@ -44,31 +45,6 @@ static const struct opt exporter_opts[] = {
 	OPT_END
 };
 
-/* "ADDR:PORT" or "[V6ADDR]:PORT" into host and port strings. */
-static int split_listen(const char *arg, char *host, size_t hlen, const char **port)
-{
-	const char *colon = strrchr(arg, ':'), *start = arg;
-	size_t n;
-
-	if (!colon || !colon[1])
-		return -1;
-	*port = colon + 1;
-	n = colon - arg;
-	if (arg[0] == '[') {
-		if (n < 2 || colon[-1] != ']')
-			return -1;
-		start = arg + 1;
-		n -= 2;
-	} else if (memchr(arg, ':', n)) {
-		return -1; /* a bare IPv6 address needs its brackets */
-	}
-	if (n == 0 || n >= hlen)
-		return -1;
-	memcpy(host, start, n);
-	host[n] = '\0';
-	return 0;
-}
-
 /* The listening socket, made here (not by libmicrohttpd) so that a bad
  * address or a port in use is one sentence of ours. */
 static int listen_on(const char *arg)
@@ -80,7 +56,7 @@ static int listen_on(const char *arg)
 	const char *port;
 	int fd = -1, one = 1;
 
-	if (split_listen(arg, host, sizeof(host), &port) ||
+	if (endpoint_split(arg, host, sizeof(host), &port) ||
 	    getaddrinfo(host, port, &hints, &ai)) {
 		pr_err("invalid --listen '%s': expected ADDR:PORT, like 127.0.0.1:9469 or [::1]:9469",
 		       arg);

@@ -341,7 +341,7 @@ static int config_line(const struct opt *table, void *args, char *line, const bo
 	if (given[i] || table[i].refuse)
 		return 0; /* the command line wins; options fixed at attach are for attach */
 	if (opts_takes_value(&table[i]) != (value && *value)) {
-		pr_err("--%s %s", name, value ? "takes no value" : "needs a value");
+		pr_err("--%s %s", name, opts_takes_value(&table[i]) ? "needs a value" : "takes no value");
 		return -1;
 	}
 	/* values are kept by reference (OPT_STRING): the copy lives on */

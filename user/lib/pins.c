@@ -39,7 +39,7 @@ int pins_ns_dir(char *buf, size_t len)
 }
 
 /* The directory name of an interface name: see pins.h. */
-static void encode_ifname(const char *ifname, char *out, size_t len)
+void pins_encode_ifname(const char *ifname, char *out, size_t len)
 {
 	size_t n = 0;
 
@@ -52,8 +52,8 @@ static void encode_ifname(const char *ifname, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* And back; false if name is not one that encode_ifname makes. */
-static bool decode_ifname(const char *name, char *out, size_t len)
+/* And back; false if name is not one that pins_encode_ifname makes. */
+bool pins_decode_ifname(const char *name, char *out, size_t len)
 {
 	size_t n = 0;
 
@@ -78,7 +78,7 @@ int pins_iface_dir(const char *ifname, char *buf, size_t len)
 	char ns[PATH_MAX], name[64];
 	int err = pins_ns_dir(ns, sizeof(ns));
 
-	encode_ifname(ifname, name, sizeof(name));
+	pins_encode_ifname(ifname, name, sizeof(name));
 	return err ? err : path_fmt(len, snprintf(buf, len, "%s/%s", ns, name));
 }
 
@@ -305,7 +305,7 @@ static void reclaim_in(const char *ns)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (e->d_type != DT_DIR || !decode_ifname(e->d_name, ifname, sizeof(ifname)) ||
+		if (e->d_type != DT_DIR || !pins_decode_ifname(e->d_name, ifname, sizeof(ifname)) ||
 		    path_fmt(sizeof(path), snprintf(path, sizeof(path), "%s/%s", ns, e->d_name)) ||
 		    !orphaned(path))
 			continue;
@@ -394,7 +394,7 @@ int pins_list(char ***names, size_t *count)
 	if (!(d = opendir(ns)))
 		return errno == ENOENT ? 0 : -errno;
 	while (!err && (e = readdir(d)))
-		if (e->d_type == DT_DIR && decode_ifname(e->d_name, ifname, sizeof(ifname)))
+		if (e->d_type == DT_DIR && pins_decode_ifname(e->d_name, ifname, sizeof(ifname)))
 			err = push_name(names, count, ifname);
 	closedir(d);
 	qsort(*names, *count, sizeof(**names), cmp_names);

@@ -39,6 +39,11 @@
 #define PIN_PROG_TC_EGRESS "prog_tc_egress"
 /* maps are pinned under their own names: config, ports, secret, stats, conns, ... */
 
+/* An interface name as its directory's name ("eth0.100" -> "eth0%2e100"),
+ * and back; decoding refuses (false) a name that encoding never makes. */
+void pins_encode_ifname(const char *ifname, char *out, size_t len);
+bool pins_decode_ifname(const char *name, char *out, size_t len);
+
 /* PIN_ROOT/ns-<inode> of our network namespace. */
 int pins_ns_dir(char *buf, size_t len);
 
