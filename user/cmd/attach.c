@@ -38,10 +38,10 @@
 #include "shakeoff.skel.h"
 #include "sys.h"
 #include "tc.h"
-
-static int plan_memory(__u32 n);
 #include "timewait.h"
 #include "tuneopts.h"
+
+static int plan_memory(__u32 n);
 
 enum tx_choice { TX_AUTO, TX_XDP, TX_REDIRECT };
 
@@ -66,6 +66,14 @@ const char *const complete_names[] = { [SO_COMPLETE_KFUNC] = "kfunc",
 
 #define ARG(field) offsetof(struct attach_args, field)
 
+/* --conn-max: 16 Mi entries, about 3 GiB of kernel memory (README: 192.5 B
+ * a connection); plan_memory refuses less when the machine cannot hold it. */
+#define CONN_MAX_MAX (1ul << 24)
+/* --events-buffer, KiB: a BPF ring buffer is a power of two of at least a
+ * page (4 KiB on x86); 1 GiB (about 7.8 M events) is far past any reader. */
+#define EVENTS_KIB_MIN 4
+#define EVENTS_KIB_MAX (1ul << 20)
+
 static const struct opt attach_opts[] = {
 	{ .name = "iface", .metavar = "IFACE", .help = "the interface to protect",
 	  .type = OPT_IFNAME, .required = true, .positional = true, .offset = ARG(ifname) },
@@ -80,10 +88,10 @@ static const struct opt attach_opts[] = {
 		  "comments (or 16 raw bytes); default: one random key",
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
 	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
-	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
+	  .type = OPT_UINT, .min = 1, .max = CONN_MAX_MAX, .offset = ARG(conn_max) },
 	{ .name = "events-buffer", .metavar = "KIB",
 	  .help = "size of the ring of connection events, KiB, a power of two (default: 1024)",
-	  .type = OPT_UINT, .min = 4, .max = 1048576, .offset = ARG(events_buffer) },
+	  .type = OPT_UINT, .min = EVENTS_KIB_MIN, .max = EVENTS_KIB_MAX, .offset = ARG(events_buffer) },
 	{ .name = "complete",
 	  .help = "how a cookie ACK becomes a socket: kfunc (shakeoff's cookies, "
 		  "bpf_sk_assign_tcp_reqsk, Linux 6.9+) or kernel (the kernel's own cookies and "
@@ -93,7 +101,7 @@ static const struct opt attach_opts[] = {
 	  .help = "SYNs without timestamps per second, all CPUs, whose SACK and window scale "
 		  "are kept for their ACK; past it, MSS only (default: "
 		  TUNE_STR(SO_SYNOPT_RATE) "; 0: MSS only always, like the kernel's cookies)",
-	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = ARG(synopt_rate) },
+	  .type = OPT_UINT, .min = 0, .max = RATE_MAX, .offset = ARG(synopt_rate) },
 	{ .name = "multiprog",
 	  .help = "share the interface with other XDP programs through libxdp's dispatcher "
 		  "(needs freplace: see the manual)",

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mapwalk.h"
 #include "pins.h"
+#include "ports.h"
 #include "prefix.h"
 #include "shakeoff.h"
 #include "sys.h"
@@ -56,7 +57,7 @@ static const struct opt conns_opts[] = {
 	{ .name = "state", .short_name = 's', .metavar = "STATE", .help = "only the connections in this state",
 	  .type = OPT_ENUM, .choices = state_names, .offset = offsetof(struct conns_args, state) },
 	{ .name = "port", .short_name = 'p', .metavar = "PORT", .help = "only the connections to this server port",
-	  .type = OPT_UINT, .min = 1, .max = 65535, .offset = offsetof(struct conns_args, port) },
+	  .type = OPT_UINT, .min = 1, .max = PORT_MAX, .offset = offsetof(struct conns_args, port) },
 	{ .name = "client", .short_name = 'c', .metavar = "PREFIX",
 	  .help = "only the connections from clients in PREFIX (a.b.c.d/len, IPv6/len, or one address)",
 	  .type = OPT_STRING, .offset = offsetof(struct conns_args, client) },

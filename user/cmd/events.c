@@ -34,6 +34,10 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <netinet/in.h>
 
 #include "cli.h"
 #include "endpoint.h"
@@ -42,6 +46,7 @@
 #include "log.h"
 #include "pcapng.h"
 #include "pins.h"
+#include "ports.h"
 #include "prefix.h"
 #include "sample.h"
 #include "stop.h"
@@ -68,7 +73,7 @@ static const struct opt events_opts[] = {
 	{ .name = "json", .short_name = 'j', .help = "print one JSON object per line",
 	  .type = OPT_FLAG, .offset = ARG(json) },
 	{ .name = "port", .help = "only connections (or drops) to this server port",
-	  .type = OPT_UINT, .min = 1, .max = 65535, .offset = ARG(port) },
+	  .type = OPT_UINT, .min = 1, .max = PORT_MAX, .offset = ARG(port) },
 	{ .name = "client", .metavar = "PREFIX",
 	  .help = "only clients (or sources) in PREFIX, e.g. 198.18.0.0/24",
 	  .type = OPT_STRING, .offset = ARG(client) },
@@ -300,7 +305,7 @@ static bool event_wanted(const struct reader *r, const struct so_event *e)
 {
 	const struct events_args *a = r->a;
 
-	if (r->types && (e->type >= 8 || !(r->types & (1u << e->type))))
+	if (r->types && (e->type >= 8 * sizeof(r->types) || !(r->types & (1u << e->type))))
 		return false;
 	if (a->port.set && ntohs(e->key.dport) != a->port.val)
 		return false;
@@ -309,6 +314,11 @@ static bool event_wanted(const struct reader *r, const struct so_event *e)
 }
 
 /* --- drop samples ------------------------------------------------------------- */
+
+/* The byte of the TCP header that holds FIN..CWR (RFC 9293, 3.1). */
+#define TCP_FLAGS_OFF 13
+/* The 4 bytes a VLAN tag adds (<linux/if_vlan.h> is kernel-internal). */
+#define VLAN_HLEN 4
 
 /* What the first bytes of a sample say: a TCP segment's ends, if it is one. */
 struct pkt_info {
@@ -321,36 +331,39 @@ struct pkt_info {
 
 static void pkt_info(const __u8 *d, __u32 len, struct pkt_info *pi)
 {
-	__u32 off = 12, l4;
+	__u32 off = offsetof(struct ethhdr, h_proto), l4;
 	__u16 proto;
 
 	memset(pi, 0, sizeof(*pi));
-	for (int tags = 0; tags <= 2; tags++, off += 4) {
-		if (off + 2 > len)
+	/* up to two VLAN tags (802.1ad outer, 802.1Q inner), as the XDP parser takes */
+	for (int tags = 0; tags <= 2; tags++, off += VLAN_HLEN) {
+		if (off + sizeof(__be16) > len)
 			return;
 		proto = d[off] << 8 | d[off + 1];
-		if (proto != 0x8100 && proto != 0x88a8)
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
 			break;
 	}
-	off += 2;
-	if (proto == 0x0800 && off + 20 <= len && d[off + 9] == 6) {
-		memcpy(pi->saddr, d + off + 12, 4);
-		memcpy(pi->daddr, d + off + 16, 4);
-		l4 = off + (d[off] & 0xf) * 4;
-	} else if (proto == 0x86dd && off + 40 <= len && d[off + 6] == 6) {
+	off += sizeof(__be16);
+	if (proto == ETH_P_IP && off + sizeof(struct iphdr) <= len &&
+	    d[off + offsetof(struct iphdr, protocol)] == IPPROTO_TCP) {
+		memcpy(pi->saddr, d + off + offsetof(struct iphdr, saddr), 4);
+		memcpy(pi->daddr, d + off + offsetof(struct iphdr, daddr), 4);
+		l4 = off + (d[off] & 0xf) * 4; /* ihl: 32-bit words */
+	} else if (proto == ETH_P_IPV6 && off + sizeof(struct ipv6hdr) <= len &&
+		   d[off + offsetof(struct ipv6hdr, nexthdr)] == IPPROTO_TCP) {
 		pi->v6 = 1;
-		memcpy(pi->saddr, d + off + 8, 16);
-		memcpy(pi->daddr, d + off + 24, 16);
-		l4 = off + 40;
+		memcpy(pi->saddr, d + off + offsetof(struct ipv6hdr, saddr), 16);
+		memcpy(pi->daddr, d + off + offsetof(struct ipv6hdr, daddr), 16);
+		l4 = off + sizeof(struct ipv6hdr);
 	} else {
 		return;
 	}
-	if (l4 + 14 > len)
+	if (l4 + TCP_FLAGS_OFF + 1 > len)
 		return;
 	pi->tcp = true;
 	pi->sport = d[l4] << 8 | d[l4 + 1];
 	pi->dport = d[l4 + 2] << 8 | d[l4 + 3];
-	pi->flags = d[l4 + 13];
+	pi->flags = d[l4 + TCP_FLAGS_OFF];
 }
 
 /* "SA", "F.", as tcpdump prints TCP flags ('.' for ACK). */

@@ -31,8 +31,12 @@
 #include "prom.h"
 #include "stop.h"
 
-#define CLIENT_TIMEOUT_S 5
-#define CLIENTS_MAX 64
+#define CLIENT_TIMEOUT_S 5 /* a Prometheus scrape takes milliseconds: 5 s is a stuck client */
+#define CLIENTS_MAX 64      /* scrapers and curls at once; libmicrohttpd closes one more at once */
+#define LISTEN_BACKLOG 64   /* connections the kernel queues before the daemon takes them */
+/* listen_on()'s result for a --listen that does not parse: a usage error,
+ * not the system's refusal (-1) */
+#define LISTEN_USAGE (-2)
 
 struct exporter_args {
 	const char *listen;
@@ -60,11 +64,11 @@ static int listen_on(const char *arg)
 	    getaddrinfo(host, port, &hints, &ai)) {
 		pr_err("invalid --listen '%s': expected ADDR:PORT, like 127.0.0.1:9469 or [::1]:9469",
 		       arg);
-		return -2;
+		return LISTEN_USAGE;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64)) {
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, LISTEN_BACKLOG)) {
 		pr_err("cannot listen on %s: %s", arg, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -179,7 +183,7 @@ static int run_exporter(void *args)
 	stop_on_signals();
 	lfd = listen_on(a->listen);
 	if (lfd < 0)
-		return lfd == -2 ? RC_USAGE : RC_FAIL;
+		return lfd == LISTEN_USAGE ? RC_USAGE : RC_FAIL;
 	d = start_daemon(lfd);
 	if (!d) {
 		pr_err("cannot start serving on %s: libmicrohttpd refused (-v says why)", a->listen);

@@ -59,6 +59,11 @@ static unsigned long clamp(long v, long lo, long hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* What an MTU holds besides the MSS: the IP header and the TCP header, both
+ * without options (RFC 9293, 3.7.1: the MSS counts neither). */
+#define IP4_TCP_HDRS (20 + 20)
+#define IP6_TCP_HDRS (40 + 20)
+
 static int plan_mss(const struct netdefaults_req *req, struct so_config *cfg)
 {
 	unsigned int mtu = 0;
@@ -70,8 +75,8 @@ static int plan_mss(const struct netdefaults_req *req, struct so_config *cfg)
 		pr_err("cannot read the MTU of %s: %s", req->ifname, strerror(-err));
 		return -1;
 	}
-	cfg->mss4 = req->mss4.set ? req->mss4.val : clamp((long)mtu - 40, MSS4_MIN, MSS4_MAX);
-	cfg->mss6 = req->mss6.set ? req->mss6.val : clamp((long)mtu - 60, MSS6_MIN, MSS6_MAX);
+	cfg->mss4 = req->mss4.set ? req->mss4.val : clamp((long)mtu - IP4_TCP_HDRS, MSS4_MIN, MSS4_MAX);
+	cfg->mss6 = req->mss6.set ? req->mss6.val : clamp((long)mtu - IP6_TCP_HDRS, MSS6_MIN, MSS6_MAX);
 	return 0;
 }
 

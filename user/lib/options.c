@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,9 @@
 #include "options.h"
 #include "ports.h"
 
+/* --help: where an option's text starts, so that "  -p, --ports LIST" fits
+ * before it; a longer head gets a line of its own */
+#define HELP_COLUMN 30
 /* getopt val of an option without a short name: above every char a short name can be */
 #define OPT_VAL_LONG_ONLY 256
 
@@ -76,7 +80,7 @@ bool opts_ifname_ok(const char *name)
 {
 	size_t len = strlen(name);
 
-	if (len == 0 || len >= 16 || !strcmp(name, ".") || !strcmp(name, ".."))
+	if (len == 0 || len >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
 	for (const char *p = name; *p; p++)
 		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
@@ -470,10 +474,10 @@ static void print_option(FILE *f, const struct opt *o)
 			     o->short_name ? o->short_name : ' ', o->short_name ? "," : " ",
 			     o->name, opts_takes_value(o) ? " " : "",
 			     opts_takes_value(o) ? opts_metavar(o, mv, sizeof(mv)) : "");
-	if (n < 30)
-		fprintf(f, "%-30s%s", head, o->help);
+	if (n < HELP_COLUMN)
+		fprintf(f, "%-*s%s", HELP_COLUMN, head, o->help);
 	else
-		fprintf(f, "%s\n%-30s%s", head, "", o->help);
+		fprintf(f, "%s\n%-*s%s", head, HELP_COLUMN, "", o->help);
 	fprintf(f, "%s%s\n", opts_choices(o, mv, sizeof(mv)),
 		o->required && !o->positional ? " (required)" : "");
 }
@@ -492,5 +496,5 @@ void opts_print_options(FILE *f, const struct opt *table)
 {
 	for (int i = 0; table[i].name; i++)
 		print_option(f, &table[i]);
-	fprintf(f, "%-30s%s\n", "  -h, --help", "show this help");
+	fprintf(f, "%-*s%s\n", HELP_COLUMN, "  -h, --help", "show this help");
 }

@@ -8,8 +8,6 @@
 #include "log.h"
 #include "ports.h"
 
-#define PORT_MAX 65535
-
 bool ports_has(const struct so_ports *ports, unsigned int port)
 {
 	return (ports->bits[port >> 6] >> (port & 63)) & 1;

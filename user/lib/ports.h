@@ -9,6 +9,8 @@
 
 #include "shakeoff.h"
 
+#define PORT_MAX 65535 /* a TCP port is 16 bits; port 0 is never a service */
+
 /* Parse a list into a cleared bitmap; on bad input, say which item and return -1. */
 int ports_parse(const char *list, struct so_ports *ports);
 /* The same, naming option --OPT in the message. */

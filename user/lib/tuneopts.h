@@ -18,6 +18,11 @@
 #define TIME_WAIT_MAX (24 * 3600)          /* s */
 #define IDLE_TIMEOUT_MAX (18 * 3600)       /* s: the idle wheel spans 19.5 h */
 #define THRESHOLD_MAX 1000000000
+/* --synack-rate, --signed-rate, --synopt-rate: per second, 10^8, far above
+ * what a host's CPUs answer (make bench: millions a core), so that any real
+ * budget fits and the GCRA's interval (CPUs * 10^9 / rate ns) stays at
+ * 10 ns or more a CPU */
+#define RATE_MAX 100000000
 #define SIGNED_RATE_DEFAULT 1000 /* signed SYNs per second to the kernel */
 #define TUNE_STR_(x) #x
 #define TUNE_STR(x) TUNE_STR_(x)
@@ -48,12 +53,12 @@ extern const char *const complete_names[]; /* indexed by enum so_complete (attac
 	{ .name = "synack-rate",                                                                 \
 	  .help = "at most N SYN-ACKs per second, shared by the online CPUs (default: 0, no "    \
 		  "limit)",                                                                      \
-	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = offsetof(T, m.synack_rate) },  \
+	  .type = OPT_UINT, .min = 0, .max = RATE_MAX, .offset = offsetof(T, m.synack_rate) },  \
 	{ .name = "signed-rate",                                                                 \
 	  .help = "at most N SYNs per second signed with TCP-MD5 or TCP-AO go to the kernel, "   \
 		  "shared by the online CPUs; the allow list's sources skip this (default: "     \
 		  TUNE_STR(SIGNED_RATE_DEFAULT) "; 0: only the allow list's)",                   \
-	  .type = OPT_UINT, .min = 0, .max = 100000000, .offset = offsetof(T, m.signed_rate) },  \
+	  .type = OPT_UINT, .min = 0, .max = RATE_MAX, .offset = offsetof(T, m.signed_rate) },  \
 	{ .name = "arm", .short_name = 'a',                                                      \
 	  .help = "answer SYNs always (default), only count what would happen (monitor), or "    \
 		  "only while the SYN rate is above --threshold (auto)",                         \
