@@ -98,6 +98,25 @@ char *capture_end(void)
 	return captured;
 }
 
+char *with_path(const char *text, const char *path)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f) {
+		perror("test_cli: open_memstream");
+		exit(1);
+	}
+	for (const char *p = text; *p; p++)
+		if (*p == '@')
+			fputs(path, f);
+		else
+			fputc(*p, f);
+	fclose(f);
+	return out;
+}
+
 static char tmp_dir[64];
 
 static const char *tmp_base(void)

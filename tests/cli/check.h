@@ -26,6 +26,10 @@ void check_long(const char *name, long want, long got);
 void capture_begin(void);
 char *capture_end(void);
 
+/* text with each @ replaced by path (a message that names a temporary
+ * file); the caller frees it. */
+char *with_path(const char *text, const char *path);
+
 /* A file of len bytes in the run's temporary directory; its path, static
  * until the next call. tmp_path: the path of name there, not created. */
 const char *tmp_file(const char *name, const void *data, size_t len);

@@ -70,22 +70,6 @@ static const struct config_row rows[] = {
 	  "shakeoff: cannot read the option file @: No such file or directory\n" },
 };
 
-/* want with each @ replaced by path. */
-static char *expand(const char *want, const char *path)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	for (const char *p = want; *p; p++)
-		if (*p == '@')
-			fputs(path, f);
-		else
-			fputc(*p, f);
-	fclose(f);
-	return out;
-}
-
 static void config_case(const struct config_row *r, int i)
 {
 	const char *words[16];
@@ -104,7 +88,7 @@ static void config_case(const struct config_row *r, int i)
 	words[n] = NULL;
 	t_args_reset(&a);
 	res = t_parse(&a, words, &err);
-	want = expand(r->err, path);
+	want = with_path(r->err, path);
 	check_long(check_name("config", r->name, "result"), r->result, res);
 	check_str(check_name("config", r->name, "stderr"), want, err);
 	if (r->args)

@@ -61,22 +61,6 @@ static const struct secret_row rows[] = {
 	  "shakeoff: cannot read secret file @: No such file or directory\n" },
 };
 
-/* want with each @ replaced by path. */
-static char *expand(const char *want, const char *path)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	for (const char *p = want; *p; p++)
-		if (*p == '@')
-			fputs(path, f);
-		else
-			fputc(*p, f);
-	fclose(f);
-	return out;
-}
-
 /* Load path; check the result, stderr and (when taken) the keys. */
 static void load_case(const char *name, const char *path, unsigned int nkeys, const __u64 *k0,
 		      const char *err_want)
@@ -88,7 +72,7 @@ static void load_case(const char *name, const char *path, unsigned int nkeys, co
 	capture_begin();
 	rc = secret_load(path, &ring);
 	err = capture_end();
-	want = expand(nkeys ? "" : err_want, path);
+	want = with_path(nkeys ? "" : err_want, path);
 	check_long(check_name("secret", name, "result"), nkeys ? 0 : -1, rc);
 	check_str(check_name("secret", name, "stderr"), want, err);
 	if (nkeys) {
