@@ -39,6 +39,7 @@ void tmp_cleanup(void);
 /* The suites, one a file. */
 void test_ports(void);
 void test_options(void);
+void test_tuneopts(void);
 void test_config(void);
 void test_json(void);
 void test_secret(void);

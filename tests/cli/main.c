@@ -13,6 +13,7 @@ int main(void)
 	atexit(tmp_cleanup);
 	test_ports();
 	test_options();
+	test_tuneopts();
 	test_config();
 	test_json();
 	test_secret();
