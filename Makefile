@@ -1,6 +1,6 @@
 # shakeoff - TCP handshake offload (XDP SYN cookies + TC bpf_sk_assign_tcp_reqsk)
 #
-# make          build build/shakeoff (the CLI, BPF object embedded via skeleton)
+# make          build build/shakeoff (the CLI, BPF object embedded); installs nothing
 # make deps     install the Debian packages that build, test, demo and bench need
 # make test     unit tests (BPF_PROG_RUN) and namespace tests; ends "N passed, N failed"
 # make demo     two namespaces, a veth pair, a real client and server, stats shown
