@@ -158,7 +158,7 @@ $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 # test_load: every program of the BPF objects below must pass the verifier.
 BPF_OBJS := $(O)/shakeoff.bpf.o $(O)/bench/bench.bpf.o $(O)/tests/xdp_pass.bpf.o
 
-$(O)/test_load: tests/load/test_load.c | $(BUILD_REQ)
+$(O)/test_load: tests/load/test_load.c include/shakeoff.h | $(BUILD_REQ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@
 

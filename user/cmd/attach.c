@@ -341,8 +341,9 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 		      bpf_program__set_autoload(st->xdp, true);
 	/* kernel mode: no tc_ingress, whose kfunc may not exist here (kfuncs.h) */
 	if (!err)
-		err = bpf_program__set_autoload(st->skel->progs.tc_ingress,
-						p->cfg.complete == SO_COMPLETE_KFUNC);
+		err = bpf_program__set_autoload(
+			bpf_object__find_program_by_name(st->skel->obj, SO_PROG_KFUNC_ONLY),
+			p->cfg.complete == SO_COMPLETE_KFUNC);
 	st->skel->rodata->so_complete = p->cfg.complete;
 	st->skel->rodata->so_rcv_space = p->rcv_space;
 	if (err)
