@@ -10,7 +10,8 @@
 #              127.0.0.1 inside the server namespace) scrapes the exporter
 #              while bench's SYN flood and real connections run; its
 #              rate(shakeoff_synack_sent_total[30s]) is the rate shakeoff's own
-#              counters had over the same 30 s, within 15 %
+#              counters had over the same 30 s, within 15 %; the README's
+#              join of shakeoff_info puts complete="kfunc" on a series
 #   dashboard  contrib/grafana-dashboard.json is valid JSON, has the panels the
 #              README names, every expr parses (the server's query API
 #              accepts it), every metric it uses is in the exporter's text
@@ -127,6 +128,8 @@ for _ in $(seq 600); do
 done
 check_eq prom.target_up 1 "$(value 'up{job="shakeoff"}')" ||
 	bail prom.server "prometheus did not scrape the exporter: $(_oneline "$(tail -5 "$PROM_LOG")")"
+# The README's join: the completion mode onto any series, by the info metric.
+check_eq prom.info_join kfunc "$(query "shakeoff_conn_active{ifname=\"$SIF\"} * on (ifname) group_left(complete) shakeoff_info" | json_get data.result.0.metric.complete)"
 
 # The flood, paced, and real connections all along.
 smac=$(mac_of "$SNS" "$SIF")
