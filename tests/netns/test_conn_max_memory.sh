@@ -33,6 +33,7 @@ memcg_make() {
 	if [ -n "$me" ] && [ -d /sys/fs/cgroup/memory ]; then # v1
 		CG=/sys/fs/cgroup/memory${me%/}/so$RUNID
 		LIMIT_FILE=memory.limit_in_bytes CHARGE_FILE=memory.kmem.usage_in_bytes
+		[ -e "/sys/fs/cgroup/memory${me%/}/$CHARGE_FILE" ] || CHARGE_FILE=memory.usage_in_bytes
 	elif [ -e /sys/fs/cgroup/cgroup.controllers ]; then # v2
 		me=$(sed -n 's/^0:://p' /proc/self/cgroup)
 		# a child gets the controller only from a parent that hands it
