@@ -78,7 +78,8 @@ static const struct opt attach_opts[] = {
 	  .help = "cookie key ring: one key of 32 hex digits a line, the first issuing, # "
 		  "comments (or 16 raw bytes); default: one random key",
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
-	{ .name = "conn-max", .help = "size of the connection table (default: 65536); ~190 bytes of locked "
+	{ .name = "conn-max",
+	  .help = "size of the connection table (default: 65536); ~190 bytes of locked "
 		  "kernel memory an entry: a size the host cannot give is refused",
 	  .type = OPT_UINT, .min = 1, .max = 16777216, .offset = ARG(conn_max) },
 	{ .name = "events-buffer", .metavar = "KIB",

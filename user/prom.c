@@ -4,8 +4,9 @@
  * (shakeoff_<key>_total, a counter), the table's gauges, the inferred
  * evictions and the arming state, each with one sample per interface
  * labelled ifname="..."; and shakeoff_info, an info metric (always 1)
- * whose labels say how each attachment runs. Every attachment is read before anything is
- * printed, so an error never leaves half a scrape behind.
+ * whose labels say how each attachment runs. Every attachment is read
+ * before anything is printed, so an error never leaves half a scrape
+ * behind.
  */
 #include <stdlib.h>
 #include <string.h>
