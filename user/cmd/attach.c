@@ -41,7 +41,6 @@
 #include "timewait.h"
 #include "tuneopts.h"
 
-static int plan_memory(__u32 n);
 
 enum tx_choice { TX_AUTO, TX_XDP, TX_REDIRECT };
 
@@ -87,7 +86,9 @@ static const struct opt attach_opts[] = {
 	  .help = "cookie key ring: one key of 32 hex digits a line, the first issuing, # "
 		  "comments (or 16 raw bytes); default: one random key",
 	  .type = OPT_STRING, .offset = ARG(secret_file) },
-	{ .name = "conn-max", .help = "size of the connection table (default: 65536)",
+	{ .name = "conn-max",
+	  .help = "size of the connection table (default: 65536); ~190 bytes of locked "
+		  "kernel memory an entry: a size the host cannot give is refused",
 	  .type = OPT_UINT, .min = 1, .max = CONN_MAX_MAX, .offset = ARG(conn_max) },
 	{ .name = "events-buffer", .metavar = "KIB",
 	  .help = "size of the ring of connection events, KiB, a power of two (default: 1024)",
@@ -136,6 +137,7 @@ struct attach_plan {
 	char dir[PATH_MAX]; /* where the pins end up */
 	char tmp[PATH_MAX]; /* where they are made */
 	__u32 events_bytes; /* the "events" ring */
+	__u64 table_bytes;  /* kernel memory of the connection table (table_bytes()) */
 	bool multiprog;     /* XDP through libxdp's dispatcher (multiprog.c) */
 };
 
@@ -223,6 +225,8 @@ static int plan_kernel_mode(const struct attach_args *a, struct attach_plan *p)
 	return netdefaults_kernel_mode(&p->rcv_space) ? RC_FAIL : RC_OK;
 }
 
+static int plan_memory(struct attach_plan *p);
+
 /* Every check, in the order a user would fix them; nothing is touched.
  * Returns RC_OK, or RC_USAGE/RC_FAIL after one sentence. */
 static int plan_attach(const struct attach_args *a, struct attach_plan *p)
@@ -260,7 +264,7 @@ static int plan_attach(const struct attach_args *a, struct attach_plan *p)
 	p->cfg.conn_max = a->conn_max.set ? a->conn_max.val : SO_CONN_MAX_DEFAULT;
 	p->synopt_interval_ns = synopt_interval(a->synopt_rate.set ? a->synopt_rate.val
 								   : SO_SYNOPT_RATE);
-	return plan_memory(p->cfg.conn_max) ? RC_FAIL : RC_OK;
+	return plan_memory(p) ? RC_FAIL : RC_OK;
 }
 
 /* The time_wait queue's size for a table of n: a power of two. */
@@ -288,17 +292,57 @@ static __u64 table_bytes(__u32 n)
 	       (__u64)SO_WHEEL_SLOTS * sizeof(struct so_wheel_slot);
 }
 
-/* A table the machine cannot hold is refused before anything is loaded:
- * the maps are allocated whole at load, against the memory available and
- * this process's cgroup limit. */
-static int plan_memory(__u32 n)
+/* "3.1 GiB", "762 MiB", "64 KiB" */
+static const char *fmt_bytes(__u64 b, char *buf, size_t len)
 {
-	__u64 need = table_bytes(n), avail = sys_mem_available();
+	if (b >= 1ull << 30)
+		snprintf(buf, len, "%.1f GiB", b / (double)(1ull << 30));
+	else if (b >= 1ull << 20)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(b >> 20));
+	else
+		snprintf(buf, len, "%llu KiB", (unsigned long long)((b + 1023) >> 10));
+	return buf;
+}
 
-	if (avail && need > avail) {
-		pr_err("--conn-max %u needs %llu MiB of kernel memory for the connection table, "
-		       "more than the %llu MiB available", n, (unsigned long long)(need >> 20),
-		       (unsigned long long)(avail >> 20));
+/* The refusal, from the pre-check (avail: what sys_mem_room() found) or
+ * from the kernel (avail NULL: it refused the maps with ENOMEM). */
+static void say_no_memory(const struct attach_plan *p, const struct sys_mem *avail)
+{
+	char need[32], room[32];
+
+	if (avail)
+		fmt_bytes(avail->bytes, room, sizeof(room));
+	fmt_bytes(p->table_bytes, need, sizeof(need));
+	if (!avail)
+		pr_err("--conn-max %u needs %s of locked kernel memory for the connection table; "
+		       "the kernel could not give it (%s: a memory cgroup's limit or the host's "
+		       "memory)", p->cfg.conn_max, need, strerror(ENOMEM));
+	else if (p->table_bytes <= avail->bytes) /* the event ring tips it */
+		pr_err("--conn-max %u and --events-buffer %u need %s of locked kernel memory for "
+		       "the connection table and the event ring; this host can give %s (%s)",
+		       p->cfg.conn_max, p->events_bytes >> 10,
+		       fmt_bytes(p->table_bytes + p->events_bytes, need, sizeof(need)), room,
+		       avail->bound);
+	else
+		pr_err("--conn-max %u needs %s of locked kernel memory for the connection table; "
+		       "this host can give %s (%s)", p->cfg.conn_max, need, room, avail->bound);
+}
+
+/* A table the machine cannot hold is refused before anything is loaded:
+ * the maps are allocated whole when they are made (the LRU hash
+ * preallocates its elements), cannot be swapped, and are charged to this
+ * process's memory cgroup. "Cannot hold": more than MemAvailable, or than
+ * the room a memory cgroup on the way up leaves. The event ring counts
+ * too, but a table that fits is what --conn-max is about. */
+static int plan_memory(struct attach_plan *p)
+{
+	struct sys_mem avail;
+
+	p->table_bytes = table_bytes(p->cfg.conn_max);
+	if (sys_mem_room(&avail))
+		return 0; /* nothing to go by: the kernel decides (load()) */
+	if (p->table_bytes + p->events_bytes > avail.bytes) {
+		say_no_memory(p, &avail);
 		return -1;
 	}
 	return 0;
@@ -361,6 +405,12 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 	st->in_dispatcher = true;
 	return 0;
 fail:
+	if (err == -ENOMEM) {
+		/* the pre-check saw room (or no figure: a cgroup namespace, or
+		 * /sys/fs/cgroup not mounted here) that the kernel did not give */
+		say_no_memory(p, NULL);
+		return -1;
+	}
 	if (err) {
 		pr_err("cannot load the BPF programs into the kernel: %s (run with -v to see why)",
 		       strerror(-err));

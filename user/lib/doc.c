@@ -67,7 +67,11 @@ static const struct section after[] = {
 	  "    curl -s http://127.0.0.1:9469/metrics | grep synack_sent\n\n"
 	  "Counters are named `shakeoff_<counter>_total` and labelled with the interface "
 	  "(`ifname`); `shakeoff_conn_active` and `shakeoff_conn_half_closed` are gauges, "
-	  "`shakeoff_armed` is 1 while SYNs are answered in XDP. `promtool check metrics` "
+	  "`shakeoff_armed` is 1 while SYNs are answered in XDP, and the info metric "
+	  "`shakeoff_info{ifname=\"eth0\",complete=\"kfunc\"}` is 1 for each attachment, its "
+	  "label `complete` the completion mode (`kfunc` or `kernel`, as `status` and `stats` "
+	  "say): `* on (ifname) group_left(complete) shakeoff_info` puts it on any series. "
+	  "`promtool check metrics` "
 	  "accepts the names. The exporter serves its clients side by side (libmicrohttpd): "
 	  "one that connects and sends nothing delays no scrape. `make install` puts a Grafana "
 	  "dashboard of these metrics in `share/shakeoff/grafana-dashboard.json`." },

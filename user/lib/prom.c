@@ -3,8 +3,10 @@
  * prom.c - see prom.h. One family per counter of SO_COUNTERS
  * (shakeoff_<key>_total, a counter), the table's gauges, the inferred
  * evictions and the arming state, each with one sample per interface
- * labelled ifname="...". Every attachment is read before anything is
- * printed, so an error never leaves half a scrape behind.
+ * labelled ifname="..."; and shakeoff_info, an info metric (always 1)
+ * whose labels say how each attachment runs. Every attachment is read
+ * before anything is printed, so an error never leaves half a scrape
+ * behind.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "pins.h"
 #include "prom.h"
 #include "sample.h"
+#include "tuneopts.h"
 
 struct reading {
 	char **names;
@@ -86,6 +89,23 @@ static void write_family(FILE *f, const struct reading *r, const char *name, con
 		sample_line(f, name, r->names[i], figure(&r->s[i], which));
 }
 
+/* The Prometheus way to export a setting: a gauge of 1 labelled with it
+ * (like *_build_info), for a join or a legend, not a figure to sum. */
+static void write_info(FILE *f, const struct reading *r)
+{
+	family(f, "shakeoff_info", "gauge",
+	       "1 for each attachment; label complete: the completion mode, kfunc "
+	       "(bpf_sk_assign_tcp_reqsk) or kernel (the kernel's own cookies and check)");
+	for (size_t i = 0; i < r->n; i++) {
+		__u8 c = r->s[i].complete;
+
+		fputs("shakeoff_info{ifname=\"", f);
+		write_escaped(f, r->names[i], true);
+		fprintf(f, "\",complete=\"%s\"} 1\n",
+			c <= SO_COMPLETE_KERNEL ? complete_names[c] : "unknown");
+	}
+}
+
 static void write_all(FILE *f, const struct reading *r)
 {
 	char name[96];
@@ -94,6 +114,7 @@ static void write_all(FILE *f, const struct reading *r)
 	fprintf(f, "shakeoff_attachments %zu\n", r->n);
 	if (r->n == 0)
 		return;
+	write_info(f, r);
 	for (int c = 0; c < SO_C_MAX; c++) {
 		snprintf(name, sizeof(name), "shakeoff_%s_total", counter_key[c]);
 		write_family(f, r, name, "counter", counter_help[c], c);

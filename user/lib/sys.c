@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -142,56 +143,131 @@ static unsigned long long read_ull(const char *path)
 	return v;
 }
 
-/* What the memory cgroup still lets this process charge, or 0 for no
- * limit: cgroup v2 ("0::PATH", memory.max) or v1 ("N:memory:PATH",
- * memory.limit_in_bytes). */
-static unsigned long long cgroup_room(void)
+/* The page cache a cgroup holds (memory.stat: active_file and
+ * inactive_file, "total_" ones in v1): the kernel reclaims it before it
+ * refuses a charge, so it counts as room. */
+static unsigned long long cgroup_file_pages(const char *dir, const char *prefix)
 {
-	char line[PATH_MAX], path[PATH_MAX + 64];
-	const char *max_file = NULL, *cur_file = NULL, *root = NULL, *cg = NULL;
-	unsigned long long max, cur;
+	char path[SYS_CGROUP_PATH + 128], line[256], key[64];
+	unsigned long long v, sum = 0;
+	size_t n = strlen(prefix);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %llu", key, &v) == 2 && strncmp(key, prefix, n) == 0 &&
+		    (strcmp(key + n, "active_file") == 0 || strcmp(key + n, "inactive_file") == 0))
+			sum += v;
+	fclose(f);
+	return sum;
+}
+
+/* The memory cgroup hierarchy this process is in: cgroup v1's memory
+ * controller ("N:memory:PATH") or cgroup v2 ("0::PATH"). */
+struct cgroup_mem {
+	const char *root, *max_file, *cur_file, *stat_prefix;
+	char path[SYS_CGROUP_PATH];
+};
+
+static int cgroup_mem_find(struct cgroup_mem *cg)
+{
+	char line[SYS_CGROUP_PATH];
+	bool found = false;
 	FILE *f = fopen("/proc/self/cgroup", "r");
 
 	if (!f)
-		return 0;
-	while (!cg && fgets(line, sizeof(line), f)) {
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f)) {
 		char *p = strchr(line, ':');
 
 		line[strcspn(line, "\n")] = '\0';
 		if (!p)
 			continue;
 		if (strncmp(p, ":memory:", 8) == 0) {
-			root = "/sys/fs/cgroup/memory", cg = p + 8;
-			max_file = "memory.limit_in_bytes", cur_file = "memory.usage_in_bytes";
-		} else if (strncmp(line, "0::", 3) == 0 && !access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
-			root = "/sys/fs/cgroup", cg = line + 3;
-			max_file = "memory.max", cur_file = "memory.current";
+			*cg = (struct cgroup_mem){ "/sys/fs/cgroup/memory", "memory.limit_in_bytes",
+						   "memory.usage_in_bytes", "total_", "" };
+			snprintf(cg->path, sizeof(cg->path), "%s", p + 8);
+			found = true;
+		} else if (strncmp(line, "0::", 3) == 0 &&
+			   !access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
+			*cg = (struct cgroup_mem){ "/sys/fs/cgroup", "memory.max", "memory.current",
+						   "", "" };
+			snprintf(cg->path, sizeof(cg->path), "%s", line + 3);
+			found = true;
 		}
 	}
 	fclose(f);
-	if (!cg)
-		return 0;
-	snprintf(path, sizeof(path), "%s%s/%s", root, cg, max_file);
-	max = read_ull(path);
-	snprintf(path, sizeof(path), "%s%s/%s", root, cg, cur_file);
-	cur = read_ull(path);
-	if (max == 0 || max >= (1ull << 62)) /* "max", or v1's "no limit" */
-		return 0;
-	return max > cur ? max - cur : 1;
+	return found ? 0 : -ENOENT;
 }
 
-unsigned long long sys_mem_available(void)
+/* What the memory cgroup at dir still lets be charged (its limit less its
+ * usage, page cache counted as free), or ULLONG_MAX for no limit. */
+static unsigned long long cgroup_dir_room(const struct cgroup_mem *cg, const char *dir)
 {
-	unsigned long long kb = 0, room = cgroup_room(), avail;
-	char line[256];
+	char path[SYS_CGROUP_PATH + 128];
+	unsigned long long max, cur, file;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, cg->max_file);
+	max = read_ull(path);
+	if (max == 0 || max >= (1ull << 62)) /* "max", v1's "no limit", or unreadable */
+		return ULLONG_MAX;
+	snprintf(path, sizeof(path), "%s/%s", dir, cg->cur_file);
+	cur = read_ull(path);
+	file = cgroup_file_pages(dir, cg->stat_prefix);
+	cur = cur > file ? cur - file : 0;
+	return max > cur ? max - cur : 0;
+}
+
+/* The least room of this process's memory cgroup and its ancestors: a
+ * charge fails at the first level that is full. */
+static unsigned long long cgroup_room(char *which, size_t len)
+{
+	struct cgroup_mem cg;
+	unsigned long long best = ULLONG_MAX, room;
+	char dir[SYS_CGROUP_PATH + 64];
+
+	if (cgroup_mem_find(&cg))
+		return best;
+	for (;;) {
+		char *slash = strrchr(cg.path, '/');
+
+		snprintf(dir, sizeof(dir), "%s%s", cg.root, cg.path);
+		room = cgroup_dir_room(&cg, dir);
+		if (room < best) {
+			best = room;
+			snprintf(which, len, "%s of cgroup %s", cg.max_file,
+				 cg.path[0] ? cg.path : "/");
+		}
+		if (!slash || !cg.path[0])
+			break;
+		*slash = '\0';
+	}
+	return best;
+}
+
+int sys_mem_room(struct sys_mem *m)
+{
+	unsigned long long kb = 0, room;
+	char line[sizeof(m->bound)];
 	FILE *f = fopen("/proc/meminfo", "r");
 
+	m->bytes = ULLONG_MAX;
+	snprintf(m->bound, sizeof(m->bound), "MemAvailable");
 	if (f) {
 		while (fgets(line, sizeof(line), f))
 			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
 				break;
 		fclose(f);
 	}
-	avail = kb * 1024;
-	return room && (room < avail || !avail) ? room : avail;
+	if (kb)
+		m->bytes = kb * 1024;
+	room = cgroup_room(line, sizeof(line));
+	if (room < m->bytes) {
+		m->bytes = room;
+		snprintf(m->bound, sizeof(m->bound), "%s", line);
+	}
+	return m->bytes == ULLONG_MAX ? -ENOENT : 0;
 }

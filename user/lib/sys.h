@@ -34,6 +34,15 @@ bool pid_alive(pid_t pid);
 /* Nanoseconds on a clock (CLOCK_REALTIME, CLOCK_TAI, CLOCK_MONOTONIC). */
 unsigned long long clock_ns(int clock);
 
-/* Bytes of memory this process may still allocate: MemAvailable, or less
- * if its cgroup's memory.max says so; 0 if neither can be read. */
-unsigned long long sys_mem_available(void);
+/* Bytes of memory the kernel may still allocate for this process (a BPF
+ * map is charged to its memory cgroup): MemAvailable, or less if the
+ * memory cgroup or one of its ancestors has a limit (memory.max in v2,
+ * memory.limit_in_bytes in v1, less usage, page cache counted as free).
+ * bound names the figure that set it ("MemAvailable", "memory.max of
+ * cgroup /a/b"). -ENOENT when none can be read. */
+#define SYS_CGROUP_PATH 1024 /* longer cgroup paths are cut */
+struct sys_mem {
+	unsigned long long bytes;
+	char bound[SYS_CGROUP_PATH + 64];
+};
+int sys_mem_room(struct sys_mem *m);
