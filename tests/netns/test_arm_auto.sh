@@ -18,13 +18,15 @@ THRESHOLD=2000
 setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_http "$SNS" $P || bail server "http.server did not listen on port $P"
 nft_syn_counters "$SNS" $P || bail nft "could not add the nft counters"
+client_syn_counters $P || bail nft "could not add the client's nft counter"
 attach_or_bail "$SNS" "$SIF" --ports $P --arm auto --threshold $THRESHOLD
 
 # 1. idle: the kernel answers.
 check_http idle.curl "$CNS" "http://$S4:$P/"
-check_num idle.passed_unarmed -ge 1 "$(so_stat "$SNS" "$SIF" passed_unarmed)"
+# every SYN of the client so far went to the kernel, counted as unarmed
+check_num idle.passed_unarmed -eq "$(client_syn_count $P)" "$(so_stat "$SNS" "$SIF" passed_unarmed)"
 check_eq idle.synack_sent 0 "$(so_stat "$SNS" "$SIF" synack_sent)"
-check_num idle.syns_at_stack -ge 1 "$(nft_syn_count "$SNS" $P)"
+check_num idle.syns_at_stack -eq "$(client_syn_count $P)" "$(nft_syn_count "$SNS" $P)"
 check_eq idle.armed false "$(so_stat "$SNS" "$SIF" armed)"
 
 # 2. a flood at 10x the threshold: armed.

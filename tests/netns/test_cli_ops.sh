@@ -25,6 +25,7 @@ setup_pair cli "soclic${RUNID: -4}" "soclis${RUNID: -4}" ||
 start_tcptool "$SNS" $P1 || bail server "tcptool did not listen on port $P1"
 start_tcptool "$SNS" $P2 || bail server "tcptool did not listen on port $P2"
 nft_syn_counters "$SNS" $P1 $P2 || bail nft "could not load the nft counters"
+client_syn_counters $P1 $P2 || bail nft "could not load the client's nft counters"
 attach_or_bail "$SNS" "$SIF" --ports $P1 --time-wait 1 --idle-timeout 600
 PIN=$(pin_dir "$SNS" "$SIF")
 stat_of() { so_stat "$SNS" "$SIF" "$1"; }
@@ -90,9 +91,9 @@ check_grep conns.closed_by_after_close '^(client|server|)$' "$closer"
 # --- set: ports live, counters survive --------------------------------------------
 
 xfer "$S4" $P2 || fail set.unprotected_before "no connection to unprotected port $P2"
-check_num set.unprotected_syn_at_stack -ge 1 "$(nft_syn_count "$SNS" $P2)"
+check_num set.unprotected_syn_at_stack -eq "$(client_syn_count $P2)" "$(nft_syn_count "$SNS" $P2)"
 created0=$(stat_of conn_created) synack0=$(stat_of synack_sent) nft2=$(nft_syn_count "$SNS" $P2)
-nft1=$(nft_syn_count "$SNS" $P1)
+nft1=$(nft_syn_count "$SNS" $P1) sent1=$(client_syn_count $P1) sent2=$(client_syn_count $P2)
 check_run set.ports shakeoff_in "$SNS" set "$SIF" --ports $P2 --mss4 1400 --ttl 33 \
 	--synack-rate 5000 --time-wait 2 --idle-timeout 300
 check_eq set.status_ports "$P2" "$(so_status "$SNS" "$SIF" ports)"
@@ -104,11 +105,12 @@ check_eq set.status_idle_timeout 300 "$(so_status "$SNS" "$SIF" idle_timeout_s)"
 check_eq set.status_still_attached true "$(so_status "$SNS" "$SIF" attached)"
 xfer "$S4" $P2 || fail set.newly_protected_connects "no connection to $P2 after set"
 xfer "$S6" $P2 || fail set.newly_protected_connects_v6 "no connection to [$S6]:$P2 after set"
-check_num set.newly_protected_answered_in_xdp -ge $((synack0 + 2)) "$(stat_of synack_sent)"
+check_num set.newly_protected_answered_in_xdp -eq $((synack0 + $(client_syn_count $P2) - sent2)) "$(stat_of synack_sent)"
 check_eq set.newly_protected_not_at_stack "$nft2" "$(nft_syn_count "$SNS" $P2)"
 xfer "$S4" $P1 || fail set.unprotected_now_connects "no connection to $P1 after set"
-check_num set.unprotected_now_at_stack -gt "$nft1" "$(nft_syn_count "$SNS" $P1)"
-check_num set.counters_survive -ge $((created0 + 2)) "$(stat_of conn_created)"
+check_num set.unprotected_now_at_stack -eq $((nft1 + $(client_syn_count $P1) - sent1)) "$(nft_syn_count "$SNS" $P1)"
+# the two connections to P2 since the set, on the counters from before it
+check_num set.counters_survive -eq $((created0 + 2)) "$(stat_of conn_created)"
 shakeoff_in "$SNS" set "$SIF" --conn-max 10 >/dev/null 2>"$TMPD/err"
 check_eq set.conn_max_refused 2 "$?"
 check_eq set.conn_max_one_line 1 "$(grep -c '' "$TMPD/err")"
@@ -144,10 +146,11 @@ check_eq arm.threshold_in_map 1000 \
 check_run arm.set_monitor shakeoff_in "$SNS" set "$SIF" --arm monitor
 check_eq arm.status_monitor monitor "$(so_status "$SNS" "$SIF" arm)"
 check_eq arm.not_armed_in_monitor false "$(stat_of armed)"
-mon0=$(stat_of passed_monitor) nft2=$(nft_syn_count "$SNS" $P2)
+mon0=$(stat_of passed_monitor) nft2=$(nft_syn_count "$SNS" $P2) sent2=$(client_syn_count $P2)
 xfer "$S4" $P2 && ok arm.monitor_connects || fail arm.monitor_connects "no connection in monitor mode"
-check_num arm.monitor_counts -gt "$mon0" "$(stat_of passed_monitor)"
-check_num arm.monitor_syn_at_stack -gt "$nft2" "$(nft_syn_count "$SNS" $P2)"
+# each SYN since: counted as monitored, and passed to the stack
+check_num arm.monitor_counts -eq $((mon0 + $(client_syn_count $P2) - sent2)) "$(stat_of passed_monitor)"
+check_num arm.monitor_syn_at_stack -eq $((nft2 + $(client_syn_count $P2) - sent2)) "$(nft_syn_count "$SNS" $P2)"
 check_run arm.set_always shakeoff_in "$SNS" set "$SIF" --arm always
 check_eq arm.armed_always true "$(stat_of armed)"
 
@@ -155,12 +158,14 @@ check_eq arm.armed_always true "$(stat_of armed)"
 
 check_run deny.add shakeoff_in "$SNS" deny "$SIF" add "$C4"
 check_eq deny.lists_bit "$((0x04))" "$(bpftool map dump pinned "$PIN/config" -j | json_get 0.formatted.value.lists)"
-denied0=$(stat_of drop_denied) synack0=$(stat_of synack_sent)
+denied0=$(stat_of drop_denied) synack0=$(stat_of synack_sent) sent2=$(client_syn_count $P2)
 if xfer "$S4" $P2; then fail deny.blocks_v4 "a denied client connected"; else ok deny.blocks_v4; fi
-check_num deny.counted -gt "$denied0" "$(stat_of drop_denied)"
+# every SYN of the denied client (its retransmissions in xfer's 5 s too)
+denied=$(($(client_syn_count $P2) - sent2))
+check_num deny.counted -eq $((denied0 + denied)) "$(stat_of drop_denied)"
 check_eq deny.no_synack "$synack0" "$(stat_of synack_sent)"
 xfer "$S6" $P2 && ok deny.other_family_connects || fail deny.other_family_connects "IPv6 blocked too"
-check_num deny.list_hits -ge 1 "$(shakeoff_in "$SNS" deny "$SIF" list -j | json_get 0.hits)"
+check_num deny.list_hits -eq "$denied" "$(shakeoff_in "$SNS" deny "$SIF" list -j | json_get 0.hits)"
 check_eq deny.list_prefix "$C4/32" "$(shakeoff_in "$SNS" deny "$SIF" list -j | json_get 0.prefix)"
 shakeoff_in "$SNS" deny "$SIF" add "$C4" >/dev/null 2>"$TMPD/err"
 check_eq deny.twice_refused 1 "$?"
@@ -177,11 +182,12 @@ check_run allow.add shakeoff_in "$SNS" allow "$SIF" add 198.18.0.0/24
 check_run allow.add_v6 shakeoff_in "$SNS" allow "$SIF" add 2001:2::/48
 check_eq allow.lists_bits "$((0x03))" "$(bpftool map dump pinned "$PIN/config" -j | json_get 0.formatted.value.lists)"
 allowed0=$(stat_of passed_allowed) synack0=$(stat_of synack_sent) nft2=$(nft_syn_count "$SNS" $P2)
+sent2=$(client_syn_count $P2)
 xfer "$S4" $P2 && ok allow.connects || fail allow.connects "an allowed client could not connect"
 xfer "$S6" $P2 && ok allow.connects_v6 || fail allow.connects_v6 "an allowed client could not connect"
-check_num allow.counted -ge $((allowed0 + 2)) "$(stat_of passed_allowed)"
+check_num allow.counted -eq $((allowed0 + $(client_syn_count $P2) - sent2)) "$(stat_of passed_allowed)"
 check_eq allow.no_synack_from_xdp "$synack0" "$(stat_of synack_sent)"
-check_num allow.syn_at_stack -ge $((nft2 + 2)) "$(nft_syn_count "$SNS" $P2)"
+check_num allow.syn_at_stack -eq $((nft2 + $(client_syn_count $P2) - sent2)) "$(nft_syn_count "$SNS" $P2)"
 check_eq allow.list "198.18.0.0/24 2001:2::/48" "$(shakeoff_in "$SNS" allow "$SIF" list -j | "$PY" -c 'import json,sys; print(*[e["prefix"] for e in json.load(sys.stdin)])' 2>&1)"
 check_run allow.del shakeoff_in "$SNS" allow "$SIF" del 198.18.0.0/24
 check_run allow.del_v6 shakeoff_in "$SNS" allow "$SIF" del 2001:2::/48

@@ -14,6 +14,7 @@ P=9000
 setup_pair || bail setup "could not build the namespaces and the veth pair"
 start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 nft_syn_counters "$SNS" $P || bail nft "could not load the nft counter"
+client_syn_counters $P || bail nft "could not load the client's nft counter"
 attach_or_bail "$SNS" "$SIF" --ports $P
 PIN=$(pin_dir "$SNS" "$SIF")
 
@@ -58,8 +59,10 @@ check_eq after_detach.progs_unloaded "" "$left"
 check_nogrep after_detach.status_lists_none "\"ifname\": *\"$SIF\"" "$(shakeoff_in "$SNS" status -j 2>&1)"
 
 # The kernel's handshake is back.
+sent=$(client_syn_count $P)
 check_run after_detach.xfer_v4 client_ns_exec "$PY" "$TCPTOOL" xfer "$S4" $P 100000
-check_num after_detach.syns_at_stack -ge 1 "$(nft_syn_count "$SNS" $P)"
+# none reached the stack while attached (before_detach), all of them since
+check_num after_detach.syns_at_stack -eq $(($(client_syn_count $P) - sent)) "$(nft_syn_count "$SNS" $P)"
 
 # A second detach has nothing to do: one sentence, non-zero exit.
 shakeoff_in "$SNS" detach "$SIF" 2>"$TMPD/detach2.err"
