@@ -6,6 +6,10 @@
  *   test_load OBJ...      ok load/DIR/OBJ/PROG | FAIL ...: verifier log tail
  *                         | skip ...: the kernel lacks what the object needs
  *
+ * With TEST_LOAD_INSNS set, a loaded program's line says how many
+ * instructions the verifier processed ("ok load/... insns N"): the measure
+ * that a change meant to keep behaviour keeps the verifier's work too.
+ *
  * The names are the paths as given (tests/run.sh gives build/..., and
  * build-clang19/... for the clang 19 build).
  * The verifier's verdict differs by kernel and by compiler, so tests/run.sh
@@ -24,6 +28,8 @@
 
 static char log_buf[1 << 16];
 static size_t log_len;
+/* the verifier's statistics of a loaded program (TEST_LOAD_INSNS) */
+static char stats_buf[1 << 12];
 
 /* libbpf's words (the verifier's log among them); when the buffer fills,
  * its older half goes: the verdict is at the end. */
@@ -101,7 +107,7 @@ static int check_prog(const char *path, const char *tag, int idx)
 {
 	struct bpf_object *obj;
 	struct bpf_program *p, *mine = NULL;
-	const char *why;
+	const char *why, *insns;
 	char name[128] = "?";
 	int i = 0, err;
 
@@ -119,8 +125,15 @@ static int check_prog(const char *path, const char *tag, int idx)
 	}
 	if (mine)
 		snprintf(name, sizeof(name), "%s", bpf_program__name(mine));
+	stats_buf[0] = 0;
+	if (mine && getenv("TEST_LOAD_INSNS")) {
+		bpf_program__set_log_buf(mine, stats_buf, sizeof(stats_buf));
+		bpf_program__set_log_level(mine, 4); /* BPF_LOG_STATS */
+	}
 	err = bpf_object__load(obj);
-	if (!err)
+	if (!err && (insns = strstr(stats_buf, "processed ")))
+		printf("ok load/%s/%s insns %ld\n", tag, name, strtol(insns + 10, NULL, 10));
+	else if (!err)
 		printf("ok load/%s/%s\n", tag, name);
 	else if ((why = missing_kfunc()))
 		printf("skip load/%s/%s: this kernel lacks the kfunc %s, and an object with it does not load\n",
