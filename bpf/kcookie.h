@@ -34,9 +34,14 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "shakeoff.h"
+#include "kfuncs.h"
 #include "parse.h"
+#include "maps.h"
+#include "common.h"
 #include "tcpopt.h"
+#include "options.h"
 #include "synack.h"
+#include "newconn.h"
 
 /* Set by the CLI before load; the verifier prunes the other mode's code. */
 const volatile __u8 so_complete = SO_COMPLETE_KFUNC;

@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "csum.h"
 #include "cookie.h"
+#include "common.h"
 
 #define TCP_FLAG_SYN_ACK 0x012
 #define TCP_FLAG_ECE 0x040
@@ -192,4 +193,24 @@ static __always_inline int synack_build6(struct xdp_md *ctx, const struct pkt *p
 				      pseudo_sum6(r->ip.saddr.in6_u.u6_addr32,
 						  r->ip.daddr.in6_u.u6_addr32, tcp_len));
 	return synack_emit(ctx, p, r, sizeof(r->ip) + tcp_len, sizeof(*r));
+}
+
+/* The SYN-ACK of sp in place of the SYN; --arm monitor only counts it. */
+static __always_inline enum so_result synack_send(struct xdp_md *ctx, const struct pkt *p,
+						  const struct so_config *cfg,
+						  const struct synack_params *sp)
+{
+	union synack_buf buf;
+	int err;
+
+	if (cfg->arm == SO_ARM_MONITOR) /* would answer; to_xdp() passes it */
+		return verdict(SO_C_SYNACK_SENT, SO_TX);
+
+	if (p->family == SO_AF_INET)
+		err = synack_build4(ctx, p, sp, &buf.v4);
+	else
+		err = synack_build6(ctx, p, sp, &buf.v6);
+	if (err)
+		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
+	return verdict(SO_C_SYNACK_SENT, SO_TX);
 }

@@ -13,14 +13,15 @@
  * past it get MSS only, as the kernel's own cookies give every such client.
  * The entry is only ever a hint: the cookie alone decides the ACK's
  * validity, and a lost or overwritten entry means MSS only.
- *
- * Included by shakeoff.bpf.c after the maps, flow_key() and gcra_ok().
  */
 #pragma once
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "shakeoff.h"
 #include "parse.h"
+#include "maps.h"
+#include "common.h"
 #include "cookie.h"
 
 /* ns between two writes, per CPU: attach sets it before load from
@@ -28,7 +29,7 @@
  * default, SO_SYNOPT_RATE on 2 CPUs, is for the unit tests. */
 const volatile __u64 synopt_interval_ns = 2 * 1000000000ULL / SO_SYNOPT_RATE;
 
-/* The --synack-rate budget's GCRA (gcra_ok(), shakeoff.bpf.c): bursts of one
+/* The --synack-rate budget's GCRA (gcra_ok(), common.h): bursts of one
  * second's budget; with less than one write a second per CPU, no burst. */
 static __always_inline bool synopt_budget_ok(void)
 {
