@@ -7,8 +7,9 @@
  *                         | skip ...: the kernel lacks what the object needs
  *
  * With TEST_LOAD_INSNS set, a loaded program's line says how many
- * instructions the verifier processed ("ok load/... insns N"): the measure
- * that a change meant to keep behaviour keeps the verifier's work too.
+ * instructions the verifier processed and the stack depth of each of its
+ * functions ("ok load/... insns N stack A+B"): the measure that a change
+ * meant to keep behaviour keeps the verifier's work too.
  *
  * The names are the paths as given (tests/run.sh gives build/..., and
  * build-clang19/... for the clang 19 build).
@@ -107,7 +108,7 @@ static int check_prog(const char *path, const char *tag, int idx)
 {
 	struct bpf_object *obj;
 	struct bpf_program *p, *mine = NULL;
-	const char *why, *insns;
+	const char *why, *insns, *stack;
 	char name[128] = "?";
 	int i = 0, err;
 
@@ -131,9 +132,12 @@ static int check_prog(const char *path, const char *tag, int idx)
 		bpf_program__set_log_level(mine, 4); /* BPF_LOG_STATS */
 	}
 	err = bpf_object__load(obj);
-	if (!err && (insns = strstr(stats_buf, "processed ")))
-		printf("ok load/%s/%s insns %ld\n", tag, name, strtol(insns + 10, NULL, 10));
-	else if (!err)
+	if (!err && (insns = strstr(stats_buf, "processed "))) {
+		stack = strstr(stats_buf, "stack depth ");
+		printf("ok load/%s/%s insns %ld stack %.*s\n", tag, name,
+		       strtol(insns + 10, NULL, 10), stack ? (int)strcspn(stack + 12, "\n") : 1,
+		       stack ? stack + 12 : "?");
+	} else if (!err)
 		printf("ok load/%s/%s\n", tag, name);
 	else if ((why = missing_kfunc()))
 		printf("skip load/%s/%s: this kernel lacks the kfunc %s, and an object with it does not load\n",
