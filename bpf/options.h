@@ -13,9 +13,9 @@
 #include "tcpopt.h"
 #include "cookie.h"
 
-/* volatile: clang must not know the values, or it turns mss_index()'s
- * arithmetic back into compares and branches. They stay in .rodata, which
- * the verifier reads as constants. */
+/* volatile keeps the tables in .rodata: as plain consts, clang 14 puts
+ * them in the mergeable .rodata.cst16, and the kernel then refuses the
+ * object's BTF (EINVAL) and with it the programs (tried). */
 static const volatile __u16 mss4_table[8] = SO_MSS4_TABLE;
 static const volatile __u16 mss6_table[8] = SO_MSS6_TABLE;
 

@@ -106,7 +106,7 @@ static __always_inline bool arm_auto_syn(const struct so_config *cfg)
 	a->syns++;
 	elapsed = now - a->window_start;
 	if (elapsed >= SO_ARM_WINDOW_NS) {
-		a->rate = a->syns * 1000000000ULL / elapsed;
+		a->rate = a->syns * NSEC_PER_SEC / elapsed;
 		a->window_end = now;
 		a->window_start = now;
 		a->syns = 0;

@@ -90,7 +90,7 @@ static __always_inline void sweep_wheel(struct so_sweeper *s, const struct so_co
 		*so_stats_slot(st, SO_C_EXPIRED_IDLE) += total;
 	/* An entry last active in unit u has been idle idle_timeout_s once
 	 * unit - idle - 1 >= u (idle: the timeout in units, rounded up). */
-	idle = ((__u64)cfg->idle_timeout_s * 1000000000ULL + (1ULL << SO_WHEEL_SHIFT) - 1) >>
+	idle = ((__u64)cfg->idle_timeout_s * NSEC_PER_SEC + (1ULL << SO_WHEEL_SHIFT) - 1) >>
 	       SO_WHEEL_SHIFT;
 	dead = unit - idle - 1;
 	if (unit > idle + 1 && (__s32)(dead - s->w_dead) > 0)
@@ -142,7 +142,7 @@ static long twq_one(__u64 i, struct twq_ctx *x)
  * timeout if that is shorter (as an idle one). */
 static __always_inline void sweep_twq(struct so_sweeper *s, const struct so_config *cfg, __u64 now)
 {
-	__u64 tw = cfg->time_wait_s * 1000000000ULL, idle = cfg->idle_timeout_s * 1000000000ULL;
+	__u64 tw = cfg->time_wait_s * NSEC_PER_SEC, idle = cfg->idle_timeout_s * NSEC_PER_SEC;
 	struct twq_ctx x = { .s = s, .now = now, .linger_ns = tw < idle ? tw : idle,
 			     .why = tw <= idle ? SO_C_CLOSED_GRACEFUL : SO_C_EXPIRED_IDLE };
 
@@ -189,7 +189,7 @@ static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 		sweep_wheel(s, cfg, now);
 		sweep_twq(s, cfg, now);
 	}
-	if (s->ticks++ % (1000000000ULL / SO_SWEEP_INTERVAL_NS) == 0 && s->tw_orphans)
+	if (s->ticks++ % (NSEC_PER_SEC / SO_SWEEP_INTERVAL_NS) == 0 && s->tw_orphans)
 		sweep_tw(s, now);
 	/* The kernel's count of the table's elements: evictions included. */
 	if (g && bpf_map_sum_elem_count)

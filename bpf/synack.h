@@ -14,6 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include "parse.h"
 #include "csum.h"
+#include "tcpopt.h"
 #include "cookie.h"
 #include "common.h"
 
@@ -80,7 +81,7 @@ static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct 
 				      TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP);
 		t->opt[2] = bpf_htonl(sp->tsval);
 		t->opt[3] = bpf_htonl(sp->tsecr);
-		optlen += 12;
+		optlen += TCPOLEN_TSTAMP_ALIGNED;
 		if (sp->ws) {
 			t->opt[4] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 |
 					      TCPOLEN_WINDOW << 8 | sp->wscale);

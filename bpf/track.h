@@ -116,8 +116,11 @@ static __always_inline void conn_touch(struct so_conn *c, __u64 now)
 	wheel_add(u, c->state, 1);
 }
 
-/* Queue an entry that enters time_wait (map "twq"). Full (with room for
- * the CPUs racing here): false. */
+/* Slots of the time_wait queue kept free: CPUs that pass the check of a
+ * nearly full queue at once each take one. */
+#define TWQ_SLACK 64
+
+/* Queue an entry that enters time_wait (map "twq"). Full: false. */
 static __always_inline bool twq_push(const struct so_flow_key *k, __u64 t)
 {
 	struct so_sweeper *s = singleton(&sweeper);
@@ -125,7 +128,7 @@ static __always_inline bool twq_push(const struct so_flow_key *k, __u64 t)
 	__u64 idx;
 	__u32 i;
 
-	if (!s || s->twq_tail - s->twq_head + 64 > (__u64)twq_mask + 1)
+	if (!s || s->twq_tail - s->twq_head + TWQ_SLACK > (__u64)twq_mask + 1)
 		return false;
 	idx = __sync_fetch_and_add(&s->twq_tail, 1);
 	i = idx & twq_mask;

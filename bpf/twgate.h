@@ -33,7 +33,8 @@
 #include "twnote.h"
 #include "sweeper.h"
 
-/* Is k's entry in time_wait? */
+/* Is k's entry in time_wait? (conn_lookup() removes an entry the idle
+ * timeout took, as every lookup of the table does.) */
 static __always_inline bool tracked_in_time_wait(struct so_flow_key *k)
 {
 	struct so_conn *c = conn_lookup(k);
