@@ -9,7 +9,9 @@
  * With TEST_LOAD_INSNS set, a loaded program's line says how many
  * instructions the verifier processed and the stack depth of each of its
  * functions ("ok load/... insns N stack A+B"): the measure that a change
- * meant to keep behaviour keeps the verifier's work too.
+ * meant to keep behaviour keeps the verifier's work too. TEST_LOAD_RODATA=
+ * "NAME=VALUE" sets a read-only variable of the objects that have it
+ * before load, as the CLI does (so_complete=1: completion mode kernel).
  *
  * The names are the paths as given (tests/run.sh gives build/..., and
  * build-clang19/... for the clang 19 build).
@@ -103,6 +105,44 @@ static const char *missing_kfunc(void)
 	return id < 0 ? name : NULL;
 }
 
+/* TEST_LOAD_RODATA "NAME=VALUE": into the .rodata variable NAME (of up to
+ * 8 bytes) of obj, if it has one. */
+static void set_rodata(struct bpf_object *obj)
+{
+	const char *spec = getenv("TEST_LOAD_RODATA"), *eq;
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vi;
+	const struct btf_type *sec;
+	struct bpf_map *m, *ro = NULL;
+	unsigned long long v;
+	const void *init;
+	size_t size;
+	char *data;
+	int id, i;
+
+	if (!spec || !(eq = strchr(spec, '=')) || !btf)
+		return;
+	bpf_object__for_each_map(m, obj)
+		if (strstr(bpf_map__name(m), ".rodata"))
+			ro = m;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (!ro || id < 0 || !(init = bpf_map__initial_value(ro, &size)) || !(data = malloc(size)))
+		return;
+	memcpy(data, init, size);
+	v = strtoull(eq + 1, NULL, 0);
+	sec = btf__type_by_id(btf, id);
+	vi = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vi++) {
+		const char *n = btf__name_by_offset(btf, btf__type_by_id(btf, vi->type)->name_off);
+
+		if (strlen(n) == (size_t)(eq - spec) && !strncmp(n, spec, eq - spec) &&
+		    vi->size <= sizeof(v) && vi->offset + vi->size <= size)
+			memcpy(data + vi->offset, &v, vi->size); /* little-endian hosts */
+	}
+	bpf_map__set_initial_value(ro, data, size);
+	free(data);
+}
+
 /* check_prog: load OBJ with only program number IDX; prints its line. */
 static int check_prog(const char *path, const char *tag, int idx)
 {
@@ -119,6 +159,7 @@ static int check_prog(const char *path, const char *tag, int idx)
 		printf("FAIL load/%s: cannot open: %s\n", tag, strerror(errno));
 		return 1;
 	}
+	set_rodata(obj);
 	bpf_object__for_each_program(p, obj) {
 		bpf_program__set_autoload(p, i == idx);
 		if (i++ == idx)
