@@ -6,13 +6,6 @@
  *   test_load OBJ...      ok load/DIR/OBJ/PROG | FAIL ...: verifier log tail
  *                         | skip ...: the kernel lacks what the object needs
  *
- * With TEST_LOAD_INSNS set, a loaded program's line says how many
- * instructions the verifier processed and the stack depth of each of its
- * functions ("ok load/... insns N stack A+B"): the measure that a change
- * meant to keep behaviour keeps the verifier's work too. TEST_LOAD_RODATA=
- * "NAME=VALUE" sets a read-only variable of the objects that have it
- * before load, as the CLI does (so_complete=1: completion mode kernel).
- *
  * The names are the paths as given (tests/run.sh gives build/..., and
  * build-clang19/... for the clang 19 build).
  * The verifier's verdict differs by kernel and by compiler, so tests/run.sh
@@ -20,19 +13,28 @@
  * kernel the project claims. An object whose kfunc the kernel lacks cannot
  * load at all (libbpf 1.1 resolves every extern of the object): that is a
  * skip, decided by looking the kfunc up in the kernel's BTF, never by version.
+ *
+ * An object with completion modes (shakeoff's: the rodata so_complete) is
+ * checked in each: the compiler and the verifier see different code in
+ * each. A mode whose kfuncs the kernel lacks is a skip (it is never loaded
+ * there: attach probes for them). Each ok line gives the verifier's
+ * instruction count and stack depth, to compare builds.
+ *
+ * The verifier's log goes into a buffer of our own, not through libbpf's
+ * print callback: libbpf hands the whole log over in one call.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "shakeoff.h"
 
 static char log_buf[1 << 16];
 static size_t log_len;
-/* the verifier's statistics of a loaded program (TEST_LOAD_INSNS) */
-static char stats_buf[1 << 12];
 
 /* libbpf's words (the verifier's log among them); when the buffer fills,
  * its older half goes: the verdict is at the end. */
@@ -58,24 +60,47 @@ static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* The verifier's log of the program under test (level 1: the failing
+ * path; BPF_LOG_STATS: the counts). Older kernels stop writing when it is
+ * full; 16 MB holds any one path of shakeoff's. */
+#define VLOG_SIZE (16u << 20)
+static char *vlog;
+
 /* The verifier's verdict: the lines before its "processed N insns" line (or
  * the end of the log), on one line. */
-static const char *log_tail(void)
+static const char *log_tail(const char *buf)
 {
 	static char out[600];
-	const char *end = strstr(log_buf, "\nprocessed ");
+	const char *end = strstr(buf, "\nprocessed ");
 	const char *p;
 	int lines = 0;
 	size_t o = 0;
 
-	end = end ? end : log_buf + log_len;
+	end = end ? end : buf + strlen(buf);
 	p = end;
-	while (p > log_buf && lines < 4)
+	while (p > buf && lines < 4)
 		if (*--p == '\n')
 			lines++;
 	for (; p < end && o < sizeof(out) - 1; p++)
 		out[o++] = *p == '\n' ? ' ' : *p;
 	out[o] = 0;
+	return out;
+}
+
+/* "N insns, stack A+B+..." from a BPF_LOG_STATS log, or "". */
+static const char *log_stats(const char *buf)
+{
+	static char out[200];
+	const char *pr = strstr(buf, "processed "), *st = strstr(buf, "stack depth ");
+	unsigned long insns = 0;
+	int n = 0;
+
+	out[0] = 0;
+	if (pr && sscanf(pr, "processed %lu insns", &insns) == 1)
+		n = snprintf(out, sizeof(out), ": %lu insns", insns);
+	if (st && n > 0)
+		snprintf(out + n, sizeof(out) - n, ", stack %.*s", (int)strcspn(st + 12, "\n"),
+			 st + 12);
 	return out;
 }
 
@@ -105,88 +130,144 @@ static const char *missing_kfunc(void)
 	return id < 0 ? name : NULL;
 }
 
-/* TEST_LOAD_RODATA "NAME=VALUE": into the .rodata variable NAME (of up to
- * 8 bytes) of obj, if it has one. */
-static void set_rodata(struct bpf_object *obj)
+/* The kfunc the object declares and the kernel's BTF lacks, or NULL. */
+static const char *kfunc_lacking(struct bpf_object *obj)
 {
-	const char *spec = getenv("TEST_LOAD_RODATA"), *eq;
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vi;
-	const struct btf_type *sec;
-	struct bpf_map *m, *ro = NULL;
-	unsigned long long v;
-	const void *init;
-	size_t size;
-	char *data;
-	int id, i;
+	static char name[128];
+	const struct btf *btf = bpf_object__btf(obj);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const char *why = NULL;
+	__u32 id, n;
 
-	if (!spec || !(eq = strchr(spec, '=')) || !btf)
-		return;
-	bpf_object__for_each_map(m, obj)
-		if (strstr(bpf_map__name(m), ".rodata"))
-			ro = m;
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	if (!ro || id < 0 || !(init = bpf_map__initial_value(ro, &size)) || !(data = malloc(size)))
-		return;
-	memcpy(data, init, size);
-	v = strtoull(eq + 1, NULL, 0);
-	sec = btf__type_by_id(btf, id);
-	vi = btf_var_secinfos(sec);
-	for (i = 0; i < btf_vlen(sec); i++, vi++) {
-		const char *n = btf__name_by_offset(btf, btf__type_by_id(btf, vi->type)->name_off);
+	if (!btf || !vmlinux)
+		goto out;
+	n = btf__type_cnt(btf);
+	for (id = 1; id < n && !why; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *fn;
 
-		if (strlen(n) == (size_t)(eq - spec) && !strncmp(n, spec, eq - spec) &&
-		    vi->size <= sizeof(v) && vi->offset + vi->size <= size)
-			memcpy(data + vi->offset, &v, vi->size); /* little-endian hosts */
+		/* a FUNC's vlen is its linkage (libbpf 1.1 has no btf_func_linkage()) */
+		if (!btf_is_func(t) || BTF_INFO_VLEN(t->info) != BTF_FUNC_EXTERN)
+			continue;
+		fn = btf__name_by_offset(btf, t->name_off);
+		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
+			snprintf(name, sizeof(name), "%s", fn);
+			why = name;
+		}
 	}
-	bpf_map__set_initial_value(ro, data, size);
-	free(data);
+out:
+	btf__free(vmlinux);
+	return why;
 }
 
-/* check_prog: load OBJ with only program number IDX; prints its line. */
-static int check_prog(const char *path, const char *tag, int idx)
+/* Set the object's rodata byte so_complete to MODE; false if it has none. */
+static bool set_mode(struct bpf_object *obj, int mode)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, ".rodata");
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	char *copy;
+	size_t size;
+	const void *init;
+	int id, i;
+	bool done = false;
+
+	if (!btf || !m || (id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)) < 0)
+		return false;
+	sec = btf__type_by_id(btf, id);
+	init = bpf_map__initial_value(m, &size);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec) && init; i++, vs++) {
+		const char *n = btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off);
+
+		if (strcmp(n, "so_complete") || vs->size != 1 || vs->offset >= size)
+			continue;
+		copy = malloc(size);
+		if (!copy)
+			return false;
+		memcpy(copy, init, size);
+		copy[vs->offset] = (char)mode;
+		done = !bpf_map__set_initial_value(m, copy, size);
+		free(copy);
+	}
+	return done;
+}
+
+static const char *const mode_name[] = {
+	[SO_COMPLETE_KFUNC] = "kfunc mode",
+	[SO_COMPLETE_KERNEL] = "kernel mode",
+};
+
+/* check_prog: load OBJ with only program number IDX, in completion mode
+ * MODE (-1: the object has none); prints its line. *NO_MODES: set when the
+ * object has no completion modes. */
+static int check_prog(const char *path, const char *tag, int idx, int mode, bool *no_modes)
 {
 	struct bpf_object *obj;
 	struct bpf_program *p, *mine = NULL;
-	const char *why, *insns, *stack;
-	char name[128] = "?";
+	const char *why = NULL;
+	char name[160] = "?";
 	int i = 0, err;
 
 	log_len = 0;
 	log_buf[0] = 0;
+	vlog[0] = 0;
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
 		printf("FAIL load/%s: cannot open: %s\n", tag, strerror(errno));
 		return 1;
 	}
-	set_rodata(obj);
+	*no_modes = mode >= 0 && !set_mode(obj, mode);
+	if (*no_modes)
+		mode = -1;
 	bpf_object__for_each_program(p, obj) {
 		bpf_program__set_autoload(p, i == idx);
 		if (i++ == idx)
 			mine = p;
 	}
-	if (mine)
-		snprintf(name, sizeof(name), "%s", bpf_program__name(mine));
-	stats_buf[0] = 0;
-	if (mine && getenv("TEST_LOAD_INSNS")) {
-		bpf_program__set_log_buf(mine, stats_buf, sizeof(stats_buf));
+	if (mine) {
+		snprintf(name, sizeof(name), "%s%s%s%s", bpf_program__name(mine),
+			 mode >= 0 ? " (" : "", mode >= 0 ? mode_name[mode] : "", mode >= 0 ? ")" : "");
+		bpf_program__set_log_buf(mine, vlog, VLOG_SIZE);
 		bpf_program__set_log_level(mine, 4); /* BPF_LOG_STATS */
 	}
+	if (mode == SO_COMPLETE_KFUNC && (why = kfunc_lacking(obj))) {
+		printf("skip load/%s/%s: this kernel lacks the kfunc %s, which the mode needs\n", tag,
+		       name, why);
+		bpf_object__close(obj);
+		return 0;
+	}
 	err = bpf_object__load(obj);
-	if (!err && (insns = strstr(stats_buf, "processed "))) {
-		stack = strstr(stats_buf, "stack depth ");
-		printf("ok load/%s/%s insns %ld stack %.*s\n", tag, name,
-		       strtol(insns + 10, NULL, 10), stack ? (int)strcspn(stack + 12, "\n") : 1,
-		       stack ? stack + 12 : "?");
-	} else if (!err)
-		printf("ok load/%s/%s\n", tag, name);
+	if (err && mine) {
+		/* again with the path that failed in the log (level 1) */
+		bpf_object__close(obj);
+		obj = bpf_object__open_file(path, NULL);
+		if (!obj)
+			return 1;
+		if (mode >= 0)
+			set_mode(obj, mode);
+		i = 0;
+		bpf_object__for_each_program(p, obj) {
+			bpf_program__set_autoload(p, i == idx);
+			if (i++ == idx) {
+				vlog[0] = 0;
+				bpf_program__set_log_buf(p, vlog, VLOG_SIZE);
+				bpf_program__set_log_level(p, 1);
+			}
+		}
+		err = bpf_object__load(obj);
+	}
+	if (!err)
+		printf("ok load/%s/%s%s\n", tag, name, log_stats(vlog));
 	else if ((why = missing_kfunc()))
 		printf("skip load/%s/%s: this kernel lacks the kfunc %s, and an object with it does not load\n",
 		       tag, name, why);
 	else
-		printf("FAIL load/%s/%s: %s: %s\n", tag, name, strerror(-err), log_tail());
+		printf("FAIL load/%s/%s: %s: %s\n", tag, name, strerror(-err),
+		       log_tail(vlog[0] ? vlog : log_buf));
 	if (err && getenv("TEST_LOAD_LOG")) /* the whole log kept, for a look inside a VM */
-		fprintf(stderr, "%s\n", log_buf);
+		fprintf(stderr, "%s\n%s\n", log_buf, vlog);
 	bpf_object__close(obj);
 	return err && !why;
 }
@@ -198,6 +279,9 @@ int main(int argc, char **argv)
 	int i, n, k, fails = 0;
 	const char *tag;
 
+	vlog = malloc(VLOG_SIZE);
+	if (!vlog)
+		return 1;
 	libbpf_set_print(collect);
 	for (i = 1; i < argc; i++) {
 		tag = argv[i];
@@ -215,8 +299,13 @@ int main(int argc, char **argv)
 			printf("FAIL load/%s: no programs\n", tag);
 			fails++;
 		}
-		for (k = 0; k < n; k++)
-			fails += check_prog(argv[i], tag, k);
+		for (k = 0; k < n; k++) {
+			bool no_modes = false;
+
+			fails += check_prog(argv[i], tag, k, SO_COMPLETE_KFUNC, &no_modes);
+			if (!no_modes)
+				fails += check_prog(argv[i], tag, k, SO_COMPLETE_KERNEL, &no_modes);
+		}
 	}
 	return fails ? 1 : 0;
 }
