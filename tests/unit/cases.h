@@ -68,7 +68,7 @@ void measure_cost(void); /* cost.c: test_unit --cost, the key ring's cost per fo
 #define TCP_LEN 20
 #define MSS_OPT_LEN 4 /* kind, length, the MSS */
 /* The longest TCP segment of a SYN that shakeoff answers: SYN_MAX_LEN in
- * bpf/shakeoff.bpf.c (the checksum walk's bound); the tests at it and one
+ * bpf/syncsum.h (the checksum walk's bound); the tests at it and one
  * past it say so when the two disagree. */
 #define SYN_TCP_MAX 1536
 
