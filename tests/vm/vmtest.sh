@@ -131,6 +131,10 @@ initramfs() {
 }
 
 # qemu_run ACCEL RESULTS CMDLINE_EXTRA: boot the kernel; the console goes to stdout.
+# tsc=reliable nowatchdog: under TCG on a busy host the guest's vCPUs stall
+# for seconds; the clocksource watchdog then took the TSC for unstable and
+# switched clocksources, and 6.12 died in that switch's text patching (an
+# int3 oops in sched_clock_cpu, seen with two VMs and a make test at once).
 qemu_run() {
 	local accel=$1 res=$2 extra=$3 cpu=max
 	timeout -k 10 "$VMTEST_TIMEOUT" "$QEMU" -accel "$accel" -cpu "$cpu" -m "$VMTEST_MEM" \
@@ -140,7 +144,7 @@ qemu_run() {
 		-device virtio-9p-pci,fsdev=root,mount_tag=root \
 		-fsdev local,id=res,path="$res",security_model=none,multidevs=remap \
 		-device virtio-9p-pci,fsdev=res,mount_tag=results \
-		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=${VM_LOGLEVEL:-1} $extra" </dev/null
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=${VM_LOGLEVEL:-1} tsc=reliable nowatchdog $extra" </dev/null
 }
 
 # probe_accel: KVM where a trivial boot under it works, TCG otherwise.
