@@ -301,6 +301,39 @@ static __always_inline struct so_conn *conn_lookup(struct so_flow_key *k)
 	return c;
 }
 
+/*
+ * Where the connection's sequence spaces start: the third ACK's sequence
+ * number (the client's ISN + 1) and acknowledgment number (the server's).
+ * Until a side's FIN, its fin_seq_* field holds this; conns -j shows those
+ * fields only once the FIN is seen.
+ */
+static __always_inline void conn_seq_start(struct so_conn *c, const struct pkt *p)
+{
+	c->fin_seq_client = bpf_ntohl(p->tcp->seq);
+	c->fin_seq_server = bpf_ntohl(p->tcp->ack_seq);
+}
+
+/*
+ * Is this client segment one of the entry's connection, by its numbers?
+ * Its sequence number lies within what the client has sent since the start
+ * (bytes_in counts retransmissions too, so it is never short; a keepalive
+ * probe sits one below) and its acknowledgment within what the server has
+ * sent. Once a FIN is seen the start is gone: every segment is the
+ * entry's, as it is for a connection past 4 GB (the test always passes).
+ * Two compares on the tracked path, and no cookie check for the entry's
+ * own segments; a new connection's ACK has a new client ISN and our
+ * cookie, which land in both windows by chance only (1 in 2^32 / window).
+ */
+static __always_inline bool conn_own_segment(const struct so_conn *c, const struct pkt *p)
+{
+	__u32 ds = bpf_ntohl(p->tcp->seq) - c->fin_seq_client + 1;
+	__u32 da = bpf_ntohl(p->tcp->ack_seq) - c->fin_seq_server;
+
+	if (c->flags & (SO_CF_CLIENT_FIN | SO_CF_SERVER_FIN))
+		return true;
+	return ds <= c->bytes_in + 1 && da <= c->bytes_out + 1;
+}
+
 enum track_result {
 	TRACK_KEEP = 0,
 	TRACK_RESET,  /* RST: remove now */
