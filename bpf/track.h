@@ -354,6 +354,8 @@ static __always_inline void conn_seq_start(struct so_conn *c, const struct pkt *
  * Two compares on the tracked path, and no cookie check for the entry's
  * own segments; a new connection's ACK has a new client ISN and our
  * cookie, which land in both windows by chance only (1 in 2^32 / window).
+ * XXX: past a FIN, or 4 GB, a new connection's ACK passes as the entry's
+ * and the kernel resets it: the client's next try connects.
  */
 static __always_inline bool conn_own_segment(const struct so_conn *c, const struct pkt *p)
 {
