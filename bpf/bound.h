@@ -11,6 +11,10 @@
  *  - a range test: n < 20 || n > 64 becomes one unsigned test of n - 20 in a
  *    scratch register, and 6.12 does not carry that range back to n, so
  *    bpf_xdp_load_bytes(..., n) looked like a zero-sized read.
+ *  - a length tested against 0: to clang, x >= 1 on an unsigned x is
+ *    x != 0, from which 6.1's verifier learns no lower bound, so a
+ *    drop sample's bpf_xdp_load_bytes(..., len) looked like a zero-sized
+ *    read.
  * The pattern: make clang forget what it knows (opaque(): an empty asm that
  * may change the register), then state the bound, which the verifier then
  * reads off the instructions as written. Use these for every index or length
@@ -41,3 +45,9 @@
 		opaque(x);                  \
 		__in && (x) >= (lo);        \
 	})
+
+/* sized(x, n): x, for an x known to be in [1, n] (n a power of two), in a
+ * form whose range [1, n] the verifier reads off the instructions:
+ * ((x - 1) & (n - 1)) + 1. For the size of a helper's read or write, which
+ * must not be 0 (see above: within(x, 1, n) does not keep that bound). */
+#define sized(x, n) (masked((x) - 1, (n) - 1) + 1)

@@ -144,7 +144,7 @@ __noinline int drop_sample(struct xdp_md *ctx, __u32 reason)
 	d->len = bpf_xdp_get_buff_len(ctx);
 	d->ifindex = ctx->ingress_ifindex;
 	len = d->len < SO_DROP_SNAP ? d->len : SO_DROP_SNAP;
-	if (len == 0 || bpf_xdp_load_bytes(ctx, 0, d->data, len))
+	if (len == 0 || bpf_xdp_load_bytes(ctx, 0, d->data, sized(len, SO_DROP_SNAP)))
 		len = 0;
 	d->caplen = len;
 	bpf_ringbuf_submit(d, ring_wakeup(&drops, sizeof(*d)));

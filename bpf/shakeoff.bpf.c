@@ -470,7 +470,7 @@ static __always_inline void choose_options(const struct pkt *p, const struct tcp
  * lookup is a cache miss per SYN (11% of a SYN's path on one core, perf in
  * make bench), so the TIME-WAIT filter comes first (syn_of_time_wait).
  * If the server's socket is gone too (its RST never left, say), that
- * SYN's ACK meets the old entry: handle_untracked() tells it from the
+ * SYN's ACK meets the old entry: handle_segment() tells it from the
  * old connection's segments by its sequence numbers, and its cookie
  * replaces the entry (close "replaced"), with no lookup on the SYN path.
  */
@@ -801,40 +801,24 @@ static __always_inline bool kernel_cookie_ok(const struct pkt *p)
 	return bpf_tcp_raw_check_syncookie_ipv6(p->ip6, p->tcp) == 0;
 }
 
-/*
- * A segment of no connection in the table. A socket's (one that existed
+/* A segment of no connection in the table. A socket's (one that existed
  * before attach, one the kernel made, one whose entry left the table) goes
  * to the kernel without a cookie check, so established traffic never pays
- * for one; else it must return a cookie, ours or the kernel's.
- *
- * Or (tracked) an ACK of a tracked 4-tuple outside the entry's sequence
- * spaces (conn_own_segment): the third ACK of a new connection, whose
- * client lost its socket and whose server's socket is gone too (the RSTs
- * never got through), or a forged or stray segment. A socket of the
- * 4-tuple is the old connection's, alive; else only a valid cookie makes
- * it the new connection's: kfunc mode hands it to TC, where conn_insert()
- * ends the old entry as "replaced" once the kfunc made the socket; kernel
- * mode's kc_ack() does so at once. Anything else (SO_CONTINUE) stays a
- * segment of the old entry, as before: no way around the cookie check,
- * and a forged ACK costs what it costs for an untracked 4-tuple (README,
- * "Security model").
- */
+ * for one; else it must return a cookie, ours or the kernel's. */
 static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const struct pkt *p,
 						       const struct so_config *cfg, bool is_ack,
-						       const bool kmode, bool tracked)
+						       const bool kmode)
 {
 	enum so_result r;
 	int state = socket_state(ctx, p);
 
-	if (state && tracked)
-		return SO_CONTINUE;
 	if (state) {
 		tw_note_socket(p, state);
 		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
 	}
 	if (is_ack) {
 		r = kmode ? kc_ack(p) : handle_ack(ctx, p, cfg);
-		if (r != SO_CONTINUE || tracked)
+		if (r != SO_CONTINUE)
 			return r;
 	}
 	/* Idle in auto mode, the kernel answered the SYNs: let it judge too. */
@@ -891,65 +875,54 @@ static __always_inline enum so_result unconfirmed_later(struct xdp_md *ctx, cons
 	return verdict(SO_C_DROP_UNCONFIRMED, SO_DROP);
 }
 
-/* The entry of a client segment's 4-tuple (the key's stack slot free again
- * after: see handle_segment()). */
-static __always_inline struct so_conn *segment_entry(const struct pkt *p)
-{
-	struct so_flow_key k = {};
-
-	flow_key(&k, p, false);
-	return conn_lookup(&k);
-}
-
-/* A segment of entry c, counted in it. */
-static __always_inline void track_segment(const struct pkt *p, struct so_conn *c)
-{
-	struct so_flow_key k = {};
-
-	flow_key(&k, p, false);
-	track_apply(&k, track_client(c, p, &k), SO_CLOSER_CLIENT);
-}
-
-static __always_inline enum so_result passed_tracked(const struct pkt *p, struct so_conn *c)
-{
-	track_segment(p, c);
-	return verdict(SO_C_PASSED_TRACKED, SO_PASS);
-}
-
-/* Any segment but a SYN, to a protected port. kmode: as for handle_syn(). */
+/*
+ * Any segment but a SYN, to a protected port. kmode: as for handle_syn().
+ *
+ * An ACK of a tracked 4-tuple outside the entry's sequence spaces
+ * (conn_own_segment) is no segment of that entry's connection: the third
+ * ACK of a new connection, whose client lost its socket and whose server's
+ * socket is gone too (the RSTs never got through), or a forged or stray
+ * segment. It takes the way of a segment with no entry: a socket of the
+ * 4-tuple (the old connection alive after all) gets it; else a valid
+ * cookie makes it the new connection's (kfunc mode: TC's conn_insert()
+ * ends the old entry as "replaced" once the kfunc made the socket; kernel
+ * mode's kc_ack() at once); else it is dropped as ack_cookie_invalid,
+ * and the entry stays as it was. No way around the cookie check, and a
+ * forged ACK costs what it costs for an untracked 4-tuple (README,
+ * "Security model"). The same call site as for no entry, reached with c
+ * NULL: each site of the cookie check is another walk of it for the
+ * verifier and more stack in a stage near its 512 bytes, and with c kept
+ * the verifier told the two ways in apart and walked it twice (+30% of the
+ * program's instructions).
+ */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
 						     const struct so_config *cfg, const bool kmode)
 {
+	struct so_flow_key k = {};
 	struct so_conn *c;
-	bool is_ack = p->tcp->ack && !p->tcp->rst && !p->tcp->syn;
+	bool is_ack = p->tcp->ack && !p->tcp->rst && !p->tcp->syn, confirmed;
 	enum so_result r;
 
 	if (list_match(cfg, p, LIST_DENY))
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
-	c = segment_entry(p);
+	flow_key(&k, p, false);
+	c = conn_lookup(&k);
 	if (p->fragment)
 		return handle_fragment(ctx, p, c != NULL);
-	if (c && (c->flags & SO_CF_UNCONFIRMED)) {
-		track_segment(p, c);
-		if (!is_ack)
-			return verdict(SO_C_PASSED_TRACKED, SO_PASS);
-		/* Not confirmed yet (the accept queue may have been full): a
-		 * cookie ACK goes through TC again; kernel mode looks for the
-		 * socket here. */
-		if (kmode)
-			return kc_unconfirmed(ctx, p);
-		r = handle_ack(ctx, p, cfg);
-		return r != SO_CONTINUE ? r : unconfirmed_later(ctx, p, c);
-	}
-	if (c && (!is_ack || conn_own_segment(c, p)))
-		return passed_tracked(p, c);
-	/* No entry; or an ACK outside the entry's sequence spaces, maybe a
-	 * new connection's (handle_untracked() with the entry: see there),
-	 * else the entry's after all. */
-	r = handle_untracked(ctx, p, cfg, is_ack, kmode, c != NULL);
-	if (r != SO_CONTINUE || !c)
-		return r;
-	return passed_tracked(p, c);
+	if (c && is_ack && !(c->flags & SO_CF_UNCONFIRMED) && !conn_own_segment(c, p))
+		c = NULL; /* not the entry's: as if there were none (above) */
+	if (!c)
+		return handle_untracked(ctx, p, cfg, is_ack, kmode);
+	confirmed = !(c->flags & SO_CF_UNCONFIRMED);
+	track_apply(&k, track_client(c, p, &k), SO_CLOSER_CLIENT);
+	if (confirmed || !is_ack)
+		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
+	/* Not confirmed yet (the accept queue may have been full): a cookie
+	 * ACK goes through TC again; kernel mode looks for the socket here. */
+	if (kmode)
+		return kc_unconfirmed(ctx, p);
+	r = handle_ack(ctx, p, cfg);
+	return r != SO_CONTINUE ? r : unconfirmed_later(ctx, p, c);
 }
 
 /*

@@ -22,6 +22,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "parse.h"
+#include "bound.h"
 
 /* RFC 9293 sequence arithmetic: is a after b? */
 static __always_inline bool seq_after(__u32 a, __u32 b)
@@ -206,7 +207,7 @@ static __always_inline __u8 end_reason(enum so_counter why)
 /*
  * The close event of entry c of key k (why: its counter; side: who sent the
  * RST of a reset), reserved before the entry is deleted, filled from it:
- * sent by close_event_end() only if this CPU's delete removed the entry
+ * sent by conn_end() only if this CPU's delete removed the entry
  * (another CPU may have ended it meanwhile). NULL while no one listens.
  */
 static __always_inline struct so_event *close_event(struct so_flow_key *k, const struct so_conn *c,
@@ -223,14 +224,6 @@ static __always_inline struct so_event *close_event(struct so_flow_key *k, const
 		e->side = side;
 	}
 	return e;
-}
-
-static __always_inline void close_event_end(struct so_event *e, bool deleted)
-{
-	if (e && deleted)
-		ev_submit(e);
-	else if (e)
-		bpf_ringbuf_discard(e, 0);
 }
 
 /* The table's own count of its elements (struct so_sweeper.entries): an
@@ -295,6 +288,32 @@ static __always_inline bool conn_delete(struct so_flow_key *k, __u8 state)
 	return true;
 }
 
+/*
+ * Delete entry c (in state) of key k with its close event (see
+ * close_event()); true if this CPU's delete removed it. The event's
+ * pointer is tested once: 6.1's verifier does not take a ring-buffer
+ * record it has seen non-NULL for non-NULL when tested again (its
+ * is_branch_taken() ignores MEM_ALLOC pointers), so a second test reads
+ * as a path that leaks the record ("Unreleased reference"). Both paths
+ * begin with the same delete, which clang hoists above the test and then
+ * tests e again after it: opaque(e) first keeps the paths apart.
+ */
+static __always_inline bool conn_end(struct so_flow_key *k, const struct so_conn *c, __u8 state,
+				     enum so_counter why, __u8 side)
+{
+	struct so_event *e = close_event(k, c, why, side);
+
+	if (!e)
+		return conn_delete(k, state);
+	opaque(e);
+	if (!conn_delete(k, state)) {
+		bpf_ringbuf_discard(e, 0);
+		return false;
+	}
+	ev_submit(e);
+	return true;
+}
+
 /* An idle-expired entry met again: the sweeper has counted it (or will,
  * from the wheel), so it only goes, with its close event (idle): the
  * wheel expires entries without visiting them, so this is the first time
@@ -302,17 +321,10 @@ static __always_inline bool conn_delete(struct so_flow_key *k, __u8 state)
  * never met, has no close event. */
 static __always_inline void conn_drop_dead(struct so_flow_key *k, struct so_conn *c)
 {
-	struct so_event *e;
-
-	bool deleted;
-
 	if (__sync_lock_test_and_set(&c->tsec, SO_TSEC_GONE) == SO_TSEC_GONE)
 		return;
-	e = close_event(k, c, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE);
-	deleted = conn_delete(k, c->state);
-	if (deleted)
+	if (conn_end(k, c, c->state, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE))
 		dead_deleted();
-	close_event_end(e, deleted);
 }
 
 /* The entry of k, unless the idle timeout took it. Every lookup of conns
@@ -453,7 +465,6 @@ static __always_inline void track_exit(struct so_flow_key *k, enum so_counter wh
 {
 	struct so_conn *c = bpf_map_lookup_elem(&conns, k);
 	struct so_sweeper *s = singleton(&sweeper);
-	struct so_event *e;
 	__u32 t;
 	__u8 state;
 
@@ -469,23 +480,14 @@ static __always_inline void track_exit(struct so_flow_key *k, enum so_counter wh
 		__sync_fetch_and_add(&s->tw_left, 1);
 	if (t != SO_TSEC_OFF && t <= s->w_dead) {
 		/* expired already: counted by the wheel */
-		bool deleted;
-
-		e = close_event(k, c, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE);
-		deleted = conn_delete(k, state);
-		if (deleted)
+		if (conn_end(k, c, state, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE))
 			dead_deleted();
-		close_event_end(e, deleted);
 		return;
 	}
-	e = close_event(k, c, why, side);
-	if (conn_delete(k, state)) {
+	if (conn_end(k, c, state, why, side)) {
 		count(why);
 		gauge_add(state, -1);
 		wheel_add(t, state, -1);
-		close_event_end(e, true);
-	} else {
-		close_event_end(e, false);
 	}
 }
 

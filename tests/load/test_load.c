@@ -13,14 +13,25 @@
  * kernel the project claims. An object whose kfunc the kernel lacks cannot
  * load at all (libbpf 1.1 resolves every extern of the object): that is a
  * skip, decided by looking the kfunc up in the kernel's BTF, never by version.
+ *
+ * An object with completion modes (shakeoff's: the rodata so_complete) is
+ * checked in each: the compiler and the verifier see different code in
+ * each. A mode whose kfuncs the kernel lacks is a skip (it is never loaded
+ * there: attach probes for them). Each ok line gives the verifier's
+ * instruction count and stack depth, to compare builds.
+ *
+ * The verifier's log goes into a buffer of our own, not through libbpf's
+ * print callback: libbpf hands the whole log over in one call.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "shakeoff.h"
 
 static char log_buf[1 << 16];
 static size_t log_len;
@@ -49,24 +60,47 @@ static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* The verifier's log of the program under test (level 1: the failing
+ * path; BPF_LOG_STATS: the counts). Older kernels stop writing when it is
+ * full; 16 MB holds any one path of shakeoff's. */
+#define VLOG_SIZE (16u << 20)
+static char *vlog;
+
 /* The verifier's verdict: the lines before its "processed N insns" line (or
  * the end of the log), on one line. */
-static const char *log_tail(void)
+static const char *log_tail(const char *buf)
 {
 	static char out[600];
-	const char *end = strstr(log_buf, "\nprocessed ");
+	const char *end = strstr(buf, "\nprocessed ");
 	const char *p;
 	int lines = 0;
 	size_t o = 0;
 
-	end = end ? end : log_buf + log_len;
+	end = end ? end : buf + strlen(buf);
 	p = end;
-	while (p > log_buf && lines < 4)
+	while (p > buf && lines < 4)
 		if (*--p == '\n')
 			lines++;
 	for (; p < end && o < sizeof(out) - 1; p++)
 		out[o++] = *p == '\n' ? ' ' : *p;
 	out[o] = 0;
+	return out;
+}
+
+/* "N insns, stack A+B+..." from a BPF_LOG_STATS log, or "". */
+static const char *log_stats(const char *buf)
+{
+	static char out[200];
+	const char *pr = strstr(buf, "processed "), *st = strstr(buf, "stack depth ");
+	unsigned long insns = 0;
+	int n = 0;
+
+	out[0] = 0;
+	if (pr && sscanf(pr, "processed %lu insns", &insns) == 1)
+		n = snprintf(out, sizeof(out), ": %lu insns", insns);
+	if (st && n > 0)
+		snprintf(out + n, sizeof(out) - n, ", stack %.*s", (int)strcspn(st + 12, "\n"),
+			 st + 12);
 	return out;
 }
 
@@ -96,39 +130,144 @@ static const char *missing_kfunc(void)
 	return id < 0 ? name : NULL;
 }
 
-/* check_prog: load OBJ with only program number IDX; prints its line. */
-static int check_prog(const char *path, const char *tag, int idx)
+/* The kfunc the object declares and the kernel's BTF lacks, or NULL. */
+static const char *kfunc_lacking(struct bpf_object *obj)
+{
+	static char name[128];
+	const struct btf *btf = bpf_object__btf(obj);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const char *why = NULL;
+	__u32 id, n;
+
+	if (!btf || !vmlinux)
+		goto out;
+	n = btf__type_cnt(btf);
+	for (id = 1; id < n && !why; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *fn;
+
+		/* a FUNC's vlen is its linkage (libbpf 1.1 has no btf_func_linkage()) */
+		if (!btf_is_func(t) || BTF_INFO_VLEN(t->info) != BTF_FUNC_EXTERN)
+			continue;
+		fn = btf__name_by_offset(btf, t->name_off);
+		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
+			snprintf(name, sizeof(name), "%s", fn);
+			why = name;
+		}
+	}
+out:
+	btf__free(vmlinux);
+	return why;
+}
+
+/* Set the object's rodata byte so_complete to MODE; false if it has none. */
+static bool set_mode(struct bpf_object *obj, int mode)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, ".rodata");
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	char *copy;
+	size_t size;
+	const void *init;
+	int id, i;
+	bool done = false;
+
+	if (!btf || !m || (id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)) < 0)
+		return false;
+	sec = btf__type_by_id(btf, id);
+	init = bpf_map__initial_value(m, &size);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec) && init; i++, vs++) {
+		const char *n = btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off);
+
+		if (strcmp(n, "so_complete") || vs->size != 1 || vs->offset >= size)
+			continue;
+		copy = malloc(size);
+		if (!copy)
+			return false;
+		memcpy(copy, init, size);
+		copy[vs->offset] = (char)mode;
+		done = !bpf_map__set_initial_value(m, copy, size);
+		free(copy);
+	}
+	return done;
+}
+
+static const char *const mode_name[] = {
+	[SO_COMPLETE_KFUNC] = "kfunc mode",
+	[SO_COMPLETE_KERNEL] = "kernel mode",
+};
+
+/* check_prog: load OBJ with only program number IDX, in completion mode
+ * MODE (-1: the object has none); prints its line. *NO_MODES: set when the
+ * object has no completion modes. */
+static int check_prog(const char *path, const char *tag, int idx, int mode, bool *no_modes)
 {
 	struct bpf_object *obj;
 	struct bpf_program *p, *mine = NULL;
-	const char *why;
-	char name[128] = "?";
+	const char *why = NULL;
+	char name[160] = "?";
 	int i = 0, err;
 
 	log_len = 0;
 	log_buf[0] = 0;
+	vlog[0] = 0;
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
 		printf("FAIL load/%s: cannot open: %s\n", tag, strerror(errno));
 		return 1;
 	}
+	*no_modes = mode >= 0 && !set_mode(obj, mode);
+	if (*no_modes)
+		mode = -1;
 	bpf_object__for_each_program(p, obj) {
 		bpf_program__set_autoload(p, i == idx);
 		if (i++ == idx)
 			mine = p;
 	}
-	if (mine)
-		snprintf(name, sizeof(name), "%s", bpf_program__name(mine));
+	if (mine) {
+		snprintf(name, sizeof(name), "%s%s%s%s", bpf_program__name(mine),
+			 mode >= 0 ? " (" : "", mode >= 0 ? mode_name[mode] : "", mode >= 0 ? ")" : "");
+		bpf_program__set_log_buf(mine, vlog, VLOG_SIZE);
+		bpf_program__set_log_level(mine, 4); /* BPF_LOG_STATS */
+	}
+	if (mode == SO_COMPLETE_KFUNC && (why = kfunc_lacking(obj))) {
+		printf("skip load/%s/%s: this kernel lacks the kfunc %s, which the mode needs\n", tag,
+		       name, why);
+		bpf_object__close(obj);
+		return 0;
+	}
 	err = bpf_object__load(obj);
+	if (err && mine) {
+		/* again with the path that failed in the log (level 1) */
+		bpf_object__close(obj);
+		obj = bpf_object__open_file(path, NULL);
+		if (!obj)
+			return 1;
+		if (mode >= 0)
+			set_mode(obj, mode);
+		i = 0;
+		bpf_object__for_each_program(p, obj) {
+			bpf_program__set_autoload(p, i == idx);
+			if (i++ == idx) {
+				vlog[0] = 0;
+				bpf_program__set_log_buf(p, vlog, VLOG_SIZE);
+				bpf_program__set_log_level(p, 1);
+			}
+		}
+		err = bpf_object__load(obj);
+	}
 	if (!err)
-		printf("ok load/%s/%s\n", tag, name);
+		printf("ok load/%s/%s%s\n", tag, name, log_stats(vlog));
 	else if ((why = missing_kfunc()))
 		printf("skip load/%s/%s: this kernel lacks the kfunc %s, and an object with it does not load\n",
 		       tag, name, why);
 	else
-		printf("FAIL load/%s/%s: %s: %s\n", tag, name, strerror(-err), log_tail());
+		printf("FAIL load/%s/%s: %s: %s\n", tag, name, strerror(-err),
+		       log_tail(vlog[0] ? vlog : log_buf));
 	if (err && getenv("TEST_LOAD_LOG")) /* the whole log kept, for a look inside a VM */
-		fprintf(stderr, "%s\n", log_buf);
+		fprintf(stderr, "%s\n%s\n", log_buf, vlog);
 	bpf_object__close(obj);
 	return err && !why;
 }
@@ -140,6 +279,9 @@ int main(int argc, char **argv)
 	int i, n, k, fails = 0;
 	const char *tag;
 
+	vlog = malloc(VLOG_SIZE);
+	if (!vlog)
+		return 1;
 	libbpf_set_print(collect);
 	for (i = 1; i < argc; i++) {
 		tag = argv[i];
@@ -157,8 +299,13 @@ int main(int argc, char **argv)
 			printf("FAIL load/%s: no programs\n", tag);
 			fails++;
 		}
-		for (k = 0; k < n; k++)
-			fails += check_prog(argv[i], tag, k);
+		for (k = 0; k < n; k++) {
+			bool no_modes = false;
+
+			fails += check_prog(argv[i], tag, k, SO_COMPLETE_KFUNC, &no_modes);
+			if (!no_modes)
+				fails += check_prog(argv[i], tag, k, SO_COMPLETE_KERNEL, &no_modes);
+		}
 	}
 	return fails ? 1 : 0;
 }

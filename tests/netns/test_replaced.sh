@@ -14,7 +14,9 @@
 #                 close later, graceful
 #   table         the 4-tuple's entry is the new connection's
 #   forged        before that, a forged ACK of the 4-tuple (no valid
-#                 cookie) leaves the old entry as it is: a segment of it
+#                 cookie, nowhere near the old connection's numbers) is
+#                 dropped (ack_cookie_invalid) and leaves the old entry as
+#                 it is
 # Each in both completion modes (kfunc where the kernel has it, kernel).
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -110,17 +112,20 @@ round() {
 		"$(ss_state "$CNS" $LPORT $P) $(ss_state "$SNS" $P $LPORT)"
 	check_eq "$name.old_entry_stays" established "$(conns_entry "$SNS" "$SIF" $LPORT $P)"
 
-	# A forged ACK of the 4-tuple is a segment of the old entry (the
-	# kernel's RST to it is dropped too: it would end the entry).
+	# A forged ACK of the 4-tuple: dropped, the old entry as it was (the
+	# kernel's RST, had it passed, is dropped too: it would end the entry).
 	if "$PY" -c 'import scapy' 2>/dev/null; then
 		n0=$(conns_entry "$SNS" "$SIF" $LPORT $P pkts_in)
+		i0=$(stats)
 		forged_ack "$host" $LPORT
 		for _ in $(seq 30); do
-			[ "$(conns_entry "$SNS" "$SIF" $LPORT $P pkts_in)" != "$n0" ] && break
+			[ "$(stats_pick "$i0"$'\n'"$(stats)" ack_cookie_invalid)" != "ack_cookie_invalid=0" ] && break
 			sleep 0.1
 		done
-		check_eq "$name.forged.entry_stays" established "$(conns_entry "$SNS" "$SIF" $LPORT $P)"
-		check_eq "$name.forged.counted_in_it" $((n0 + 1)) "$(conns_entry "$SNS" "$SIF" $LPORT $P pkts_in)"
+		check_eq "$name.forged.dropped" "ack_cookie_invalid=1 passed_tracked=0" \
+			"$(stats_pick "$i0"$'\n'"$(stats)" ack_cookie_invalid passed_tracked)"
+		check_eq "$name.forged.entry_stays" "established $n0" \
+			"$(conns_entry "$SNS" "$SIF" $LPORT $P) $(conns_entry "$SNS" "$SIF" $LPORT $P pkts_in)"
 	else
 		skip "$name.forged" "no scapy (python3-scapy)"
 	fi
