@@ -1,6 +1,6 @@
 # shakeoff - TCP handshake offload (XDP SYN cookies + TC bpf_sk_assign_tcp_reqsk)
 #
-# make          build build/shakeoff (the CLI, BPF object embedded via skeleton)
+# make          build build/shakeoff (the CLI, BPF object embedded); installs nothing
 # make deps     install the Debian packages that build, test, demo and bench need
 # make test     unit tests (BPF_PROG_RUN) and namespace tests; ends "N passed, N failed"
 # make demo     two namespaces, a veth pair, a real client and server, stats shown
@@ -59,12 +59,19 @@ DEB_PKGS += tcpdump
 
 BPF_SRC  := bpf/shakeoff.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) include/shakeoff.h
-USER_SRC := $(wildcard user/*.c)
-USER_HDRS := $(wildcard user/*.h) include/shakeoff.h
+# user/lib: the CLI's library (parsing, options, pins, maps, JSON...), built
+# once into $(O)/libshakeoff.a; user/cmd: one file per command; user/main.c:
+# the command table and dispatch. tests/cli: root-free tests of the library.
+LIB_SRC  := $(wildcard user/lib/*.c)
+LIB_OBJS := $(patsubst user/lib/%.c,$(O)/user/lib/%.o,$(LIB_SRC))
+CMD_SRC  := user/main.c $(wildcard user/cmd/*.c)
+USER_HDRS := $(wildcard user/lib/*.h) include/shakeoff.h
+CLI_TEST_SRC := $(wildcard tests/cli/*.c)
+CLI_TEST_HDRS := $(wildcard tests/cli/*.h)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_HDRS := $(wildcard tests/unit/*.h) include/shakeoff.h
 
-.PHONY: all deps test unit netns demo bench fuzz clean help install docs vmtest
+.PHONY: all deps buildcheck test unit netns demo bench fuzz clean help install docs vmtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -87,38 +94,80 @@ $(O)/.deps: Makefile
 
 deps: $(O)/.deps
 
-$(O)/shakeoff.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(O)/.deps
+# A plain make installs nothing: it checks that each build tool and library is
+# there and stops at the first missing one with a sentence naming its Debian
+# package. The goals below may install (make deps) first, as the README says.
+ifneq ($(filter test demo bench fuzz vmtest,$(MAKECMDGOALS)),)
+buildcheck: $(O)/.deps
+endif
+BUILD_REQ := buildcheck
+# TOOL:PACKAGE; a versioned clang (CLANG=clang-19) is in the package of its name.
+BUILD_TOOLS := $(CC):gcc $(BPFTOOL):bpftool \
+	$(CLANG):$(if $(filter clang-%,$(notdir $(CLANG))),$(notdir $(CLANG)),clang)
+# HEADER:PACKAGE; each -dev package has the library that the header goes with.
+BUILD_HEADERS := linux/bpf.h:linux-libc-dev bpf/libbpf.h:libbpf-dev libelf.h:libelf-dev \
+	zlib.h:zlib1g-dev xdp/libxdp.h:libxdp-dev microhttpd.h:libmicrohttpd-dev
+
+buildcheck:
+	$(Q)for t in $(BUILD_TOOLS); do \
+		command -v "$${t%:*}" >/dev/null 2>&1 && continue; \
+		echo "make: $${t%:*} not found: install the Debian package $${t##*:} (make deps installs it)" >&2; \
+		exit 1; \
+	done; \
+	for h in $(BUILD_HEADERS); do \
+		printf '#include <%s>\n' "$${h%:*}" | $(CC) -E -x c - -o /dev/null >/dev/null 2>&1 && continue; \
+		echo "make: the header $${h%:*} is missing: install the Debian package $${h##*:} (make deps installs it)" >&2; \
+		exit 1; \
+	done
+
+$(O)/shakeoff.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(BUILD_REQ)
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(O)/shakeoff.skel.h: $(O)/shakeoff.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name shakeoff > $@
 
-$(O)/shakeoff: $(USER_SRC) $(USER_HDRS) $(O)/shakeoff.skel.h
+$(O)/user/lib/%.o: user/lib/%.c $(USER_HDRS) | $(BUILD_REQ)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(USER_SRC) $(USER_LDLIBS) $(HTTP_LDLIBS) -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -iquote user/lib -c $< -o $@
 
-# the unit tests reach the key file's parser (user/keyfile.c: no I/O, no log)
-TEST_SRC += user/keyfile.c
-TEST_HDRS += user/keyfile.h
+$(O)/libshakeoff.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(O)/shakeoff: $(CMD_SRC) $(USER_HDRS) $(O)/libshakeoff.a $(O)/shakeoff.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -iquote user/lib $(CMD_SRC) $(O)/libshakeoff.a $(USER_LDLIBS) $(HTTP_LDLIBS) -o $@
+
+# test_cli: the library's parsers on tables of input and expected result, no root;
+# a table's rows leave the fields after the last one that matters zero.
+$(O)/test_cli: $(CLI_TEST_SRC) $(CLI_TEST_HDRS) $(USER_HDRS) $(O)/libshakeoff.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Wno-missing-field-initializers -iquote user/lib -Itests/cli $(CLI_TEST_SRC) $(O)/libshakeoff.a $(USER_LDLIBS) -o $@
+
+# the unit tests reach the key file's parser (user/lib/keyfile.c: no I/O, no log)
+TEST_SRC += user/lib/keyfile.c
+TEST_HDRS += user/lib/keyfile.h
 $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -iquote user $(TEST_SRC) $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -iquote user/lib $(TEST_SRC) $(USER_LDLIBS) -o $@
 
 # test_load: every program of the BPF objects below must pass the verifier.
 BPF_OBJS := $(O)/shakeoff.bpf.o $(O)/bench/bench.bpf.o $(O)/tests/xdp_pass.bpf.o
 
-$(O)/test_load: tests/load/test_load.c | $(O)/.deps
+$(O)/test_load: tests/load/test_load.c include/shakeoff.h | $(BUILD_REQ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@
 
-$(O)/tests/xdp_pass.bpf.o: tests/netns/xdp_pass.bpf.c | $(O)/.deps
+$(O)/tests/xdp_pass.bpf.o: tests/netns/xdp_pass.bpf.c | $(BUILD_REQ)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-test: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/bench/fill $(O)/test_load $(BPF_OBJS)
+test: $(O)/shakeoff $(O)/test_cli $(O)/test_unit $(O)/bench/flood $(O)/bench/fill $(O)/test_load $(BPF_OBJS)
 	$(Q)tests/run.sh
 
 # vmtest: tests/vm/vmtest.sh boots each kernel line of KERNELS (Debian's
@@ -129,7 +178,7 @@ KERNELS ?= 6.1 6.12
 VM_PKGS := qemu-system-x86 busybox-static kmod clang-19 xz-utils zstd
 O19 := $(O)-clang19
 
-vmtest: $(O)/shakeoff $(O)/test_unit $(O)/bench/flood $(O)/test_load $(BPF_OBJS) $(O)/.vmdeps
+vmtest: $(O)/shakeoff $(O)/test_cli $(O)/test_unit $(O)/bench/flood $(O)/test_load $(BPF_OBJS) $(O)/.vmdeps
 	$(Q)$(MAKE) --no-print-directory O=$(O19) CLANG=clang-19 $(O19)/shakeoff.bpf.o \
 		$(O19)/bench/bench.bpf.o $(O19)/tests/xdp_pass.bpf.o
 	$(Q)O=$(O) O19=$(O19) tests/vm/vmtest.sh $(KERNELS)
@@ -145,9 +194,9 @@ $(O)/.vmdeps: Makefile | $(O)/.deps
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-std=gnu11 -Iinclude -I$(O) -Itests/unit -iquote user
+	-std=gnu11 -Iinclude -I$(O) -Itests/unit -iquote user/lib
 FUZZ_SRC := tests/fuzz/fuzz_xdp.c tests/unit/env.c tests/unit/harness.c tests/unit/pktbuild.c \
-	tests/unit/ref.c user/keyfile.c
+	tests/unit/ref.c user/lib/keyfile.c
 
 $(O)/fuzz_xdp: $(FUZZ_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,FUZZ-CC,$@)
@@ -162,7 +211,7 @@ demo: $(O)/shakeoff
 # bench/: the reference XDP programs, the generator and benchctl.
 BENCH_HDRS := bench/bench.h bench/frame.h
 
-$(O)/bench/bench.bpf.o: bench/bench.bpf.c bench/bench.h | $(O)/.deps
+$(O)/bench/bench.bpf.o: bench/bench.bpf.c bench/bench.h | $(BUILD_REQ)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -171,12 +220,12 @@ $(O)/bench/bench.skel.h: $(O)/bench/bench.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench > $@
 
-$(O)/bench/flood: bench/flood.c $(BENCH_HDRS) | $(O)/.deps
+$(O)/bench/flood: bench/flood.c $(BENCH_HDRS) | $(BUILD_REQ)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) $< -o $@
 
-$(O)/bench/fill: bench/fill.c include/shakeoff.h | $(O)/.deps
+$(O)/bench/fill: bench/fill.c include/shakeoff.h | $(BUILD_REQ)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@

@@ -159,6 +159,11 @@ enum so_complete {
 	SO_COMPLETE_KERNEL = 1, /* the kernel's own cookies and check (bpf/kcookie.h) */
 };
 
+/* The program that only completion mode kfunc loads (it calls the kfunc,
+ * which kernel mode's kernels may lack): attach leaves it out in kernel
+ * mode, and test_load checks it in kfunc mode alone. */
+#define SO_PROG_KFUNC_ONLY "tc_ingress"
+
 enum so_xdp_mode {
 	SO_XDP_NATIVE = 0,
 	SO_XDP_SKB = 1,

@@ -4,7 +4,9 @@
 #
 #   tests/run.sh [-t PATTERN]       (make test runs it after the build)
 #
-# The programs: $O/test_unit (BPF_PROG_RUN tables), $O/test_load (every BPF
+# The programs: $O/test_cli (the CLI's library on tables, no root),
+# tests/build/test_build.sh (make's checks of the build tools, no root),
+# $O/test_unit (BPF_PROG_RUN tables), $O/test_load (every BPF
 # program passes the verifier, clang 14 and clang 19 builds), a short fuzzing run
 # (tests/fuzz/run_short.sh), then tests/netns/test_*.sh
 # (namespaces, a veth pair, real clients and servers), one after the other.
@@ -14,7 +16,7 @@
 # that is missing, exits non-zero without a FAIL line, dies of a signal or
 # runs past TEST_TIMEOUT seconds (default 600) counts as one more FAIL.
 #
-#   -t PATTERN   run only the programs whose name (test_unit, test_http, ...)
+#   -t PATTERN   run only the programs whose name (test_cli, test_unit, test_http, ...)
 #                matches the extended regex PATTERN
 #   V=1          also stream the programs' other output and stderr, and have
 #                the namespace tests print the commands they run
@@ -87,6 +89,22 @@ run_prog() {
 		tail -n 15 "$err" | sed 's/^/# stderr: /'
 	fi
 }
+
+# The root-free tests of the CLI's library come first: they need nothing
+# but the build.
+if selected test_cli; then
+	if [ -x "$O/test_cli" ]; then
+		run_prog test_cli "$O/test_cli"
+	else
+		echo "FAIL test_cli: $O/test_cli not built"
+		failed=$((failed + 1))
+	fi
+fi
+
+# Build hygiene (tests/build): make names a missing package, never installs one.
+if selected test_build; then
+	run_prog test_build bash "$TOP/tests/build/test_build.sh"
+fi
 
 if selected test_unit; then
 	if [ -x "$O/test_unit" ]; then

@@ -130,11 +130,13 @@ static const char *missing_kfunc(void)
 	return id < 0 ? name : NULL;
 }
 
-/* The kfunc the object declares and the kernel's BTF lacks, or NULL. */
-static const char *kfunc_lacking(struct bpf_object *obj)
+/* The kfunc the object at PATH declares and the kernel's BTF lacks, or
+ * NULL. From the ELF's own BTF: libbpf rewrites the externs' when it opens
+ * the object. */
+static const char *kfunc_lacking(const char *path)
 {
 	static char name[128];
-	const struct btf *btf = bpf_object__btf(obj);
+	struct btf *btf = btf__parse_elf(path, NULL);
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	const char *why = NULL;
 	__u32 id, n;
@@ -157,6 +159,7 @@ static const char *kfunc_lacking(struct bpf_object *obj)
 	}
 out:
 	btf__free(vmlinux);
+	btf__free(btf);
 	return why;
 }
 
@@ -232,7 +235,11 @@ static int check_prog(const char *path, const char *tag, int idx, int mode, bool
 		bpf_program__set_log_buf(mine, vlog, VLOG_SIZE);
 		bpf_program__set_log_level(mine, 4); /* BPF_LOG_STATS */
 	}
-	if (mode == SO_COMPLETE_KFUNC && (why = kfunc_lacking(obj))) {
+	if (mode == SO_COMPLETE_KERNEL && mine && !strcmp(bpf_program__name(mine), SO_PROG_KFUNC_ONLY)) {
+		bpf_object__close(obj); /* attach does not load it in this mode */
+		return 0;
+	}
+	if (mode == SO_COMPLETE_KFUNC && (why = kfunc_lacking(path))) {
 		printf("skip load/%s/%s: this kernel lacks the kfunc %s, which the mode needs\n", tag,
 		       name, why);
 		bpf_object__close(obj);

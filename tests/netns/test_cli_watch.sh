@@ -3,7 +3,8 @@
 #   stats -j     conn_half_closed, evicted (conn_created adds up), armed
 #   --prometheus the text parses with prometheus_client's parser, counters
 #                are counters, conn_active a gauge, every attachment labelled
-#   exporter     curl gets /metrics (200, parses, same families), 404
+#   exporter     curl gets /metrics (200, parses, same families, the info
+#                metric says completion mode kfunc), 404
 #                elsewhere, several clients one after the other, SIGTERM
 #                ends it with status 0
 #   top          so_config.top is 1 while it runs and 0 after SIGTERM; the
@@ -96,6 +97,7 @@ parsed=$(parse_prom <<<"$prom" 2>&1)
 check_grep prom.parses "^shakeoff_syn_seen counter shakeoff_syn_seen_total ifname=$SIF [0-9]+$" "$parsed"
 check_grep prom.gauge "^shakeoff_conn_active gauge shakeoff_conn_active ifname=$SIF [0-9]+$" "$parsed"
 check_grep prom.armed "^shakeoff_armed gauge shakeoff_armed ifname=$SIF 1$" "$parsed"
+check_grep prom.info "^shakeoff_info gauge shakeoff_info complete=kfunc,ifname=$SIF 1$" "$parsed"
 check_grep prom.help_line "^# HELP shakeoff_synack_sent_total SYN-ACKs" "$prom"
 keys=$(sed -n 's/.*X([A-Z0-9_]*, *\([a-z0-9_]*\), *[VET],.*/\1/p' "$TOP/include/shakeoff.h")
 missing=
@@ -128,6 +130,7 @@ check_eq exporter.metrics_200 200 "$(get "http://$EXPORT/metrics")"
 check_grep exporter.content_type "Content-Type: text/plain; version=0.0.4" "$(cat "$TMPD/head")"
 served=$(parse_prom <"$TMPD/body" 2>&1)
 check_grep exporter.parses "^shakeoff_syn_seen counter shakeoff_syn_seen_total ifname=$SIF [0-9]+$" "$served"
+check_grep exporter.info "^shakeoff_info gauge shakeoff_info complete=kfunc,ifname=$SIF 1$" "$served"
 check_eq exporter.same_families "$(cut -d' ' -f1-4 <<<"$all" | sort -u)" "$(cut -d' ' -f1-4 <<<"$served" | sort -u)"
 check_eq exporter.other_path_404 404 "$(get "http://$EXPORT/")"
 check_eq exporter.post_405 405 "$(get -X POST "http://$EXPORT/metrics")"

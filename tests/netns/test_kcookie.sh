@@ -13,9 +13,11 @@
 #   teardown_*  the connections tracked to their close in conns
 #   bad_ack_*   ACKs with invalid cookies dropped in XDP and counted; the
 #               kernel never sees them (TcpExtSyncookiesFailed stays)
+#   exporter_*  stats --prometheus and the exporter's scrape say the mode:
+#               shakeoff_info{ifname="...",complete="kernel"} 1
 . "$(dirname "$0")/../lib.sh"
 require_root
-require_cmd ethtool
+require_cmd ethtool curl
 require_cli
 
 P=9100
@@ -135,5 +137,18 @@ for i in range(20):
 ' $S4 $S6 $P
 check_eq bad_ack.dropped 20 $(($(so_stat "$SNS" "$SIF" ack_cookie_invalid) - before))
 check_eq bad_ack.kernel_never_saw "$fail0" "$(nstat_of TcpExtSyncookiesFailed)"
+
+# The mode, the Prometheus way: an info metric, in stats and the exporter.
+info_re="^shakeoff_info\\{ifname=\"$SIF\",complete=\"kernel\"\\} 1\$"
+check_grep exporter.stats_info "$info_re" "$(shakeoff_in "$SNS" stats "$SIF" --prometheus 2>&1)"
+EXPORT=127.0.0.1:9469
+so_bg "$SNS" "$SHAKEOFF" exporter --listen $EXPORT
+EXP_PID=$BG_PID EXP_LOG=$BG_LOG
+for _ in $(seq 100); do grep -q serving "$EXP_LOG" && break; sleep 0.1; done
+check_grep exporter.info "$info_re" \
+	"$(server_ns_exec curl -sS --max-time 10 "http://$EXPORT/metrics" 2>&1)"
+kill -TERM "$EXP_PID"
+wait "$EXP_PID"
+check_eq exporter.sigterm_exit 0 "$?"
 
 finish

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_prometheus.sh - the exporter against Debian's real Prometheus server.
 #   names      promtool check metrics finds nothing to say about the text of
-#              `stats --prometheus` and of the exporter (names, units, _total)
+#              `stats --prometheus` and of the exporter (names, units, _total),
+#              the info metric shakeoff_info{complete="kfunc"} 1 included
 #   http       a malformed request gets 400, HTTP/1.0 is served
 #   concurrent idle clients (connected, sending nothing) stay open while curl
 #              gets /metrics from the exporter, promptly
@@ -9,7 +10,8 @@
 #              127.0.0.1 inside the server namespace) scrapes the exporter
 #              while bench's SYN flood and real connections run; its
 #              rate(shakeoff_synack_sent_total[30s]) is the rate shakeoff's own
-#              counters had over the same 30 s, within 15 %
+#              counters had over the same 30 s, within 15 %; the README's
+#              join of shakeoff_info puts complete="kfunc" on a series
 #   dashboard  contrib/grafana-dashboard.json is valid JSON, has the panels the
 #              README names, every expr parses (the server's query API
 #              accepts it), every metric it uses is in the exporter's text
@@ -44,6 +46,8 @@ lint() {
 }
 text=$(shakeoff_in "$SNS" stats "$SIF" --prometheus 2>&1)
 check_grep names.has_counters '^shakeoff_synack_sent_total\{ifname=' "$text"
+info_re="^shakeoff_info\\{ifname=\"$SIF\",complete=\"kfunc\"\\} 1\$"
+check_grep names.stats_info "$info_re" "$text"
 lint names.stats_promtool "$text"
 # promtool must be able to fail here: a counter without _total is its error.
 bad=$(printf '# HELP x_sent sent\n# TYPE x_sent counter\nx_sent 1\n' | promtool check metrics 2>&1)
@@ -56,7 +60,9 @@ EXP_PID=$BG_PID EXP_LOG=$BG_LOG
 for _ in $(seq 100); do grep -q serving "$EXP_LOG" && break; sleep 0.1; done
 check_grep exporter.started "serving metrics on http://$EXPORT/metrics" "$(cat "$EXP_LOG")"
 scrape() { server_ns_exec curl -sS --max-time 10 "http://$EXPORT/metrics" 2>&1; }
-lint names.exporter_promtool "$(scrape)"
+served=$(scrape)
+check_grep names.exporter_info "$info_re" "$served"
+lint names.exporter_promtool "$served"
 # libmicrohttpd answers what is not a request; HTTP/1.0 without Host is served
 raw() { printf "$1" | server_ns_exec nc -w 5 127.0.0.1 "${EXPORT##*:}" 2>&1 | head -1 | tr -d '\r'; }
 check_eq exporter.malformed_400 "HTTP/1.1 400 Bad Request" "$(raw 'FOO BAR\r\n\r\n')"
@@ -122,6 +128,8 @@ for _ in $(seq 600); do
 done
 check_eq prom.target_up 1 "$(value 'up{job="shakeoff"}')" ||
 	bail prom.server "prometheus did not scrape the exporter: $(_oneline "$(tail -5 "$PROM_LOG")")"
+# The README's join: the completion mode onto any series, by the info metric.
+check_eq prom.info_join kfunc "$(query "shakeoff_conn_active{ifname=\"$SIF\"} * on (ifname) group_left(complete) shakeoff_info" | json_get data.result.0.metric.complete)"
 
 # The flood, paced, and real connections all along.
 smac=$(mac_of "$SNS" "$SIF")

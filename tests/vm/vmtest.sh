@@ -31,7 +31,8 @@
 # own run directory, so that it can run next to a full run), VMTEST_CMD="..."
 # (a shell command to run inside instead of the tests, for a look around:
 # its output is shown, its status is the result), VMTEST_TIMEOUT, VMTEST_ACCEL (kvm or tcg: skip the probe),
-# VMTEST_MEM (MiB, default 2048), VMTEST_CPUS (default 2), V=1 (also show the
+# VMTEST_MEM (MiB, default 2048), VMTEST_CPUS (default 2), VMTEST_JOBS=2 (all
+# kernels at once, see below), V=1 (also show the
 # guest's kernel messages and the tests' other output).
 set -u
 
@@ -42,7 +43,7 @@ O19=${O19:-$O-clang19}
 case $O19 in /*) ;; *) O19=$TOP/$O19 ;; esac
 VMDIR=$O/vm
 VMTEST_ALL=${VMTEST_ALL:-0}
-VMTEST_TIMEOUT=${VMTEST_TIMEOUT:-1500}
+VMTEST_TIMEOUT=${VMTEST_TIMEOUT:-2700}
 VMTEST_MEM=${VMTEST_MEM:-2048}
 VMTEST_CPUS=${VMTEST_CPUS:-2}
 V=${V:-0}
@@ -244,16 +245,40 @@ for k in $KERNELS; do
 		say "accelerator: $ACCEL"
 		first=0
 	fi
+done
+# VMTEST_JOBS=2 (or more) boots all the kernels at once (CI: 6.1's set
+# spends minutes waiting on its clock, 6.12's computing); their lines are
+# prefixed with the kernel line. Each kernel's packages are fetched first,
+# one at a time.
+jobs=${VMTEST_JOBS:-1}
+pids=()
+for k in $KERNELS; do
 	r=$VMDIR/result-$k${VMTEST_TESTS:+-custom}${VMTEST_CMD:+-cmd}
-	run_kernel "$k" 2>&1 | tee "$r"
-	if [ "${PIPESTATUS[0]}" = 0 ]; then
-		results+=("ok   $(tail -n 1 "$r")")
+	if [ "$jobs" -le 1 ]; then
+		run_kernel "$k" 2>&1 | tee "$r"
+		rcs[${#results[@]}]=${PIPESTATUS[0]}
+		results+=("$r")
+		continue
+	fi
+	fetch "$k" >/dev/null 2>&1 || true # once, before the parallel runs
+	( run_kernel "$k" 2>&1 | tee "$r" | sed -u "s/^/[$k] /"; exit "${PIPESTATUS[0]}" ) &
+	pids+=($!)
+	results+=("$r")
+done
+for i in "${!pids[@]}"; do
+	wait "${pids[$i]}"
+	rcs[$i]=$?
+done
+summary=()
+for i in "${!results[@]}"; do
+	if [ "${rcs[$i]}" = 0 ]; then
+		summary+=("ok   $(tail -n 1 "${results[$i]}")")
 	else
-		results+=("FAIL $(tail -n 1 "$r")")
+		summary+=("FAIL $(tail -n 1 "${results[$i]}")")
 		overall=1
 	fi
 done
 echo "vmtest summary:"
-for r in "${results[@]}"; do echo "  $r"; done
+for r in "${summary[@]}"; do echo "  $r"; done
 if [ $overall = 0 ]; then echo "vmtest: all kernels passed"; else echo "vmtest: FAILED"; fi
 exit $overall
