@@ -125,6 +125,15 @@ $(O)/shakeoff.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(BUILD_REQ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# Every bpf/ header includes what it uses: each must compile on its own.
+$(O)/.bpf-headers: $(BPF_HDRS) | $(O)/.deps
+	$(call msg,CHECK,bpf/*.h alone)
+	$(Q)for h in $(notdir $(wildcard bpf/*.h)); do \
+		echo "#include \"$$h\"" | $(CLANG) $(BPF_CFLAGS) -Ibpf -fsyntax-only -x c - || \
+			{ echo "bpf/$$h does not compile on its own"; exit 1; }; \
+	done
+	$(Q)touch $@
+
 $(O)/shakeoff.skel.h: $(O)/shakeoff.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name shakeoff > $@
@@ -167,7 +176,8 @@ $(O)/tests/xdp_pass.bpf.o: tests/netns/xdp_pass.bpf.c | $(BUILD_REQ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-test: $(O)/shakeoff $(O)/test_cli $(O)/test_unit $(O)/bench/flood $(O)/bench/fill $(O)/test_load $(BPF_OBJS)
+test: $(O)/shakeoff $(O)/test_cli $(O)/test_unit $(O)/bench/flood $(O)/bench/fill $(O)/test_load $(BPF_OBJS) \
+	$(O)/.bpf-headers
 	$(Q)tests/run.sh
 
 # vmtest: tests/vm/vmtest.sh boots each kernel line of KERNELS (Debian's

@@ -14,6 +14,7 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/in.h>
 #include <bpf/bpf_endian.h>
 
 /* Fold a 64-bit accumulator to the 16-bit one's complement checksum. */

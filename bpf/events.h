@@ -28,7 +28,9 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "parse.h"
+#include "shakeoff.h"
+#include "maps.h"
+#include "common.h"
 
 static __always_inline bool listening(__u8 what)
 {

@@ -34,11 +34,18 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "shakeoff.h"
+#include "kfuncs.h"
 #include "parse.h"
+#include "maps.h"
+#include "common.h"
 #include "tcpopt.h"
+#include "options.h"
 #include "synack.h"
+#include "newconn.h"
 
-/* Set by the CLI before load; the verifier prunes the other mode's code. */
+/* const volatile, as all rodata the CLI sets before load: clang may not
+ * fold the default in, and the verifier reads the loaded value as a
+ * constant, so it prunes the other mode's code. */
 const volatile __u8 so_complete = SO_COMPLETE_KFUNC;
 /* The listener's receive space the kernel sizes its SYN-ACK window from
  * (tcp_full_space: half of tcp_rmem[1] with the defaults), from the CLI. */
@@ -82,7 +89,8 @@ static __always_inline __s64 kc_cookie(struct xdp_md *ctx, const struct pkt *p,
 	if (!sk)
 		return -1;
 	*why = SO_C_PASSED_SOCKET;
-	if (sk->state == BPF_TCP_LISTEN && th_len >= sizeof(struct tcphdr) && th_len <= 60) {
+	if (sk->state == BPF_TCP_LISTEN && th_len >= sizeof(struct tcphdr) &&
+	    th_len <= TCP_HDR_MAX) {
 		/* The same value (20..60), rebuilt by a mask that gives the
 		 * verifier both bounds at once. Tests alone would not do: clang
 		 * merges them into one unsigned test of th_len - 20 in another
@@ -123,7 +131,7 @@ static __always_inline __u32 kc_tsval(const struct cookie_opts *co)
  * the MSS less the timestamp option, at most 65535 (never scaled in a SYN). */
 static __always_inline __u16 kc_window(__u32 mss, bool ts)
 {
-	__u32 m = mss - (ts ? 12 : 0), space = so_rcv_space;
+	__u32 m = mss - (ts ? TCPOLEN_TSTAMP_ALIGNED : 0), space = so_rcv_space;
 
 	if (space > m)
 		space -= space % m;

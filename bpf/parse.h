@@ -21,6 +21,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <bpf/bpf_endian.h>
+#include "shakeoff.h"
 
 /* IPv4 flags and fragment offset (RFC 791); the kernel keeps these out of UAPI. */
 #define IP_DF 0x4000

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * policy.h - what the operator decides: allow and deny lists by source
- * prefix, the arming mode (always, monitor, auto) and the per-source
- * counters that `shakeoff top` reads.
+ * policy.h - which SYNs get a cookie: allow and deny lists by source
+ * prefix, the arming mode (always, monitor, auto), the sources never
+ * answered, the rates (--synack-rate, --signed-rate), the servers that
+ * speak first; and the per-source counters that `shakeoff top` reads.
  */
 #pragma once
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "shakeoff.h"
 #include "parse.h"
+#include "maps.h"
+#include "common.h"
+#include "handover.h"
 
 enum list_kind {
 	LIST_ALLOW,
@@ -100,7 +106,7 @@ static __always_inline bool arm_auto_syn(const struct so_config *cfg)
 	a->syns++;
 	elapsed = now - a->window_start;
 	if (elapsed >= SO_ARM_WINDOW_NS) {
-		a->rate = a->syns * 1000000000ULL / elapsed;
+		a->rate = a->syns * NSEC_PER_SEC / elapsed;
 		a->window_end = now;
 		a->window_start = now;
 		a->syns = 0;
@@ -149,4 +155,76 @@ static __always_inline void top_count(const struct so_config *cfg, const struct 
 		v->syns++;
 	else
 		v->bad_acks++;
+}
+
+/* Never answer a source that cannot have sent a SYN, or whose answer would
+ * go to many hosts or back to ourselves (RFC 1122 3.2.1.3, RFC 4291 2.5.2,
+ * 2.7): a reflection or amplification vector otherwise. */
+static __always_inline bool source_ok(const struct pkt *p)
+{
+	if (p->tcp->source == 0 || (p->eth->h_source[0] & 1))
+		return false;
+	if (p->family == SO_AF_INET) {
+		__u32 s = bpf_ntohl(p->ip4->saddr);
+		__u8 top = s >> 24;
+
+		/* 0/8 "this network", 127/8 loopback, 224/4 and up multicast
+		 * and reserved */
+		return top != 0 && top != 127 && top < 224 && p->ip4->saddr != p->ip4->daddr;
+	}
+	const __u32 *s6 = p->ip6->saddr.in6_u.u6_addr32;
+	const __u32 *d6 = p->ip6->daddr.in6_u.u6_addr32;
+
+	if (p->ip6->saddr.in6_u.u6_addr8[0] == 0xff) /* multicast */
+		return false;
+	if (s6[0] == 0 && s6[1] == 0 &&
+	    (s6[2] == bpf_htonl(0xffff) || (s6[2] == 0 && (s6[3] == 0 || s6[3] == bpf_htonl(1)))))
+		return false; /* ::, ::1, v4-mapped */
+	return s6[0] != d6[0] || s6[1] != d6[1] || s6[2] != d6[2] || s6[3] != d6[3];
+}
+
+/* --synack-rate: GCRA per CPU (gcra_ok), bursts of one second's budget. */
+static __always_inline bool budget_ok(const struct so_config *cfg)
+{
+	__u64 interval = cfg->synack_interval_ns;
+	struct so_budget *b;
+
+	if (!interval)
+		return true;
+	b = singleton(&budget);
+	return b && gcra_ok(b, interval);
+}
+
+/*
+ * A SYN signed with TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925): only the
+ * kernel holds the keys to check it and to sign the SYN-ACK, so it goes
+ * there (a SYN-ACK of ours, unsigned, would be dropped by the client).
+ * Allowed sources have passed before this; the rest get --signed-rate, so
+ * that a flood of SYNs with a fake signature costs the kernel at most that
+ * (the kernel drops them after its full receive path and a key lookup, or
+ * an MD5 over the segment for a source that has a key).
+ */
+static __always_inline enum so_result syn_signed(const struct so_config *cfg)
+{
+	struct so_budget *b = singleton(&signed_budget);
+
+	if (!cfg->signed_interval_ns || !b || !gcra_ok(b, cfg->signed_interval_ns))
+		return verdict(SO_C_DROP_SIGNED_RATE, SO_DROP);
+	return hand_over(SO_C_PASSED_SIGNED);
+}
+
+/*
+ * A server that speaks first (SMTP, MySQL, FTP: --speak-first) waits for
+ * nothing from its client, so a lost third ACK leaves both waiting: only
+ * the kernel's retransmitted SYN-ACK draws the ACK again, and a cookie
+ * SYN-ACK from XDP is never retransmitted. While no flood is on (the SYN
+ * rate of --arm auto's judgement below --threshold), such a port's SYNs go
+ * to the kernel, which keeps a request socket and retransmits. Under a
+ * flood they get cookies like any other, and a lost third ACK then hangs
+ * the connection until the client gives up, as with the kernel's own
+ * cookies.
+ */
+static __always_inline bool speaks_first(const struct pkt *p)
+{
+	return port_in(&speakfirst, p->tcp->dest);
 }

@@ -14,7 +14,9 @@
 #include <bpf/bpf_endian.h>
 #include "parse.h"
 #include "csum.h"
+#include "tcpopt.h"
 #include "cookie.h"
+#include "common.h"
 
 #define TCP_FLAG_SYN_ACK 0x012
 #define TCP_FLAG_ECE 0x040
@@ -79,7 +81,7 @@ static __always_inline __u32 synack_fill_tcp(struct synack_tcp *t, const struct 
 				      TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP);
 		t->opt[2] = bpf_htonl(sp->tsval);
 		t->opt[3] = bpf_htonl(sp->tsecr);
-		optlen += 12;
+		optlen += TCPOLEN_TSTAMP_ALIGNED;
 		if (sp->ws) {
 			t->opt[4] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 |
 					      TCPOLEN_WINDOW << 8 | sp->wscale);
@@ -192,4 +194,24 @@ static __always_inline int synack_build6(struct xdp_md *ctx, const struct pkt *p
 				      pseudo_sum6(r->ip.saddr.in6_u.u6_addr32,
 						  r->ip.daddr.in6_u.u6_addr32, tcp_len));
 	return synack_emit(ctx, p, r, sizeof(r->ip) + tcp_len, sizeof(*r));
+}
+
+/* The SYN-ACK of sp in place of the SYN; --arm monitor only counts it. */
+static __always_inline enum so_result synack_send(struct xdp_md *ctx, const struct pkt *p,
+						  const struct so_config *cfg,
+						  const struct synack_params *sp)
+{
+	union synack_buf buf;
+	int err;
+
+	if (cfg->arm == SO_ARM_MONITOR) /* would answer; to_xdp() passes it */
+		return verdict(SO_C_SYNACK_SENT, SO_TX);
+
+	if (p->family == SO_AF_INET)
+		err = synack_build4(ctx, p, sp, &buf.v4);
+	else
+		err = synack_build6(ctx, p, sp, &buf.v6);
+	if (err)
+		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
+	return verdict(SO_C_SYNACK_SENT, SO_TX);
 }

@@ -13,22 +13,23 @@
  * past it get MSS only, as the kernel's own cookies give every such client.
  * The entry is only ever a hint: the cookie alone decides the ACK's
  * validity, and a lost or overwritten entry means MSS only.
- *
- * Included by shakeoff.bpf.c after the maps, flow_key() and gcra_ok().
  */
 #pragma once
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "shakeoff.h"
 #include "parse.h"
+#include "maps.h"
+#include "common.h"
 #include "cookie.h"
 
 /* ns between two writes, per CPU: attach sets it before load from
  * --synopt-rate shared by the online CPUs (SO_SYNOPT_NEVER: none); this
  * default, SO_SYNOPT_RATE on 2 CPUs, is for the unit tests. */
-const volatile __u64 synopt_interval_ns = 2 * 1000000000ULL / SO_SYNOPT_RATE;
+const volatile __u64 synopt_interval_ns = 2 * NSEC_PER_SEC / SO_SYNOPT_RATE;
 
-/* The --synack-rate budget's GCRA (gcra_ok(), shakeoff.bpf.c): bursts of one
+/* The --synack-rate budget's GCRA (gcra_ok(), common.h): bursts of one
  * second's budget; with less than one write a second per CPU, no burst. */
 static __always_inline bool synopt_budget_ok(void)
 {
@@ -80,7 +81,7 @@ static __always_inline void synopt_restore(const struct pkt *p, __u32 cookie,
 
 	if (!e)
 		return;
-	v.w = *(volatile __u64 *)e;
+	v.w = *(volatile __u64 *)e; /* one load: the entry as one store left it */
 	if (v.e.isn != cookie || v.e.sport != p->tcp->source)
 		return;
 	co->wscale = v.e.wscale;

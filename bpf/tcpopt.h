@@ -28,6 +28,9 @@
 #define TCPOLEN_WINDOW 3
 #define TCPOLEN_SACK_PERM 2
 #define TCPOLEN_TIMESTAMP 10
+#define TCPOLEN_TSTAMP_ALIGNED 12 /* with two NOPs, as Linux sends it */
+#define TCP_HDR_MAX 60            /* data offset 15 */
+#define TCPOPT_MAX_LEN 40         /* the options of the longest header */
 #define TCP_MAX_WSCALE 14 /* RFC 7323 2.3: larger shifts are treated as 14 */
 #define TCPOPT_BUF 64
 
@@ -192,5 +195,5 @@ static __always_inline bool tcpopt_linux(struct tcpopt_walk *w)
 static __always_inline void tcpopt_parse(struct tcpopt_walk *w)
 {
 	if (w->len && !tcpopt_linux(w))
-		bpf_loop(40, tcpopt_step, w, 0);
+		bpf_loop(TCPOPT_MAX_LEN, tcpopt_step, w, 0); /* a byte a step at least */
 }

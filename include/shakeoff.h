@@ -749,13 +749,13 @@ _Static_assert(sizeof(struct so_src_val) == 16, "so_src_val layout");
 /* --- the sweeper (map "sweeper", one entry) ------------------------------ */
 
 /* A BPF timer that does the housekeeping every SO_SWEEP_INTERVAL_NS, in a
- * bounded time whatever the table's size (bpf/track.h), armed by the first
- * connection created. The map must stay pinned: the kernel cancels a map's
+ * bounded time whatever the table's size (bpf/sweeper.h), started by the
+ * first connection created. The map must stay pinned: the kernel cancels a map's
  * timers once no user reference holds it (and an update from userspace
  * cancels them too: the gauges the CLI and bench/fill write are apart). */
 struct so_sweeper {
 	struct bpf_timer timer;
-	__u32 armed;
+	__u32 started; /* the timer is set (sweeper_start) */
 	/* Entries in time_wait, so that SYNs skip the table lookup while there
 	 * are none. Never below the truth; above it after LRU evictions of
 	 * time_wait entries, which the kernel does not report. */
@@ -775,7 +775,7 @@ struct so_sweeper {
 	__u64 ticks;
 	__u64 tick_ns;     /* time in the ticks, in all (bpf_ktime_get_ns) */
 	__u64 tick_max_ns; /* the longest tick */
-	/* LRU evictions (bpf/track.h, sweep_evictions): all so far, the
+	/* LRU evictions (bpf/sweeper.h, sweep_evictions): all so far, the
 	 * largest so_gauges.tracked - element count seen at a tick */
 	__u64 evictions;
 	/* Idle-expired entries counted (expired_idle) but still in the table:

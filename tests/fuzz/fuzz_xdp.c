@@ -352,7 +352,7 @@ static void check_synack_out(const struct rp *in, const __u8 *out, __u32 out_len
 
 /* Why the input is not a SYN shakeoff must answer (NULL: it is one): a SYN
  * without ACK, RST and FIN to a protected port, from a sane source, with good
- * checksums, of a size a SYN can have (SYN_MAX_LEN, bpf/shakeoff.bpf.c). */
+ * checksums, of a size a SYN can have (SYN_MAX_LEN, bpf/syncsum.h). */
 /* Offset in the TCP header of the first option of this kind (and length,
  * unless 0), walked as the XDP program walks them; 0 if none. */
 static __u32 option_at(const struct rp *p, __u8 want, __u8 want_len)

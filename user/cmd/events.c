@@ -229,7 +229,7 @@ static void figures_json(struct json *j, const struct reader *r, const struct so
 	json_kv_uint(j, "bytes_out", e->bytes_out);
 }
 
-/* An eviction found by housekeeping (bpf/track.h, twq_gone): the 4-tuple
+/* An eviction found by housekeeping (bpf/sweeper.h, twq_gone): the 4-tuple
  * alone, the entry's figures went with it. */
 static bool figures_gone(const struct so_event *e)
 {

@@ -140,7 +140,7 @@ static int read_arming(const struct sample_maps *maps, struct sample *s)
 }
 
 /*
- * Evictions: housekeeping counts them (evicted, bpf/track.h) where the
+ * Evictions: housekeeping counts them (evicted, bpf/sweeper.h) where the
  * kernel counts the table's elements (6.6); before, the counter stays 0 and
  * they are what is left of the created connections once the table and
  * every counted exit are taken away. The table and the counters are read at
