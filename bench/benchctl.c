@@ -665,10 +665,18 @@ static int fill_pool(int fd, struct frame *f, __u32 from, __u32 to)
 		__u32 m = to - from > B ? B : to - from;
 
 		for (__u32 i = 0; i < m; i++) {
+			__u32 seq, ack;
+
 			frame_of_entry(f, from + i);
 			frame_key(f, &keys[i]);
+			/* the entry's sequence spaces start at its frame's numbers
+			 * (conn_seq_start()): the frame is its own segment */
+			memcpy(&seq, f->b + OFF_SEQ, 4);
+			memcpy(&ack, f->b + OFF_ACK, 4);
 			vals[i] = (struct so_conn){ .state = SO_ST_ESTABLISHED, .t_established = now,
-						    .t_last = now, .tsec = so_wheel_unit(now) };
+						    .t_last = now, .tsec = so_wheel_unit(now),
+						    .fin_seq_client = ntohl(seq),
+						    .fin_seq_server = ntohl(ack) };
 		}
 		if (bpf_map_update_batch(fd, keys, vals, &m, NULL))
 			return -errno;

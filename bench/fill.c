@@ -105,6 +105,7 @@ static int count_in(int wheel_fd, int gauges_fd, unsigned long n, __u64 t)
 	w.n[SO_ST_ESTABLISHED] += n;
 	s.state[SO_ST_ESTABLISHED] += n;
 	s.entries += n;
+	s.tracked += n; /* as the data path's inserts: not evictions */
 	if (bpf_map_update_elem(wheel_fd, &slot, &w, BPF_ANY) ||
 	    bpf_map_update_elem(gauges_fd, &zero, &s, BPF_ANY)) {
 		fprintf(stderr, "fill: cannot write the gauges: %s\n", strerror(errno));

@@ -47,6 +47,7 @@ static __always_inline void conn_insert(const struct pkt *p, const struct so_met
 	c.tsec = so_wheel_unit(c.t_last); /* the wheel's unit: see conn_counted_in() */
 	c.pkts_in = 1;
 	c.bytes_in = p->tcp_len - p->doff_len;
+	conn_seq_start(&c, p);
 	/* NOEXIST: the other CPU of the race above may have inserted it since
 	 * the lookup. Any other failure leaves the connection untracked; the
 	 * CLI then counts it as evicted. */

@@ -262,7 +262,26 @@ static __always_inline enum so_result unconfirmed_later(struct xdp_md *ctx, cons
 	return verdict(SO_C_DROP_UNCONFIRMED, SO_DROP);
 }
 
-/* Any segment but a SYN, to a protected port. kmode: as for handle_syn(). */
+/*
+ * Any segment but a SYN, to a protected port. kmode: as for handle_syn().
+ *
+ * An ACK of a tracked 4-tuple outside the entry's sequence spaces
+ * (conn_own_segment) is no segment of that entry's connection: the third
+ * ACK of a new connection, whose client lost its socket and whose server's
+ * socket is gone too (the RSTs never got through), or a forged or stray
+ * segment. It takes the way of a segment with no entry: a socket of the
+ * 4-tuple (the old connection alive after all) gets it; else a valid
+ * cookie makes it the new connection's (kfunc mode: TC's conn_insert()
+ * ends the old entry as "replaced" once the kfunc made the socket; kernel
+ * mode's kc_ack() at once); else it is dropped as ack_cookie_invalid,
+ * and the entry stays as it was. No way around the cookie check, and a
+ * forged ACK costs what it costs for an untracked 4-tuple (README,
+ * "Security model"). The same call site as for no entry, reached with c
+ * NULL: each site of the cookie check is another walk of it for the
+ * verifier and more stack in a stage near its 512 bytes, and with c kept
+ * the verifier told the two ways in apart and walked it twice (+30% of the
+ * program's instructions).
+ */
 static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const struct pkt *p,
 						     const struct so_config *cfg, const bool kmode)
 {
@@ -277,6 +296,8 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	c = conn_lookup(&k);
 	if (p->fragment)
 		return handle_fragment(ctx, p, c != NULL);
+	if (c && is_ack && !(c->flags & SO_CF_UNCONFIRMED) && !conn_own_segment(c, p))
+		c = NULL; /* not the entry's: as if there were none (above) */
 	if (!c)
 		return handle_untracked(ctx, p, cfg, is_ack, kmode);
 	confirmed = !(c->flags & SO_CF_UNCONFIRMED);

@@ -35,10 +35,52 @@ static __always_inline void conn_expire(struct so_flow_key *k, struct so_conn *c
 {
 	__u64 until = c->t_last + SO_KERNEL_TW_NS;
 	bool time_wait = c->state == SO_ST_TIME_WAIT;
+	struct so_sweeper *s;
 
 	track_exit(k, why, SO_CLOSER_NONE);
 	if (time_wait && (__s64)(until - now) > 0)
 		tw_orphan_note(k, until, SO_TW_LINGER);
+	/* this is the queue's own slot of the entry: what track_exit() (here
+	 * or on another CPU) counted in tw_left for it is done with */
+	s = singleton(&sweeper);
+	if (s && time_wait && s->tw_left)
+		__sync_fetch_and_add(&s->tw_left, -1);
+}
+
+/*
+ * A time_wait queue slot whose entry is gone (or another connection's of
+ * the 4-tuple since). Either the data path deleted it (an RST, a SYN that
+ * retired it, a replacement: counted in tw_left) or the LRU evicted it.
+ * An eviction's entry leaves the time_wait gauges here (the filter keeps
+ * its count: above the truth costs a lookup, below it a hung connection),
+ * and its close event says "evicted" with the 4-tuple alone: the figures
+ * went with the entry. The server's socket may still be in TIME-WAIT: a
+ * note, as for a linger shorter than the kernel's.
+ * XXX: a deletion and an eviction whose slots come in the other order than
+ * they happened swap their 4-tuples here; the counts hold.
+ */
+static __always_inline void twq_gone(struct so_sweeper *s, struct so_flow_key *k, __u64 t,
+				     __u64 now)
+{
+	struct so_event *e;
+
+	if (s->tw_left) {
+		__sync_fetch_and_add(&s->tw_left, -1);
+		return;
+	}
+	gauge_add(SO_ST_TIME_WAIT, -1);
+	time_wait_add(-1);
+	s->ghosts--; /* not on the wheel: none of its expiries is this one's */
+	if ((__s64)(t + SO_KERNEL_TW_NS - now) > 0)
+		tw_orphan_note(k, t + SO_KERNEL_TW_NS, SO_TW_LINGER);
+	if (!listening(SO_LISTEN_EVENTS))
+		return;
+	e = ev_reserve(SO_EV_CLOSE, k);
+	if (!e)
+		return;
+	e->reason = SO_END_EVICTED;
+	e->state = SO_ST_TIME_WAIT;
+	ev_submit(e);
 }
 
 struct wheel_ctx {
@@ -86,8 +128,18 @@ static __always_inline void sweep_wheel(struct so_sweeper *s, const struct so_co
 			__sync_fetch_and_add(&g->state[i], -w.sum[i]);
 		total += w.sum[i];
 	}
-	if (st && total > 0)
+	/* evicted entries' counts leave the gauges with their units: not as
+	 * idle expiries, the evictions are counted (sweep_evictions) */
+	if (total > 0 && s->ghosts > 0) {
+		__s64 ghosts = s->ghosts < total ? s->ghosts : total;
+
+		s->ghosts -= ghosts;
+		total -= ghosts;
+	}
+	if (st && total > 0) {
 		*so_stats_slot(st, SO_C_EXPIRED_IDLE) += total;
+		__sync_fetch_and_add(&s->dead, total); /* in the table until met or evicted */
+	}
 	/* An entry last active in unit u has been idle idle_timeout_s once
 	 * unit - idle - 1 >= u (idle: the timeout in units, rounded up). */
 	idle = ((__u64)cfg->idle_timeout_s * NSEC_PER_SEC + (1ULL << SO_WHEEL_SHIFT) - 1) >>
@@ -126,8 +178,10 @@ static long twq_one(__u64 i, struct twq_ctx *x)
 		return 0; /* overwritten by a producer a lap ahead: lost */
 	k = q->key;
 	c = bpf_map_lookup_elem(&conns, &k);
-	if (!c || c->state != SO_ST_TIME_WAIT || c->tsec != SO_TSEC_OFF)
-		return 0; /* gone, or a new connection of that 4-tuple */
+	if (!c || c->state != SO_ST_TIME_WAIT || c->tsec != SO_TSEC_OFF) {
+		twq_gone(s, &k, q->t, x->now); /* gone, or a new connection of that 4-tuple */
+		return 0;
+	}
 	if ((__s64)(x->now - c->t_last) < (__s64)x->linger_ns) {
 		/* a segment since (a retransmitted FIN): again, from then */
 		if (!twq_push(&k, c->t_last))
@@ -179,6 +233,36 @@ static __always_inline void sweep_tw(struct so_sweeper *s, __u64 now)
 		__sync_val_compare_and_swap(&s->tw_orphans, gauge, 0);
 }
 
+/*
+ * Evictions. The LRU evicts silently, inside an insert, and says neither
+ * which entry nor when; but the kernel counts the table's elements
+ * (bpf_map_sum_elem_count, 6.6) and the data path counts its own inserts
+ * and deletes (so_gauges.tracked): the difference is the evictions, exact
+ * once no insert or delete is in flight, and never above the truth while
+ * one is (tracked_add()). So each tick counts what it grew by since the
+ * last, in evicted; the entries it stands for leave the gauges when their
+ * wheel units expire (sweep_wheel), or in time_wait when their queue slot
+ * finds them gone (twq_gone). Kernels before 6.6 count none here: the CLI
+ * infers them from the other exits, as before.
+ */
+static __always_inline void sweep_evictions(struct so_sweeper *s, struct so_gauges *g, __s64 count)
+{
+	struct so_stats *st = singleton(&stats);
+	__s64 seen = g->tracked - count, n = seen - (__s64)s->evictions, dead;
+
+	if (n <= 0 || !st)
+		return;
+	s->evictions = seen;
+	/* The LRU's victims are the least recently used: idle-expired entries
+	 * first, whose exit expired_idle counted already. */
+	dead = s->dead > 0 ? (s->dead < n ? s->dead : n) : 0;
+	s->dead -= dead;
+	n -= dead;
+	s->ghosts += n;
+	*so_stats_slot(st, SO_C_EVICTED) += n;
+}
+
+
 static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 {
 	struct so_config *cfg = singleton(&config);
@@ -192,9 +276,12 @@ static int sweep_tick(void *map, __u32 *key, struct so_sweeper *s)
 	if (s->ticks++ % (NSEC_PER_SEC / SO_SWEEP_INTERVAL_NS) == 0 && s->tw_orphans)
 		sweep_tw(s, now);
 	/* The kernel's count of the table's elements: evictions included. */
-	if (g && bpf_map_sum_elem_count)
-		__sync_fetch_and_add(&g->entries,
-				     bpf_map_sum_elem_count((struct bpf_map *)&conns) - g->entries);
+	if (g && bpf_map_sum_elem_count) {
+		__s64 count = bpf_map_sum_elem_count((struct bpf_map *)&conns);
+
+		__sync_fetch_and_add(&g->entries, count - g->entries);
+		sweep_evictions(s, g, count);
+	}
 	/* what the bench reads: housekeeping's CPU time and its longest piece */
 	now = bpf_ktime_get_ns() - now;
 	s->tick_ns += now;

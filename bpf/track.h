@@ -12,9 +12,10 @@
  * Exits are counted where the entry leaves the table: RST at once, a
  * completed close after the time_wait linger (closed at once), an idle entry
  * after the idle timeout (by the sweeper, a BPF timer: no userspace process
- * needs to run). LRU eviction is silent; the CLI infers it. Every exit goes
- * through track_exit() or conn_drop_dead(), which also make the close
- * event (close_event(), events.h).
+ * needs to run). Every exit goes through track_exit() or conn_drop_dead(),
+ * which also make the close event (close_event(), events.h); but for LRU
+ * evictions, which the kernel makes silently: housekeeping counts them
+ * (sweep_evictions(), bpf/sweeper.h).
  */
 #pragma once
 
@@ -247,10 +248,32 @@ static __always_inline void entries_add(int n)
 	__sync_fetch_and_add(&g->entries, n);
 }
 
+/* The data path's own count of its entries (so_gauges.tracked): an insert
+ * counted after it is made, a delete before, so that the count is never
+ * above the kernel's but by the evictions (sweep_evictions). */
+static __always_inline void tracked_add(int n)
+{
+	struct so_gauges *g = singleton(&gauges);
+
+	if (g)
+		__sync_fetch_and_add(&g->tracked, n);
+}
+
+/* An idle-expired entry (counted by the wheel) is deleted: one fewer for
+ * the LRU to evict (struct so_sweeper.dead). */
+static __always_inline void dead_deleted(void)
+{
+	struct so_sweeper *s = singleton(&sweeper);
+
+	if (s)
+		__sync_fetch_and_add(&s->dead, -1);
+}
+
 /* A new entry c (tsec set to its unit) is in the table: in the gauges and
  * on the wheel. Whoever inserts into conns calls this once it succeeded. */
 static __always_inline void conn_counted_in(const struct so_conn *c)
 {
+	tracked_add(1);
 	entries_add(1);
 	wheel_add(c->tsec, c->state, 1);
 	gauge_add(c->state, 1);
@@ -260,8 +283,11 @@ static __always_inline void conn_counted_in(const struct so_conn *c)
  * the time_wait gauge and the filter with it. */
 static __always_inline bool conn_delete(struct so_flow_key *k, __u8 state)
 {
-	if (bpf_map_delete_elem(&conns, k))
+	tracked_add(-1);
+	if (bpf_map_delete_elem(&conns, k)) {
+		tracked_add(1); /* gone already: evicted */
 		return false;
+	}
 	entries_add(-1);
 	if (state == SO_ST_TIME_WAIT) {
 		time_wait_add(-1);
@@ -305,7 +331,8 @@ static __always_inline void conn_drop_dead(struct so_flow_key *k, struct so_conn
 {
 	if (__sync_lock_test_and_set(&c->tsec, SO_TSEC_GONE) == SO_TSEC_GONE)
 		return;
-	conn_end(k, c, c->state, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE);
+	if (conn_end(k, c, c->state, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE))
+		dead_deleted();
 }
 
 /* The entry of k, unless the idle timeout took it. Every lookup of conns
@@ -323,6 +350,41 @@ static __always_inline struct so_conn *conn_lookup(struct so_flow_key *k)
 		return NULL;
 	}
 	return c;
+}
+
+/*
+ * Where the connection's sequence spaces start: the third ACK's sequence
+ * number (the client's ISN + 1) and acknowledgment number (the server's).
+ * Until a side's FIN, its fin_seq_* field holds this; conns -j shows those
+ * fields only once the FIN is seen.
+ */
+static __always_inline void conn_seq_start(struct so_conn *c, const struct pkt *p)
+{
+	c->fin_seq_client = bpf_ntohl(p->tcp->seq);
+	c->fin_seq_server = bpf_ntohl(p->tcp->ack_seq);
+}
+
+/*
+ * Is this client segment one of the entry's connection, by its numbers?
+ * Its sequence number lies within what the client has sent since the start
+ * (bytes_in counts retransmissions too, so it is never short; a keepalive
+ * probe sits one below) and its acknowledgment within what the server has
+ * sent. Once a FIN is seen the start is gone: every segment is the
+ * entry's, as it is for a connection past 4 GB (the test always passes).
+ * Two compares on the tracked path, and no cookie check for the entry's
+ * own segments; a new connection's ACK has a new client ISN and our
+ * cookie, which land in both windows by chance only (1 in 2^32 / window).
+ * XXX: past a FIN, or 4 GB, a new connection's ACK passes as the entry's
+ * and the kernel resets it: the client's next try connects.
+ */
+static __always_inline bool conn_own_segment(const struct so_conn *c, const struct pkt *p)
+{
+	__u32 ds = bpf_ntohl(p->tcp->seq) - c->fin_seq_client + 1;
+	__u32 da = bpf_ntohl(p->tcp->ack_seq) - c->fin_seq_server;
+
+	if (c->flags & (SO_CF_CLIENT_FIN | SO_CF_SERVER_FIN))
+		return true;
+	return ds <= c->bytes_in + 1 && da <= c->bytes_out + 1;
 }
 
 enum track_result {
@@ -420,9 +482,14 @@ static __always_inline void track_exit(struct so_flow_key *k, enum so_counter wh
 	if (t == SO_TSEC_GONE)
 		return; /* another CPU removes it */
 	state = c->state;
+	/* queued for its linger: the queue's slot will find it gone, and must
+	 * not take it for an eviction (twq_gone); counted before the delete */
+	if (t == SO_TSEC_OFF && state == SO_ST_TIME_WAIT)
+		__sync_fetch_and_add(&s->tw_left, 1);
 	if (t != SO_TSEC_OFF && t <= s->w_dead) {
 		/* expired already: counted by the wheel */
-		conn_end(k, c, state, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE);
+		if (conn_end(k, c, state, SO_C_EXPIRED_IDLE, SO_CLOSER_NONE))
+			dead_deleted();
 		return;
 	}
 	if (conn_end(k, c, state, why, side)) {

@@ -14,12 +14,10 @@
  * gets a cookie like any other SYN. Under a flood of random 4-tuples the
  * lookup is a cache miss per SYN (11% of a SYN's path on one core, perf in
  * make bench), so the TIME-WAIT filter comes first (tw_gate_syn).
- * XXX: if the server's socket is gone too (its RST never left, say), that
- * SYN's ACK meets the old entry and passes as one of its segments, without
- * the cookie check: the kernel resets it, the entry ends as a reset by the
- * server, and only the client's next try connects (seen with nft dropping
- * both RSTs). So conn_insert()'s CONN_REPLACED, the close event "replaced",
- * is reached only when two CPUs race.
+ * If the server's socket is gone too (its RST never left, say), that
+ * SYN's ACK meets the old entry: handle_segment() tells it from the
+ * old connection's segments by its sequence numbers, and its cookie
+ * replaces the entry (close "replaced"), with no lookup on the SYN path.
  */
 #pragma once
 

@@ -104,8 +104,12 @@
 	X(FIN_OUT, fin_out, T, "first FINs from servers")                                \
 	X(CLOSED_GRACEFUL, closed_graceful, T, "connections closed by FIN exchange")     \
 	X(CLOSED_RESET, closed_reset, T, "connections ended by RST")                     \
-	X(EXPIRED_IDLE, expired_idle, T, "entries expired after the idle timeout")       \
+	X(EXPIRED_IDLE, expired_idle, T,                                                 \
+	  "entries expired after the idle timeout (evicted ones not: see evicted)")     \
 	X(CONN_REPLACED, conn_replaced, T, "entries replaced by a new connection, same 4-tuple") \
+	X(EVICTED, evicted, T,                                                           \
+	  "entries pushed out of the full table by an insert (counted by housekeeping; " \
+	  "before kernel 6.6 inferred by the CLI from the other exits)")                 \
 	/* shakeoff events: only while one runs (so_config.listen) */                    \
 	X(EVENT_SENT, event_sent, E, "connection events put in the events ring")         \
 	X(EVENT_LOST, event_lost, E, "connection events lost: the events ring was full") \
@@ -771,8 +775,21 @@ struct so_sweeper {
 	__u64 ticks;
 	__u64 tick_ns;     /* time in the ticks, in all (bpf_ktime_get_ns) */
 	__u64 tick_max_ns; /* the longest tick */
+	/* LRU evictions (bpf/sweeper.h, sweep_evictions): all so far, the
+	 * largest so_gauges.tracked - element count seen at a tick */
+	__u64 evictions;
+	/* Idle-expired entries counted (expired_idle) but still in the table:
+	 * the LRU's first victims, whose eviction is no new exit. */
+	__s64 dead;
+	/* Evictions of live entries whose count is still on the idle wheel:
+	 * the wheel's next expiries are theirs, not expired_idle's. */
+	__s64 ghosts;
+	/* Entries in time_wait the data path deleted while queued: their
+	 * queue slots, when reached, find them gone, and are not evictions. */
+	__u32 tw_left;
+	__u32 pad;
 };
-_Static_assert(sizeof(struct so_sweeper) == 88, "so_sweeper layout");
+_Static_assert(sizeof(struct so_sweeper) == 120, "so_sweeper layout");
 
 /* The gauges of the connection table (map "gauges", one entry), kept by the
  * data path and the sweeper: what stats, status and the exporter read
@@ -783,11 +800,15 @@ struct so_gauges {
 	 * set to the kernel's at every tick (bpf_map_sum_elem_count, 6.6). */
 	__s64 entries;
 	/* Entries per state. An entry the LRU evicts from a full table stays
-	 * counted until its idle timeout: the CLI takes the smaller of the
-	 * sum and entries. */
+	 * counted until its idle timeout (in time_wait: until its queue slot
+	 * finds it gone): the CLI takes the smaller of the sum and entries. */
 	__s64 state[SO_ST_MAX];
+	/* Entries inserted less entries deleted, by the data path (a delete
+	 * counted before it is made, an insert after) and by bench/fill: the
+	 * element count is this less the evictions, and never above it. */
+	__s64 tracked;
 };
-_Static_assert(sizeof(struct so_gauges) == 8 + 8 * SO_ST_MAX, "so_gauges layout");
+_Static_assert(sizeof(struct so_gauges) == 16 + 8 * SO_ST_MAX, "so_gauges layout");
 
 /* --- shakeoff events: connection events and drop samples ----------------- */
 

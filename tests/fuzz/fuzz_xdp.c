@@ -211,6 +211,18 @@ static __u8 tcp_flags(const struct rp *p)
 	return p->b[p->l4 + 13];
 }
 
+/* Is the segment of in its entry's own, as conn_own_segment() judges (the
+ * entry as the fuzzer puts it: no FIN, nothing sent; its spaces starting at
+ * in's numbers, or with elsewhere at 0)? Only an ACK can be anything else. */
+static bool own_segment(const struct rp *in, bool elsewhere)
+{
+	__u32 seq = get32(in->b + in->l4 + 4), ack = get32(in->b + in->l4 + 8);
+
+	if ((tcp_flags(in) & (F_ACK | F_RST | F_SYN)) != F_ACK || !elsewhere)
+		return true;
+	return seq + 1 <= 1 && ack <= 1;
+}
+
 static bool protected_port(__u16 port)
 {
 	return port == PORT_OPEN || (port >= PORT_RANGE_LO && port <= PORT_RANGE_HI);
@@ -563,6 +575,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((data[0] & 4) && (r == RP_OK || r == RP_FRAGMENT)) {
 		struct so_conn c = { .state = (data[0] >> 3) % SO_ST_CLOSED };
 
+		/* the entry's sequence spaces start at this segment's numbers
+		 * (its own segment), or with 0x80 elsewhere (0, nothing sent:
+		 * an ACK there may be a new connection's, bpf/track.h) */
+		if (!(data[0] & 0x80) && r == RP_OK) {
+			c.fin_seq_client = get32(in.b + in.l4 + 4);
+			c.fin_seq_server = get32(in.b + in.l4 + 8);
+		}
 		state = c.state;
 		if (state == SO_ST_SYN_RECEIVED) { /* assigned, not yet confirmed */
 			c.state = SO_ST_ESTABLISHED;
@@ -641,7 +660,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		INVARIANT(flen == len && !memcmp(out + meta, frame, len),
 			  "XDP_PASS changed the frame");
 	if (tracked && r == RP_OK && (tcp_flags(&in) & (F_SYN | F_ACK)) != F_SYN &&
-	    protected_port(get16(in.b + in.l4 + 2)) && state != SO_ST_SYN_RECEIVED)
+	    protected_port(get16(in.b + in.l4 + 2)) && state != SO_ST_SYN_RECEIVED &&
+	    own_segment(&in, data[0] & 0x80))
 		INVARIANT(o.retval == XDP_PASS && v == SO_C_PASSED_TRACKED,
 			  "a segment of a tracked connection (%d) got %s", state, counter_name(v));
 	if (tracked && !not_answerable(&in, r)) {

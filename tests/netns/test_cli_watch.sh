@@ -75,10 +75,10 @@ for ((i = 0; i < 120; i++)); do
 	sleep 0.1
 done
 check_num stats.forty_created -ge $((created0 + 40)) "$(json_get conn_created <<<"$st")"
-check_num stats.evicted_inferred -ge 20 "$(json_get evicted <<<"$st")"
+check_num stats.evicted_counted -ge 20 "$(json_get evicted <<<"$st")"
 check_num stats.table_full -le 16 "$(json_get conn_active <<<"$st")"
 human=$(shakeoff_in "$SNS" stats "$SIF" 2>&1)
-check_grep stats.human_figures "conn_half_closed.*evicted.*armed +yes" "$(tr '\n' ' ' <<<"$human")"
+check_grep stats.human_figures "evicted .*conn_half_closed.*armed +yes" "$(tr '\n' ' ' <<<"$human")"
 
 # --- Prometheus text ---------------------------------------------------------------------
 

@@ -249,11 +249,17 @@ static const struct seq_case seq_cases[] = {
 		{ CL(F_ACK, 15, 31, 0), E(LAST_ACK, CF | CA | SF, 'c', 15, 31, PT) },
 		{ CL(F_ACK, 15, 32, 0), E(GONE, 0, 0, 0, 0, PT | C(CLOSED_GRACEFUL)) },
 	} },
-	/* an established entry's ACKs are not cookie-checked: any ack number passes */
+	/* an established entry's ACKs within its sequence spaces are not
+	 * cookie-checked (none of these numbers is a cookie): a keepalive
+	 * probe one byte below too; the server's data widens the window of
+	 * the client's acks (cookie_ack_case: the ACKs outside) */
 	{ "confirmed_acks_not_cookie_checked", T_EST, 0, 0, {
-		{ CL(F_ACK, 1, 0x5eed1234u, 0), E(EST, 0, 0, 0, 0, PT) },
-		{ CL(PA, 1, 0x0badcafeu, 100), E(EST, 0, 0, 0, 0, PT) },
-		{ CL(F_ACK, 101, 0, 0), E(EST, 0, 0, 0, 0, PT) },
+		{ CL(F_ACK, 1, 1, 0), E(EST, 0, 0, 0, 0, PT) },
+		{ CL(PA, 1, 1, 100), E(EST, 0, 0, 0, 0, PT) },
+		{ CL(F_ACK, 100, 1, 0), E(EST, 0, 0, 0, 0, PT) },
+		{ SV(PA, 1, 101, 500), E(EST, 0, 0, 0, 0, 0) },
+		{ CL(F_ACK, 101, 501, 0), E(EST, 0, 0, 0, 0, PT) },
+		{ CL(F_ACK, 101, 301, 0), E(EST, 0, 0, 0, 0, PT) },
 	} },
 	/* the socket was assigned; the server's first segment confirms it */
 	{ "syn_received_to_established", T_SYN_RCVD, 0, 0, {
@@ -387,8 +393,10 @@ static void model_step(struct track_run *t, const struct step *s)
 	m->closed_by = s->closed_by == 'c' ? SO_CLOSER_CLIENT
 		       : s->closed_by == 's' ? SO_CLOSER_SERVER
 					     : SO_CLOSER_NONE;
-	m->fin_seq_client = s->cflags & CF ? t->cbase + s->fin_c : 0;
-	m->fin_seq_server = s->cflags & SF ? t->sbase + s->fin_s : 0;
+	/* until its FIN, a side's field holds where its sequence space starts
+	 * (conn_seq_start()): ISN + 1 */
+	m->fin_seq_client = s->cflags & CF ? t->cbase + s->fin_c : t->cbase + 1;
+	m->fin_seq_server = s->cflags & SF ? t->sbase + s->fin_s : t->sbase + 1;
 }
 
 static void check_entry(struct track_run *t, const struct step *s, __u64 t0, __u64 t1)
@@ -489,6 +497,8 @@ static void run_seq_case(const struct seq_case *c, int family)
 	if (c->initial != T_GONE) {
 		t.t_established = mono_ns();
 		model_set(&t.model, c->initial, 0);
+		t.model.fin_seq_client = t.cbase + 1; /* as conn_seq_start() */
+		t.model.fin_seq_server = t.sbase + 1;
 		t.model.t_established = t.model.t_last = t.t_established;
 		t.t_last = t.t_established;
 		if (conn_put(&t.key, &t.model)) {
@@ -507,11 +517,38 @@ static void run_seq_case(const struct seq_case *c, int family)
 
 /* --- a tracked connection's cookie ACK, confirmed or not ----------------- */
 
-/* A SYN through XDP for the tracked 4-tuple gives a real cookie; its third
- * ACK passes with metadata while the entry is syn_received (the accept queue
- * may have been full: TC tries again), and as a plain tracked segment once the
- * entry is established (no cookie check, no metadata). */
-static void cookie_ack_case(int family, __u8 initial)
+enum cookie_entry {
+	CE_ELSEWHERE, /* the entry's sequence spaces are another connection's */
+	CE_OWN,       /* they start at this ACK's numbers: the entry's own third ACK */
+	CE_FIN,       /* elsewhere, and the client's FIN seen */
+};
+
+struct cookie_case {
+	const char *name;
+	__u8 initial;          /* T_SYN_RCVD or T_EST */
+	enum cookie_entry entry;
+	bool forged;           /* an ack number no SYN-ACK carried: dropped, ack_cookie_invalid,
+				* the entry untouched */
+	bool new_connection;   /* XDP_PASS with metadata, ack_cookie_valid, the entry untouched */
+};
+
+/* A SYN through XDP for the tracked 4-tuple gives a real cookie. Its third
+ * ACK passes with metadata while the entry is syn_received (the accept
+ * queue may have been full: TC tries again). Once the entry is
+ * established, an ACK within its sequence spaces is its segment (no cookie
+ * check, no metadata); one outside them is a new connection's if its cookie
+ * is valid (a client that lost its socket, the server's socket gone too:
+ * TC's conn_insert() then replaces the entry), else no connection's: with no
+ * socket of the 4-tuple, dropped as any forged ACK, and the entry stays. */
+static const struct cookie_case cookie_cases[] = {
+	{ "cookie_ack_syn_received_revalidated", T_SYN_RCVD, CE_ELSEWHERE, false, true },
+	{ "cookie_ack_established_own_not_checked", T_EST, CE_OWN },
+	{ "cookie_ack_established_new_connection", T_EST, CE_ELSEWHERE, false, true },
+	{ "forged_ack_established_dropped_entry_stays", T_EST, CE_ELSEWHERE, true },
+	{ "cookie_ack_after_fin_stays_tracked", T_EST, CE_FIN },
+};
+
+static void cookie_ack_case(int family, const struct cookie_case *cc)
 {
 	static struct xdp_result r;
 	struct pkt_spec syn = { .family = family, .sport = CLIENT_PORT, .dport = SERVER_PORT,
@@ -520,9 +557,8 @@ static void cookie_ack_case(int family, __u8 initial)
 	struct so_flow_key k;
 	struct so_conn c = {}, got;
 	struct frame f;
-	bool confirmed = initial != T_SYN_RCVD;
 
-	model_set(&c, initial, 0);
+	model_set(&c, cc->initial, cc->entry == CE_FIN ? CF : 0);
 	conns_clear();
 	if (build_frame(&syn, &f) || run_xdp(&f, 0, &r))
 		return;
@@ -531,27 +567,42 @@ static void cookie_ack_case(int family, __u8 initial)
 	synack_read(&r, family, &seen);
 	flow_key_of(family, &k);
 	c.t_established = c.t_last = mono_ns();
-	if (conn_put(&k, &c)) {
-		case_fail("cannot write the entry into conns");
-		return;
-	}
 	a = (struct pkt_spec){ .family = family, .sport = CLIENT_PORT, .dport = SERVER_PORT,
 			       .seq = spec_seq(&syn) + 1, .ack = seen.isn + 1, .flags = F_ACK,
 			       .window = 502, .opts = O_TS, .tsval = spec_tsval(&syn) + 1,
 			       .tsecr = seen.tsval };
+	if (cc->forged)
+		a.ack = seen.isn + 0x5eed;
+	/* the old connection's spaces: 1 MB of it each way ends 2^20 below */
+	c.fin_seq_client = a.seq - 0x200000;
+	c.fin_seq_server = a.ack - 0x200000;
+	c.bytes_in = c.bytes_out = 0x100000;
+	if (cc->entry == CE_OWN) {
+		c.fin_seq_client = a.seq;
+		c.fin_seq_server = a.ack;
+	}
+	if (conn_put(&k, &c)) {
+		case_fail("cannot write the entry into conns");
+		return;
+	}
 	if (build_frame(&a, &f) || run_xdp(&f, 0, &r))
 		return;
-	if (confirmed) {
-		check_xdp(&r, XDP_PASS, C(PASSED_TRACKED));
-		check_u64(r.meta_len, 0, "metadata bytes (confirmed: no cookie check)");
-	} else {
+	if (cc->new_connection) {
 		check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID));
 		check_u64(r.meta_len, sizeof(struct so_meta), "metadata bytes (cookie valid)");
+	} else if (cc->forged) {
+		check_xdp(&r, XDP_DROP, C(ACK_COOKIE_INVALID));
+	} else {
+		check_xdp(&r, XDP_PASS, C(PASSED_TRACKED));
+		check_u64(r.meta_len, 0, "metadata bytes (the entry's segment: none)");
 	}
 	if (check_true(conn_get(&k, &got), "the entry is still there")) {
 		check_u64(got.state, c.state, "state (unchanged by an ACK)");
 		check_hex(got.flags, c.flags, "flags (unchanged by an ACK)");
-		check_u64(got.pkts_in, 1, "pkts_in");
+		/* a new connection's ACK is not the old entry's: TC replaces it */
+		check_u64(got.pkts_in,
+			  (cc->new_connection && cc->initial != T_SYN_RCVD) || cc->forged ? 0 : 1,
+			  "pkts_in");
 	}
 	if (case_failed())
 		dump("ACK", f.b, f.len);
@@ -597,14 +648,8 @@ static void fragment_case(int family)
 void test_track(void)
 {
 	static char names[2][sizeof(seq_cases) / sizeof(seq_cases[0])][96];
-	static const struct {
-		const char *name;
-		__u8 initial;
-	} cookie_cases[] = {
-		{ "cookie_ack_syn_received_revalidated", T_SYN_RCVD },
-		{ "cookie_ack_established_not_checked", T_EST },
-	};
-	static char cnames[2][2][96];
+	enum { NC = sizeof(cookie_cases) / sizeof(cookie_cases[0]) };
+	static char cnames[2][NC][96];
 
 	for (int fam = 0; fam < 2; fam++) {
 		int family = fam ? 6 : 4;
@@ -617,12 +662,12 @@ void test_track(void)
 			run_seq_case(&seq_cases[i], family);
 			case_end();
 		}
-		for (size_t i = 0; i < 2; i++) {
+		for (size_t i = 0; i < NC; i++) {
 			snprintf(cnames[fam][i], sizeof(cnames[fam][i]), "track%d_%s", family,
 				 cookie_cases[i].name);
 			if (!case_begin(cnames[fam][i]))
 				continue;
-			cookie_ack_case(family, cookie_cases[i].initial);
+			cookie_ack_case(family, &cookie_cases[i]);
 			case_end();
 		}
 		if (case_begin(family == 4 ? "track4_first_fragment_passes_untracked"

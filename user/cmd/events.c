@@ -229,6 +229,23 @@ static void figures_json(struct json *j, const struct reader *r, const struct so
 	json_kv_uint(j, "bytes_out", e->bytes_out);
 }
 
+/* An eviction found by housekeeping (bpf/sweeper.h, twq_gone): the 4-tuple
+ * alone, the entry's figures went with it. */
+static bool figures_gone(const struct so_event *e)
+{
+	return e->reason == SO_END_EVICTED && !e->t_established;
+}
+
+static void gone_json(struct json *j)
+{
+	static const char *const keys[] = { "duration_ns", "closed_by", "established_ns",
+					    "first_fin_ns", "last_ns", "pkts_in", "pkts_out",
+					    "bytes_in", "bytes_out" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_kv_null(j, keys[i]);
+}
+
 static void event_json(const struct reader *r, const struct so_event *e)
 {
 	int v6 = e->key.family == SO_AF_INET6;
@@ -253,8 +270,12 @@ static void event_json(const struct reader *r, const struct so_event *e)
 		json_kv_opt_str(&j, "reason", NAME(reason_names, e->reason));
 		json_kv_opt_str(&j, "reset_by",
 				e->reason == SO_END_RESET ? NAME(side_names, e->side) : NULL);
-		json_kv_uint(&j, "duration_ns", end_time(e) - e->t_established);
-		figures_json(&j, r, e);
+		if (figures_gone(e)) {
+			gone_json(&j);
+		} else {
+			json_kv_uint(&j, "duration_ns", end_time(e) - e->t_established);
+			figures_json(&j, r, e);
+		}
 	}
 	json_object_end(&j);
 	putchar('\n');
@@ -275,6 +296,8 @@ static void event_details(const struct so_event *e, char *buf, size_t len)
 			 e->sack ? " sack" : "", e->tstamp ? " ts" : "", e->ecn ? " ecn" : "", age);
 	} else if (e->type == SO_EV_FIN) {
 		snprintf(buf, len, "from the %s", NAME(side_names, e->side) ?: "?");
+	} else if (figures_gone(e)) {
+		snprintf(buf, len, "evicted (its figures went with the entry)");
 	} else {
 		const char *by = e->reason == SO_END_RESET ? NAME(side_names, e->side) : NULL;
 		const char *first = NAME(side_names, e->closed_by);

@@ -60,7 +60,6 @@ static void print_json(const char *ifname, const struct sample *s)
 		json_kv_uint(&j, counter_key[c], s->counter[c]);
 	json_kv_uint(&j, "conn_active", s->conn_active);
 	json_kv_uint(&j, "conn_half_closed", s->conn_half_closed);
-	json_kv_uint(&j, "evicted", s->evicted);
 	json_kv_bool(&j, "armed", s->armed);
 	json_kv_str(&j, "complete", complete_str(s->complete));
 	json_object_end(&j);
@@ -101,8 +100,6 @@ static void print_human(const char *ifname, const struct sample *s, const struct
 	print_figure("conn_active", s->conn_active, prev, pad, "connections in the table now");
 	print_figure("conn_half_closed", s->conn_half_closed, prev, pad,
 		     "... in close_wait, fin_wait_1 or fin_wait_2");
-	print_figure("evicted", s->evicted, prev, pad,
-		     "evicted from the full table (inferred: created - in table - other exits)");
 	printf("  %-22s %14s%s%*s  %s\n", "armed", s->armed ? "yes" : "no",
 	       prev ? "              " : "", pad, "", "SYNs to protected ports answered in XDP now");
 }
@@ -175,10 +172,11 @@ const struct cmd cmd_stats = {
 	.name = "stats",
 	.summary = "show the counters of an attachment",
 	.description = "Show the counters of IFACE's attachment, summed over all CPUs, the\n"
-		       "connections in its table (conn_active, conn_half_closed), the evictions\n"
-		       "from the full table (evicted: the kernel evicts silently, so it is\n"
-		       "inferred as conn_created minus the entries and every other exit) and\n"
-		       "whether SYNs are answered in XDP now (armed). With -j: one flat JSON\n"
+		       "connections in its table (conn_active, conn_half_closed) and whether SYNs\n"
+		       "are answered in XDP now (armed). Each exit from the table has its counter:\n"
+		       "expired_idle counts idle expiries only, evicted the entries pushed out of\n"
+		       "the full table (counted by housekeeping; on kernels before 6.6 inferred as\n"
+		       "conn_created minus the entries and every other exit). With -j: one flat JSON\n"
 		       "object per sample, keyed by counter name, and \"complete\" (kfunc or\n"
 		       "kernel: how cookie ACKs become sockets). With --prometheus: the\n"
 		       "Prometheus text format, for IFACE or for every attachment of the network\n"

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * prom.c - see prom.h. One family per counter of SO_COUNTERS
- * (shakeoff_<key>_total, a counter), the table's gauges, the inferred
- * evictions and the arming state, each with one sample per interface
- * labelled ifname="..."; and shakeoff_info, an info metric (always 1)
- * whose labels say how each attachment runs. Every attachment is read
- * before anything is printed, so an error never leaves half a scrape
- * behind.
+ * (shakeoff_<key>_total, a counter; evicted as sample_read() makes it),
+ * the table's gauges and the arming state, each with one sample per
+ * interface labelled ifname="..."; and shakeoff_info, an info metric
+ * (always 1) whose labels say how each attachment runs. Every attachment
+ * is read before anything is printed, so an error never leaves half a
+ * scrape behind.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +51,7 @@ static void sample_line(FILE *f, const char *name, const char *ifname, unsigned 
 }
 
 /* A figure of a sample: a counter (its index) or one of these. */
-enum { FIG_ACTIVE = SO_C_MAX, FIG_HALF_CLOSED, FIG_EVICTED, FIG_ARMED };
+enum { FIG_ACTIVE = SO_C_MAX, FIG_HALF_CLOSED, FIG_ARMED };
 
 static __u64 figure(const struct sample *s, int which)
 {
@@ -60,8 +60,6 @@ static __u64 figure(const struct sample *s, int which)
 		return s->conn_active;
 	case FIG_HALF_CLOSED:
 		return s->conn_half_closed;
-	case FIG_EVICTED:
-		return s->evicted;
 	case FIG_ARMED:
 		return s->armed;
 	default:
@@ -76,8 +74,6 @@ static const struct {
 	{ FIG_ACTIVE, "shakeoff_conn_active", "gauge", "connections in the table now" },
 	{ FIG_HALF_CLOSED, "shakeoff_conn_half_closed", "gauge",
 	  "connections in close_wait, fin_wait_1 or fin_wait_2 now" },
-	{ FIG_EVICTED, "shakeoff_evicted_total", "counter",
-	  "entries evicted from the full table (inferred from the other exits)" },
 	{ FIG_ARMED, "shakeoff_armed", "gauge", "1 while SYNs to protected ports are answered in XDP" },
 };
 

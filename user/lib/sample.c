@@ -140,19 +140,22 @@ static int read_arming(const struct sample_maps *maps, struct sample *s)
 }
 
 /*
- * The kernel evicts LRU entries silently, so evictions are what is left of
- * the created connections once the table and every counted exit are taken
- * away. The table and the counters are read at slightly different moments,
- * so while connections come and go the difference can dip below zero:
- * clamped to 0, it is exact whenever the table is quiet.
+ * Evictions: housekeeping counts them (evicted, bpf/sweeper.h) where the
+ * kernel counts the table's elements (6.6); before, the counter stays 0 and
+ * they are what is left of the created connections once the table and
+ * every counted exit are taken away. The table and the counters are read at
+ * slightly different moments, so while connections come and go the
+ * difference can dip below zero: clamped to 0, it is exact whenever the
+ * table is quiet (and 0 where the counter counts them all).
  */
 static __u64 infer_evicted(const struct sample *s)
 {
 	__s64 left = s->counter[SO_C_CONN_CREATED] - s->conn_active -
 		     s->counter[SO_C_CLOSED_GRACEFUL] - s->counter[SO_C_CLOSED_RESET] -
-		     s->counter[SO_C_EXPIRED_IDLE] - s->counter[SO_C_CONN_REPLACED];
+		     s->counter[SO_C_EXPIRED_IDLE] - s->counter[SO_C_CONN_REPLACED] -
+		     s->counter[SO_C_EVICTED];
 
-	return left > 0 ? left : 0;
+	return s->counter[SO_C_EVICTED] + (left > 0 ? left : 0);
 }
 
 int sample_read(const struct sample_maps *maps, struct sample *s)
@@ -160,7 +163,7 @@ int sample_read(const struct sample_maps *maps, struct sample *s)
 	memset(s, 0, sizeof(*s));
 	if (read_gauges(maps, s) || read_counters(maps, s) || read_arming(maps, s))
 		return -1;
-	s->evicted = infer_evicted(s);
+	s->evicted = s->counter[SO_C_EVICTED] = infer_evicted(s);
 	s->t_ns = clock_ns(CLOCK_MONOTONIC);
 	return 0;
 }

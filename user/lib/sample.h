@@ -19,7 +19,7 @@ struct sample {
 	__u64 counter[SO_C_MAX];
 	__u64 conn_active;      /* entries in conns */
 	__u64 conn_half_closed; /* ... in close_wait, fin_wait_1 or fin_wait_2 */
-	__u64 evicted;          /* inferred, see sample_read */
+	__u64 evicted;          /* counter[SO_C_EVICTED], or inferred: see sample_read */
 	__u64 state[SO_ST_MAX]; /* entries per state (conns --count) */
 	__u8 arm;               /* enum so_arm */
 	__u8 complete;          /* enum so_complete */
