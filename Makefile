@@ -158,8 +158,8 @@ $(O)/test_cli: $(CLI_TEST_SRC) $(CLI_TEST_HDRS) $(USER_HDRS) $(O)/libshakeoff.a
 	$(Q)$(CC) $(USER_CFLAGS) -Wno-missing-field-initializers -iquote user/lib -Itests/cli $(CLI_TEST_SRC) $(O)/libshakeoff.a $(USER_LDLIBS) -o $@
 
 # the unit tests reach the key file's parser (user/lib/keyfile.c: no I/O, no log)
-TEST_SRC += user/lib/keyfile.c
-TEST_HDRS += user/lib/keyfile.h
+TEST_SRC += user/lib/keyfile.c user/lib/xdpmeta.c
+TEST_HDRS += user/lib/keyfile.h user/lib/xdpmeta.h
 $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -iquote user/lib $(TEST_SRC) $(USER_LDLIBS) -o $@
@@ -167,9 +167,9 @@ $(O)/test_unit: $(TEST_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 # test_load: every program of the BPF objects below must pass the verifier.
 BPF_OBJS := $(O)/shakeoff.bpf.o $(O)/bench/bench.bpf.o $(O)/tests/xdp_pass.bpf.o
 
-$(O)/test_load: tests/load/test_load.c include/shakeoff.h | $(BUILD_REQ)
+$(O)/test_load: tests/load/test_load.c user/lib/xdpmeta.c user/lib/xdpmeta.h include/shakeoff.h | $(BUILD_REQ)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -iquote user/lib $(filter %.c,$^) $(USER_LDLIBS) -o $@
 
 $(O)/tests/xdp_pass.bpf.o: tests/netns/xdp_pass.bpf.c | $(BUILD_REQ)
 	$(call msg,BPF,$@)

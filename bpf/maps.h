@@ -154,5 +154,17 @@ struct {
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, evconf, struct so_evconf);
 SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, dropbudget, struct so_budget);
 
+/* The decoded cookie of a valid ACK, XDP to tc_ingress, by 4-tuple, where
+ * the frame cannot carry it as metadata (meta.h). An entry lives from XDP
+ * to TC of one segment; LRU, so that one whose segment never reached TC
+ * goes by itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SO_ACKMETA_MAX);
+	__type(key, struct so_flow_key);
+	__type(value, struct so_meta);
+} ackmeta SEC(".maps");
+SINGLETON_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, ackmeta_scratch, struct so_ackmeta_scratch);
+
 /* The connection table's gauges. */
 SINGLETON_MAP(BPF_MAP_TYPE_ARRAY, gauges, struct so_gauges);

@@ -183,7 +183,7 @@ static __always_inline enum so_result handle_ack(struct xdp_md *ctx, const struc
 		synopt_restore(p, bpf_ntohl(p->tcp->ack_seq) - 1, &co);
 	if (slot > 0) /* a rotation, or a cookie of another host's ring */
 		count(SO_C_ACK_COOKIE_OTHER_KEY);
-	if (pass_meta(ctx, &co, &w.o, cfg, p->family, &now))
+	if (pass_meta(ctx, p, &co, &w.o, cfg, &now))
 		return verdict(SO_C_DROP_NO_ROOM, SO_DROP);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
 }
@@ -445,18 +445,20 @@ int xdp_shakeoff_skb(struct xdp_md *ctx)
 SEC("?tc")
 int tc_ingress(struct __sk_buff *skb)
 {
-	struct so_meta *m = (void *)(long)skb->data_meta;
 	struct pkt p = {
 		.data = (void *)(long)skb->data,
 		.data_end = (void *)(long)skb->data_end,
 		.frame_len = skb->len,
 	};
 	struct so_meta meta;
+	bool framed = meta_in_frame(skb, &meta);
 
-	if ((void *)(m + 1) > p.data || m->magic != SO_META_MAGIC)
+	/* the fast exit of every segment but a cookie ACK's: no metadata */
+	if (!framed && !ackmeta_on())
 		return TC_ACT_OK;
-	__builtin_memcpy(&meta, m, sizeof(meta));
 	if (parse_packet(&p) != PARSE_OK)
+		return TC_ACT_OK;
+	if (!framed && !meta_in_map(&p, &meta))
 		return TC_ACT_OK;
 	assign_reqsk(skb, &p, &meta);
 	return TC_ACT_OK;

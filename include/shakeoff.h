@@ -40,6 +40,8 @@
 	  "valid cookie ACKs without timestamps that found their SYN's options")         \
 	X(ACK_COOKIE_OTHER_KEY, ack_cookie_other_key, E,                                 \
 	  "valid cookie ACKs of a key of the ring other than the issuing one")          \
+	X(ACK_META_MAP, ack_meta_map, E,                                                 \
+	  "valid cookie ACKs whose options went to TC in the map ackmeta: no XDP metadata here") \
 	X(ACK_COOKIE_INVALID, ack_cookie_invalid, V,                                     \
 	  "ACKs with an invalid or expired cookie and no socket, dropped")               \
 	X(PASSED_TRACKED, passed_tracked, V, "segments of connections shakeoff created") \
@@ -469,6 +471,20 @@ struct so_flow_key {
 	__be32 daddr[4];
 };
 _Static_assert(sizeof(struct so_flow_key) == 40, "so_flow_key layout");
+
+/* Map "ackmeta": so_flow_key -> so_meta, where XDP metadata is missing
+ * (bpf/meta.h). Its entries live microseconds; the size covers the cookie
+ * ACKs of one NAPI round on every CPU many times over. */
+#define SO_ACKMETA_MAX 4096
+
+/* Map "ackmeta_scratch", per CPU: where XDP builds an entry of ackmeta
+ * (or the metadata it copies in front of the frame) off the stack, which
+ * the segment path has no room left on. */
+struct so_ackmeta_scratch {
+	struct so_flow_key key;
+	struct so_meta meta;
+};
+_Static_assert(sizeof(struct so_ackmeta_scratch) == 68, "so_ackmeta_scratch layout");
 
 /* --- the TIME-WAIT filter (map "twfilter", one entry) -------------------- */
 

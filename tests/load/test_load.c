@@ -32,6 +32,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "shakeoff.h"
+#include "xdpmeta.h"
 
 static char log_buf[1 << 16];
 static size_t log_len;
@@ -163,8 +164,11 @@ out:
 	return why;
 }
 
-/* Set the object's rodata byte so_complete to MODE; false if it has none. */
-static bool set_mode(struct bpf_object *obj, int mode)
+/* Whether XDP may call bpf_xdp_adjust_meta here (the rodata so_xdp_meta). */
+static bool xdp_meta;
+
+/* Set the object's rodata byte NAME to VAL; false if it has none. */
+static bool set_rodata_u8(struct bpf_object *obj, const char *name, __u8 val)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, ".rodata");
@@ -184,13 +188,13 @@ static bool set_mode(struct bpf_object *obj, int mode)
 	for (i = 0; i < btf_vlen(sec) && init; i++, vs++) {
 		const char *n = btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off);
 
-		if (strcmp(n, "so_complete") || vs->size != 1 || vs->offset >= size)
+		if (strcmp(n, name) || vs->size != 1 || vs->offset >= size)
 			continue;
 		copy = malloc(size);
 		if (!copy)
 			return false;
 		memcpy(copy, init, size);
-		copy[vs->offset] = (char)mode;
+		copy[vs->offset] = (char)val;
 		done = !bpf_map__set_initial_value(m, copy, size);
 		free(copy);
 	}
@@ -202,39 +206,58 @@ static const char *const mode_name[] = {
 	[SO_COMPLETE_KERNEL] = "kernel mode",
 };
 
+/* Open OBJ with only program number IDX to load, in completion mode MODE
+ * (-1: none), its verifier log at LEVEL into vlog. *MINE: that program;
+ * *NO_MODES: set when the object has no completion modes. */
+static struct bpf_object *open_one(const char *path, int idx, int mode, __u32 level,
+				   struct bpf_program **mine, bool *no_modes)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+	int i = 0;
+
+	*mine = NULL;
+	if (!obj)
+		return NULL;
+	*no_modes = mode >= 0 && !set_rodata_u8(obj, "so_complete", mode);
+	set_rodata_u8(obj, "so_xdp_meta", xdp_meta); /* as attach sets it */
+	bpf_object__for_each_program(p, obj) {
+		bpf_program__set_autoload(p, i == idx);
+		if (i++ == idx)
+			*mine = p;
+	}
+	vlog[0] = 0;
+	if (*mine) {
+		bpf_program__set_log_buf(*mine, vlog, VLOG_SIZE);
+		bpf_program__set_log_level(*mine, level);
+	}
+	return obj;
+}
+
 /* check_prog: load OBJ with only program number IDX, in completion mode
  * MODE (-1: the object has none); prints its line. *NO_MODES: set when the
  * object has no completion modes. */
 static int check_prog(const char *path, const char *tag, int idx, int mode, bool *no_modes)
 {
 	struct bpf_object *obj;
-	struct bpf_program *p, *mine = NULL;
+	struct bpf_program *mine;
 	const char *why = NULL;
 	char name[160] = "?";
-	int i = 0, err;
+	bool again;
+	int err;
 
 	log_len = 0;
 	log_buf[0] = 0;
-	vlog[0] = 0;
-	obj = bpf_object__open_file(path, NULL);
+	obj = open_one(path, idx, mode, 4 /* BPF_LOG_STATS */, &mine, no_modes);
 	if (!obj) {
 		printf("FAIL load/%s: cannot open: %s\n", tag, strerror(errno));
 		return 1;
 	}
-	*no_modes = mode >= 0 && !set_mode(obj, mode);
 	if (*no_modes)
 		mode = -1;
-	bpf_object__for_each_program(p, obj) {
-		bpf_program__set_autoload(p, i == idx);
-		if (i++ == idx)
-			mine = p;
-	}
-	if (mine) {
+	if (mine)
 		snprintf(name, sizeof(name), "%s%s%s%s", bpf_program__name(mine),
 			 mode >= 0 ? " (" : "", mode >= 0 ? mode_name[mode] : "", mode >= 0 ? ")" : "");
-		bpf_program__set_log_buf(mine, vlog, VLOG_SIZE);
-		bpf_program__set_log_level(mine, 4); /* BPF_LOG_STATS */
-	}
 	if (mode == SO_COMPLETE_KERNEL && mine && !strcmp(bpf_program__name(mine), SO_PROG_KFUNC_ONLY)) {
 		bpf_object__close(obj); /* attach does not load it in this mode */
 		return 0;
@@ -249,20 +272,9 @@ static int check_prog(const char *path, const char *tag, int idx, int mode, bool
 	if (err && mine) {
 		/* again with the path that failed in the log (level 1) */
 		bpf_object__close(obj);
-		obj = bpf_object__open_file(path, NULL);
+		obj = open_one(path, idx, mode, 1, &mine, &again);
 		if (!obj)
 			return 1;
-		if (mode >= 0)
-			set_mode(obj, mode);
-		i = 0;
-		bpf_object__for_each_program(p, obj) {
-			bpf_program__set_autoload(p, i == idx);
-			if (i++ == idx) {
-				vlog[0] = 0;
-				bpf_program__set_log_buf(p, vlog, VLOG_SIZE);
-				bpf_program__set_log_level(p, 1);
-			}
-		}
 		err = bpf_object__load(obj);
 	}
 	if (!err)
@@ -289,6 +301,10 @@ int main(int argc, char **argv)
 	vlog = malloc(VLOG_SIZE);
 	if (!vlog)
 		return 1;
+	xdp_meta = probe_xdp_meta();
+	if (!xdp_meta)
+		printf("# this kernel refuses bpf_xdp_adjust_meta to XDP: loaded with so_xdp_meta 0, "
+		       "as attach does (cookie options go to TC in the map ackmeta)\n");
 	libbpf_set_print(collect);
 	for (i = 1; i < argc; i++) {
 		tag = argv[i];

@@ -21,6 +21,7 @@
 #include "harness.h"
 #include "ref.h"
 #include "shakeoff.skel.h"
+#include "xdpmeta.h"
 
 const struct so_config default_cfg = {
 	.mss4 = 1460,
@@ -180,8 +181,12 @@ void reset_maps(void)
 	synopts_clear();
 }
 
+/* Whether XDP may call bpf_xdp_adjust_meta here (attach's probe, features.c):
+ * else a valid cookie's options go to TC in the map ackmeta. */
+bool env_xdp_meta;
+
 /* The object as attach loads it for a completion mode (rodata so_complete;
- * tc_ingress only in kfunc mode). */
+ * tc_ingress only in kfunc mode; so_xdp_meta as attach probes it). */
 static struct shakeoff *load_mode(int complete)
 {
 	struct shakeoff *s = shakeoff__open();
@@ -189,6 +194,7 @@ static struct shakeoff *load_mode(int complete)
 	if (!s)
 		return NULL;
 	s->rodata->so_complete = complete;
+	s->rodata->so_xdp_meta = env_xdp_meta;
 	if (bpf_program__set_autoload(s->progs.tc_ingress, complete == SO_COMPLETE_KFUNC) ||
 	    shakeoff__load(s)) {
 		shakeoff__destroy(s);
@@ -235,6 +241,10 @@ int env_setup(void)
 		return -1;
 	add_sock_addrs();
 	ncpus = libbpf_num_possible_cpus();
+	env_xdp_meta = probe_xdp_meta();
+	if (!env_xdp_meta)
+		printf("# this kernel refuses bpf_xdp_adjust_meta to XDP: cookie options go to TC "
+		       "in the map ackmeta, and the cases check it there\n");
 	skel = kfunc_skel = load_mode(SO_COMPLETE_KFUNC);
 	if (!skel && kfunc_missing()) {
 		printf("skip all: this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (its BTF has no "
@@ -300,6 +310,19 @@ __u64 coarse_slack_ns(void)
 	return (__u64)res.tv_sec * 1000000000ULL + res.tv_nsec + 50000000;
 }
 
+/* The entry a run left in ackmeta (one at most: each is taken out here). */
+static void take_map_meta(struct xdp_result *r)
+{
+	int fd = bpf_map__fd(skel->maps.ackmeta);
+	struct so_flow_key k;
+
+	if (bpf_map_get_next_key(fd, NULL, &k) || bpf_map_lookup_elem(fd, &k, &r->map_meta))
+		return;
+	r->map_meta_key = k;
+	r->meta_in_map = true;
+	bpf_map_delete_elem(fd, &k);
+}
+
 int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 {
 	__u8 in[PKT_MAX + 32] = { 0 };
@@ -325,6 +348,7 @@ int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 	r->verdict = o.retval;
 	r->out_len = o.data_size_out;
 	r->meta_len = ctx_out.data;
+	take_map_meta(r);
 	if (r->err)
 		case_fail("BPF_PROG_RUN of xdp_shakeoff failed: %s", strerror(-r->err));
 	else
@@ -437,6 +461,21 @@ bool check_xdp(const struct xdp_result *r, __u32 verdict, __u64 mask)
 /* Put an entry as the data path would: one in time_wait also raises the
  * sweeper's time_wait gauge (it may stay above the truth, never below),
  * without which SYNs skip the table. */
+int ackmeta_put(const struct so_flow_key *k, const struct so_meta *m)
+{
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.ackmeta), k, m, BPF_ANY) ? -errno : 0;
+}
+
+bool ackmeta_take(const struct so_flow_key *k)
+{
+	return !bpf_map_lookup_and_delete_elem(bpf_map__fd(skel->maps.ackmeta), k, &(struct so_meta){});
+}
+
+void ackmeta_on(bool on)
+{
+	skel->bss->ackmeta_used = on;
+}
+
 int conn_put(const struct so_flow_key *k, const struct so_conn *c)
 {
 	struct so_sweeper s;

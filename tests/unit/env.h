@@ -76,7 +76,15 @@ struct xdp_result {
 	__u64 tai0, tai1;   /* CLOCK_TAI ns just before (less the lag the program's
 			     * coarse clock may have, bpf/clock.h) and just after */
 	__s64 delta[SO_C_MAX];
+	bool meta_in_map;   /* the run left a decoded cookie in ackmeta: */
+	struct so_meta map_meta;
+	struct so_flow_key map_meta_key;
 };
+
+/* Whether XDP has bpf_xdp_adjust_meta here; else valid cookie ACKs leave
+ * their options in the map ackmeta, counted (C_META_MAP in a mask). */
+extern bool env_xdp_meta;
+#define C_META_MAP (env_xdp_meta ? 0 : C(ACK_META_MAP))
 
 /* Run xdp_shakeoff on a frame; meta_len bytes of zeroed metadata go before it
  * (a multiple of 4, at most 32; 0 for a plain frame). */
@@ -111,6 +119,13 @@ void read_counters(__u64 sum[SO_C_MAX]);
 
 /* The connection table ("conns"), written and read directly: BPF_PROG_RUN
  * cannot reach the kfunc that makes tc_ingress insert entries. */
+/* The map ackmeta (XDP to tc_ingress where metadata is missing): an entry
+ * put; an entry taken out (whether there was one); tc_ingress made to look
+ * there (its .bss ackmeta_used, as after XDP's first use of the map) or not. */
+int ackmeta_put(const struct so_flow_key *k, const struct so_meta *m);
+bool ackmeta_take(const struct so_flow_key *k);
+void ackmeta_on(bool on);
+
 int conn_put(const struct so_flow_key *k, const struct so_conn *c);
 bool conn_get(const struct so_flow_key *k, struct so_conn *c);
 int conns_count(void);

@@ -406,14 +406,33 @@ static void ack_spec(const struct ack_case *c, const struct cookie *k, struct pk
 	}
 }
 
+/* The decoded cookie of a valid ACK: in front of the frame, or where XDP
+ * has no metadata, in ackmeta under the ACK's own 4-tuple. */
+static bool meta_of(const struct xdp_result *r, const struct pkt_spec *a, struct so_meta *m)
+{
+	if (env_xdp_meta) {
+		if (!check_u64(r->meta_len, sizeof(*m), "metadata length (ctx_out data - data_meta)"))
+			return false;
+		memcpy(m, r->out, sizeof(*m));
+		return true;
+	}
+	check_u64(r->meta_len, 0, "metadata length (none: ackmeta instead)");
+	if (!check_u64(r->meta_in_map, 1, "an ackmeta entry after the run"))
+		return false;
+	check_u64(r->map_meta_key.family, a->family == 6 ? 6 : 4, "ackmeta key family");
+	check_u64(ntohs(r->map_meta_key.sport), a->sport ? a->sport : 40000, "ackmeta key sport (client's)");
+	check_u64(ntohs(r->map_meta_key.dport), a->dport ? a->dport : 80, "ackmeta key dport");
+	*m = r->map_meta;
+	return true;
+}
+
 void check_meta(const struct xdp_result *r, const struct meta_exp *e, const struct pkt_spec *a)
 {
 	const __u8 zero[3] = { 0 };
 	struct so_meta m;
 
-	if (!check_u64(r->meta_len, sizeof(m), "metadata length (ctx_out data - data_meta)"))
+	if (!meta_of(r, a, &m))
 		return;
-	memcpy(&m, r->out, sizeof(m));
 	check_hex(m.magic, SO_META_MAGIC, "meta magic");
 	check_u64(m.attrs.mss, e->mss, "meta mss");
 	check_u64(m.attrs.wscale_ok, e->wscale_ok, "meta wscale_ok");
@@ -438,7 +457,7 @@ static void check_ack(const struct ack_case *c, const struct pkt_spec *a, const 
 		return;
 	}
 	check_xdp(r, XDP_PASS,
-		  C(ACK_COOKIE_VALID) | (c->other_key ? C(ACK_COOKIE_OTHER_KEY) : 0) |
+		  C(ACK_COOKIE_VALID) | C_META_MAP | (c->other_key ? C(ACK_COOKIE_OTHER_KEY) : 0) |
 			  (!c->meta.tstamp_ok && (c->meta.sack_ok || c->meta.wscale_ok)
 				   ? C(SYNOPT_RESTORED)
 				   : 0));

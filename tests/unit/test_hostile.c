@@ -78,7 +78,7 @@ static void encap_ack(const struct encap_ack_case *c)
 	a.payload_len = 0;
 	if (build_frame(&a, &f) || run_xdp(&f, 0, &r))
 		return;
-	check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID));
+	check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID) | C_META_MAP);
 	if (r.verdict == XDP_PASS) {
 		check_meta(&r, &c->meta, &a);
 		if (check_u64(r.out_len - r.meta_len, f.len, "frame length after the metadata"))
@@ -529,7 +529,8 @@ static void forged_acks(void)
 			continue;
 		/* only a cookie the reference accepts may pass, with metadata */
 		valid = ref_accepts(t, tai) || ref_accepts(t, tai_ns());
-		if (valid && o.retval == XDP_PASS && ctx_out.data == sizeof(struct so_meta)) {
+		if (valid && o.retval == XDP_PASS &&
+		    ctx_out.data == (env_xdp_meta ? sizeof(struct so_meta) : 0)) {
 			chance++;
 			continue;
 		}
@@ -551,6 +552,7 @@ static void forged_acks(void)
 	for (int k = 0; k < SO_C_MAX; k++) {
 		__u64 want = k == SO_C_ACK_COOKIE_INVALID ? FORGED_N - chance
 			     : k == SO_C_ACK_COOKIE_VALID ? chance
+			     : k == SO_C_ACK_META_MAP	  ? (env_xdp_meta ? 0 : chance)
 							  : 0;
 		char what[80];
 

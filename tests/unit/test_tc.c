@@ -3,11 +3,15 @@
  * test_tc.c - the TC programs on what they must leave alone, and the tally of
  * every XDP run made by the other groups.
  *
- * tc_ingress acts only on frames that carry shakeoff's metadata; BPF_PROG_RUN
- * of a TC program cannot pass metadata in, so only the "no metadata" side is
- * testable here (the namespace tests cover the other).
+ * tc_ingress acts only on frames that carry shakeoff's metadata, or whose
+ * decoded cookie XDP left in the map ackmeta; BPF_PROG_RUN of a TC program
+ * cannot pass metadata in, so of the first only the "no metadata" side is
+ * testable here (the namespace tests cover the other); the map is.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <string.h>
 #include <linux/pkt_cls.h>
 
 #include "cases.h"
@@ -31,6 +35,43 @@ static const struct tc_case tc_cases[] = {
 	{ "tc_egress_tcp4_unprotected", false, V4(.flags = F_ACK, .sport = 81, .dport = 40000, .ack = 1) },
 };
 
+/* tc_ingress and the map ackmeta: an entry for the frame's 4-tuple is put
+ * first, and tc_ingress made to look there. A cookie ACK's entry is taken
+ * and a socket asked for (no listener here); a SYN, or a port not
+ * protected, leave it. */
+struct ackmeta_case {
+	const char *name;
+	struct pkt_spec in;
+	bool taken;     /* tc_ingress must take the entry out */
+	__u64 counters; /* the counters that rise by one (C(...)) */
+};
+
+static const struct ackmeta_case ackmeta_cases[] = {
+	{ "tc_ingress_ack4_ackmeta", V4(.flags = F_ACK, .seq = 0x11223345, .ack = 0x5000), true,
+	  C(CONN_NO_LISTENER) },
+	{ "tc_ingress_ack6_ackmeta",
+	  V6(.flags = F_ACK | F_PSH, .seq = 0x11223345, .ack = 0x5000, .payload_len = 10), true,
+	  C(CONN_NO_LISTENER) },
+	{ "tc_ingress_syn4_ackmeta_left", V4(LINUX(1460, 7)), false, 0 },
+	{ "tc_ingress_ack4_ackmeta_unprotected",
+	  V4(.flags = F_ACK, .dport = 81, .seq = 0x11223345, .ack = 0x5000), false, 0 },
+};
+
+/* The ackmeta key of a client->server spec (pktbuild.h's defaults). */
+static void key_of(const struct pkt_spec *s, struct so_flow_key *k)
+{
+	bool v6 = s->family == 6;
+
+	memset(k, 0, sizeof(*k));
+	k->family = v6 ? SO_AF_INET6 : SO_AF_INET;
+	k->sport = htons(s->sport ? s->sport : 40000);
+	k->dport = htons(s->dport ? s->dport : 80);
+	inet_pton(v6 ? AF_INET6 : AF_INET, s->saddr ? s->saddr : v6 ? "2001:2::1" : "198.18.0.1",
+		  k->saddr);
+	inet_pton(v6 ? AF_INET6 : AF_INET, s->daddr ? s->daddr : v6 ? "2001:2::2" : "198.18.0.2",
+		  k->daddr);
+}
+
 static void run_tc_case(const struct tc_case *c)
 {
 	__s64 delta[SO_C_MAX];
@@ -47,9 +88,38 @@ static void run_tc_case(const struct tc_case *c)
 		dump("in", f.b, f.len);
 }
 
+static void run_ackmeta_case(const struct ackmeta_case *c)
+{
+	const struct so_meta m = { .magic = SO_META_MAGIC, .attrs = { .mss = 1460 } };
+	struct so_flow_key k;
+	__s64 delta[SO_C_MAX];
+	struct frame f;
+	__u32 ret;
+	int err;
+
+	if (build_frame(&c->in, &f))
+		return;
+	key_of(&c->in, &k);
+	err = ackmeta_put(&k, &m);
+	if (err) {
+		case_fail("cannot write the ackmeta entry: %s", strerror(-err));
+		return;
+	}
+	ackmeta_on(true);
+	if (run_tc(true, &f, &ret, delta) == 0) {
+		check_u64(ret, TC_ACT_OK, "TC verdict (TC_ACT_OK)");
+		check_counters(delta, c->counters);
+	}
+	ackmeta_on(false);
+	check_u64(!ackmeta_take(&k), c->taken, "ackmeta entry taken out by tc_ingress");
+	if (case_failed())
+		dump("in", f.b, f.len);
+}
+
 void test_tc(void)
 {
 	RUN_TABLE(tc_cases, run_tc_case);
+	RUN_TABLE(ackmeta_cases, run_ackmeta_case);
 }
 
 /* Every XDP run of this binary ends in exactly one verdict counter (kind V

@@ -588,8 +588,9 @@ static void cookie_ack_case(int family, const struct cookie_case *cc)
 	if (build_frame(&a, &f) || run_xdp(&f, 0, &r))
 		return;
 	if (cc->new_connection) {
-		check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID));
-		check_u64(r.meta_len, sizeof(struct so_meta), "metadata bytes (cookie valid)");
+		check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID) | C_META_MAP);
+		check_u64(r.meta_len + r.meta_in_map * sizeof(struct so_meta), sizeof(struct so_meta),
+			  "metadata bytes, or an ackmeta entry (cookie valid)");
 	} else if (cc->forged) {
 		check_xdp(&r, XDP_DROP, C(ACK_COOKIE_INVALID));
 	} else {

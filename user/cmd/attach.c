@@ -390,6 +390,7 @@ static int load(const struct attach_plan *p, struct attach_state *st)
 			p->cfg.complete == SO_COMPLETE_KFUNC);
 	st->skel->rodata->so_complete = p->cfg.complete;
 	st->skel->rodata->so_rcv_space = p->rcv_space;
+	st->skel->rodata->so_xdp_meta = p->feat.xdp_meta;
 	if (err)
 		goto fail;
 	if (!p->multiprog) {

@@ -7,6 +7,7 @@
  *   enum bpf_func_id has BPF_FUNC_tcp_raw_check_syncookie_ipv4
  *                                     the raw cookie helpers of kernel mode (6.0)
  *   enum bpf_attach_type has BPF_TCX_INGRESS   TCX links (6.6); else clsact
+ * and, by loading a program: may XDP call bpf_xdp_adjust_meta (xdpmeta.h)
  *
  * SHAKEOFF_VMLINUX_BTF=FILE probes FILE (raw BTF or an ELF object's .BTF)
  * instead: how the tests show each refusal on a kernel that has it all.
@@ -20,6 +21,7 @@
 
 #include "features.h"
 #include "log.h"
+#include "xdpmeta.h"
 #include "shakeoff.h"
 
 static bool has_kfunc(const struct btf *btf)
@@ -97,6 +99,7 @@ int features_check(int want, struct features *f)
 	err = check_complete(btf, want, f);
 	/* TCX links (6.6) where the kernel has them, else clsact filters */
 	f->tcx = has_enum_value(btf, "bpf_attach_type", "BPF_TCX_INGRESS");
+	f->xdp_meta = probe_xdp_meta();
 	btf__free(btf);
 	return err ? -1 : 0;
 }

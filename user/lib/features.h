@@ -11,6 +11,7 @@
 struct features {
 	int complete; /* enum so_complete: how cookie ACKs become sockets */
 	bool tcx;     /* TCX links; else the TC programs are clsact filters */
+	bool xdp_meta; /* XDP may call bpf_xdp_adjust_meta; else cookies go to TC in a map */
 };
 
 /* Probe the kernel for completion mode want (an enum so_complete, or -1:
