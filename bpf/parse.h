@@ -22,6 +22,7 @@
 #include <linux/in6.h>
 #include <bpf/bpf_endian.h>
 #include "shakeoff.h"
+#include "bound.h"
 
 /* IPv4 flags and fragment offset (RFC 791); the kernel keeps these out of UAPI. */
 #define IP_DF 0x4000
@@ -273,6 +274,12 @@ static __always_inline int pkt_from_off(struct pkt *p, void *data, void *data_en
 	p->eth = data;
 	if ((void *)(p->eth + 1) > data_end || l3 > PKT_L4_OFF_MAX || l4 > PKT_L4_OFF_MAX)
 		return -1;
+	/* Linux 6.1: clang tested a copy of l3 and added the unbounded spill
+	 * to data, a pointer no range check could then cover ("R1 offset is
+	 * outside of the packet"). The no-op masks keep the bound in the
+	 * registers that are added (bound.h). */
+	l3 = masked(l3, 2 * PKT_L4_OFF_MAX - 1);
+	l4 = masked(l4, 2 * PKT_L4_OFF_MAX - 1);
 	/* Both pointers are set and both are valid: an IPv4 TCP segment has
 	 * 40 bytes from its IP header on too. The verifier cannot tie a later
 	 * branch on family to which pointer was set (clang spills family as
