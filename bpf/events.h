@@ -82,6 +82,8 @@ static __always_inline void ev_submit(struct so_event *e)
  * (kernel mode: our SYN-ACK carried the kernel's TSval), or NULL when the
  * options are unknown (an ACK with the kernel's cookie that kfunc mode lets
  * pass: its TSecr may hold the kernel's per-connection offset).
+ * XXX: that connection (kfunc mode, a kernel cookie) has no entry: no fin
+ * or close follows.
  */
 static __always_inline void ev_open(const struct so_flow_key *k, const struct so_meta *m,
 				    const struct kts_echo *kts)
