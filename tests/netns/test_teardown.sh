@@ -128,6 +128,15 @@ table_empty() {
 	done
 }
 
+# sent_bytes client|server SLOT: the payload bytes that side's socket has put
+# on the wire so far, retransmissions included (tcpi_bytes_sent).
+sent_bytes() {
+	local ns=$CNS l r
+	l=$(cport "$2") r=$(sport "$2")
+	[ "$1" = server ] && ns=$SNS l=$(sport "$2") r=$(cport "$2")
+	ip netns exec "$ns" ss -Htni "( sport = :$l and dport = :$r )" | grep -o 'bytes_sent:[0-9]*' | cut -d: -f2
+}
+
 # half_closed_others SLOT: the half-closed rows (close_wait, fin_wait_1,
 # fin_wait_2) in the table that are not the slot's connection.
 half_closed_others() {
@@ -152,9 +161,9 @@ for fam in $FAMILIES; do
 		# than each socket put on the wire (a retransmission, a tail loss
 		# probe on a loaded machine, counts again: exact is not certain).
 		check_num $n.est.bytes_in -ge 65536 "$(entry $n bytes_in)"
-		check_num $n.est.bytes_in_at_most_sent -le "$(ip netns exec "$CNS" ss -Htni "( sport = :$(cport $n) and dport = :$(sport $n) )" | grep -o 'bytes_sent:[0-9]*' | cut -d: -f2)" "$(entry $n bytes_in)"
+		check_num $n.est.bytes_in_at_most_sent -le "$(sent_bytes client $n)" "$(entry $n bytes_in)"
 		check_num $n.est.bytes_out -ge 65536 "$(entry $n bytes_out)"
-		check_num $n.est.bytes_out_at_most_sent -le "$(ip netns exec "$SNS" ss -Htni "( sport = :$(sport $n) and dport = :$(cport $n) )" | grep -o 'bytes_sent:[0-9]*' | cut -d: -f2)" "$(entry $n bytes_out)"
+		check_num $n.est.bytes_out_at_most_sent -le "$(sent_bytes server $n)" "$(entry $n bytes_out)"
 		check_eq $n.est.first_fin_ms null "$(entry $n first_fin_ms)"
 	fi
 	go $n est
@@ -237,7 +246,7 @@ for fam in $FAMILIES; do
 		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(pair_stats)" conn_half_closed)"
 		# the 4 MiB sent, retransmissions aside (what the socket sent bounds it)
 		check_num $n.half.bytes_out -ge $((4 << 20)) "$(entry $n bytes_out)"
-		check_num $n.half.bytes_out_at_most_sent -le "$(ip netns exec "$SNS" ss -Htni "( sport = :$(sport $n) and dport = :$(cport $n) )" | grep -o 'bytes_sent:[0-9]*' | cut -d: -f2)" "$(entry $n bytes_out)"
+		check_num $n.half.bytes_out_at_most_sent -le "$(sent_bytes server $n)" "$(entry $n bytes_out)"
 		check_grep $n.half.human "close_wait +[0-9.smhd]+ +client " \
 			"$(shakeoff_in "$SNS" conns "$SIF" --state close_wait 2>&1)"
 	fi
@@ -260,7 +269,7 @@ for fam in $FAMILIES; do
 		check_eq $n.half.closed_by server "$(entry $n closed_by)"
 		check_eq $n.half.conn_half_closed "conn_half_closed=$((1 + $(half_closed_others $n)))" "$(stats_pick "$(pair_stats)" conn_half_closed)"
 		check_num $n.half.bytes_in -ge $(((4 << 20) + (64 << 10))) "$(entry $n bytes_in)"
-		check_num $n.half.bytes_in_at_most_sent -le "$(ip netns exec "$CNS" ss -Htni "( sport = :$(cport $n) and dport = :$(sport $n) )" | grep -o 'bytes_sent:[0-9]*' | cut -d: -f2)" "$(entry $n bytes_in)"
+		check_num $n.half.bytes_in_at_most_sent -le "$(sent_bytes client $n)" "$(entry $n bytes_in)"
 	fi
 	go $n half
 	go $n more
