@@ -44,10 +44,17 @@ hold_open "$CNS" "$S6" $P || bail hold "connection failed: $(_oneline "$(cat "$H
 sleep 1 # a quiet moment: the closes are over
 st=$(shakeoff_in "$SNS" stats "$SIF" -j 2>&1)
 check_eq stats.armed true "$(json_get armed <<<"$st")"
-check_num stats.conn_active -ge 1 "$(json_get conn_active <<<"$st")"
-half=$(shakeoff_in "$SNS" conns "$SIF" -j | "$PY" -c '
+conns=$(shakeoff_in "$SNS" conns "$SIF" -j 2>&1)
+# at a quiet moment the gauge is the table: the held connection and the
+# xfers' entries still lingering in time_wait
+check_eq stats.conn_active_as_conns "$("$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$conns" 2>&1)" \
+	"$(json_get conn_active <<<"$st")"
+check_eq stats.held_one_listed 1 "$("$PY" -c '
 import json, sys
-print(sum(c["state"] in ("close_wait", "fin_wait_1", "fin_wait_2") for c in json.load(sys.stdin)))' 2>&1)
+print(sum(c["state"] == "established" for c in json.load(sys.stdin)))' <<<"$conns" 2>&1)"
+half=$("$PY" -c '
+import json, sys
+print(sum(c["state"] in ("close_wait", "fin_wait_1", "fin_wait_2") for c in json.load(sys.stdin)))' <<<"$conns" 2>&1)
 check_eq stats.conn_half_closed_as_conns "$half" "$(json_get conn_half_closed <<<"$st")"
 # the identity of issue 3 at a quiet moment
 sum=$("$PY" -c '
@@ -61,6 +68,7 @@ check_eq stats.evicted_none_yet 0 "$(json_get evicted <<<"$st")"
 # Forty interpreters take a while to start on a busy machine: wait for all
 # forty to be created (each holds 15 s, so they overlap), not a fixed time.
 created0=$(json_get conn_created <<<"$st")
+active0=$(json_get conn_active <<<"$st")
 for i in $(seq 40); do
 	ns_bg "$CNS" "$PY" -c '
 import socket, sys, time
@@ -74,8 +82,12 @@ for ((i = 0; i < 120; i++)); do
 	[ "$(json_get conn_created <<<"$st")" -ge $((created0 + 40)) ] 2>/dev/null && break
 	sleep 0.1
 done
-check_num stats.forty_created -ge $((created0 + 40)) "$(json_get conn_created <<<"$st")"
-check_num stats.evicted_counted -ge 20 "$(json_get evicted <<<"$st")"
+check_num stats.forty_created -eq $((created0 + 40)) "$(json_get conn_created <<<"$st")"
+# which entries the LRU pushes out, and how early (its free lists are per
+# CPU), is the kernel's: at least the 40 - 16 that did not fit, at most all
+# the entries there were
+check_num stats.evicted_counted -ge $((40 - 16)) "$(json_get evicted <<<"$st")"
+check_num stats.evicted_at_most_all -le $((40 + active0)) "$(json_get evicted <<<"$st")"
 check_num stats.table_full -le 16 "$(json_get conn_active <<<"$st")"
 human=$(shakeoff_in "$SNS" stats "$SIF" 2>&1)
 check_grep stats.human_figures "evicted .*conn_half_closed.*armed +yes" "$(tr '\n' ' ' <<<"$human")"
@@ -170,7 +182,9 @@ for l in sys.stdin:
             best = max(best, e["total"])
 print(best)
 ' "$C6" <"$TOP_LOG" 2>&1)
-check_num top.client_syns_seen -ge 4 "$total"
+# counted only while top runs: the 4 xfers' SYNs
+check_num top.client_syns_seen -eq 4 "$total"
+# a sample each 0.5 s for as long as the xfers took: at least 1.2 s of them
 check_num top.samples -ge 2 "$(grep -c '"interval_s"' "$TOP_LOG")"
 out=$(shakeoff_in "$SNS" top "$SIF" --count 1 --interval 0.2 2>&1)
 check_grep top.human "busiest sources over" "$out"

@@ -94,6 +94,9 @@ check_close() {
 	check_eq "$name.reset_by" "$6" "$(events_query "$f" "$S[-1]['reset_by']")"
 	check_bytes "$name.bytes_in" "$slot" client "$(events_query "$f" "$S[-1]['bytes_in']")"
 	check_bytes "$name.bytes_out" "$slot" server "$(events_query "$f" "$S[-1]['bytes_out']")"
+	# how many segments carry the bytes, and how many pure ACKs, is TCP's
+	# choice (delayed ACKs, GSO): at least the third ACK and a FIN or RST in,
+	# one segment out
 	check_num "$name.pkts_in" -ge 2 "$(events_query "$f" "$S[-1]['pkts_in']")"
 	check_num "$name.pkts_out" -ge 1 "$(events_query "$f" "$S[-1]['pkts_out']")"
 	# established within the client's connect() (5 ms for the clocks' offset,
@@ -155,6 +158,7 @@ check_eq $n.open.cookie shakeoff "$(events_query "$ALL" "$S[0]['cookie']")"
 check_eq $n.open.options "True True False" "$(events_query "$ALL" "' '.join(str(x) for x in ($S[0]['sack'], $S[0]['timestamps'], $S[0]['ecn']))")"
 check_eq $n.open.mss 1460 "$(events_query "$ALL" "$S[0]['mss']")"
 check_grep $n.open.wscale '^[0-9]+ [0-9]+$' "$(events_query "$ALL" "'%d %d' % ($S[0]['snd_wscale'], $S[0]['rcv_wscale'])")"
+# the SYN-ACK to ACK time is the scheduler's: bounded, not exact
 check_num $n.open.cookie_age_ms -le 3000 "$(events_query "$ALL" "$S[0]['cookie_age_ms']")"
 
 for fam in 4 6; do
@@ -305,7 +309,13 @@ kill -CONT "$EV_PID"
 ev_wait "$F" "any(e['type'] == 'lost' for e in E)" 5
 events_stop
 check_eq ring.lost_reported "${lost#event_lost=}" "$(events_query "$F" "sum(e['lost'] for e in E if e['type'] == 'lost')")"
-check_num ring.events_kept -ge 20 "$(events_query "$F" "sum(e['type'] != 'lost' for e in E)")"
+# the ring holds 30 (an event is 128 bytes, a ring record's header 8); the
+# server_fin closes (one in 4) come after the --time-wait linger, maybe
+# after the reader resumed: those fit too
+RING_EVENTS=$((4096 / (128 + 8)))
+kept=$(events_query "$F" "sum(e['type'] != 'lost' for e in E)")
+check_num ring.events_kept -ge $RING_EVENTS "$kept"
+check_num ring.events_kept_at_most -le $((RING_EVENTS + 20 / 4)) "$kept"
 check_eq ring.sent_plus_lost "$(events_query "$F" "sum(e['type'] != 'lost' for e in E) + sum(e['lost'] for e in E if e['type'] == 'lost')")" \
 	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["event_sent"] + s["event_lost"])' "$(pair_stats)")"
 

@@ -75,7 +75,10 @@ st=$(stats)
 check_eq created "conn_created=$((NTW + NMANY)) conn_create_failed=0" \
 	"$(stats_pick "$st" conn_created conn_create_failed)"
 E=$(raw evicted)
+# which entries the LRU pushes out, and how early (its free lists are per
+# CPU), is the kernel's: at least what did not fit, at most all there were
 check_num evicted.at_least_what_did_not_fit -ge $((NMANY - MAX)) "$E"
+check_num evicted.at_most_created -le $((NTW + NMANY)) "$E"
 check_eq evicted.every_exit_once $((NTW + NMANY)) \
 	"$(( $(raw closed_graceful) + $(raw closed_reset) + $(raw conn_replaced) + E + $(raw expired_idle) ))"
 check_eq expired_idle.none 0 "$(raw expired_idle)"
@@ -92,7 +95,9 @@ ev_evicted=$(events_query "$F" "sum(e['type'] == 'close' and e['reason'] == 'evi
 no_close=$(events_query "$F" "sum(not any(x.startswith('close') for x in v) for v in $K.values())")
 say "evicted: $E counted, $ev_evicted close events evicted (time_wait), $no_close connections with no close (live entries)"
 check_eq events.agree_with_count "$E" $((ev_evicted + no_close))
+# the LRU's oldest are the time_wait ones: some of them, the LRU says how many
 check_num events.time_wait_evictions_seen -ge 1 "$ev_evicted"
+check_num events.time_wait_evictions_at_most_those -le $NTW "$ev_evicted"
 check_eq events.evicted_are_time_wait "True" \
 	"$(events_query "$F" "all(42000 < e['sport'] <= 42000 + $NTW and e['state'] == 'time_wait' and e['bytes_in'] is None for e in E if e['type'] == 'close' and e['reason'] == 'evicted')")"
 check_eq events.graceful_agree "$(raw closed_graceful)" \

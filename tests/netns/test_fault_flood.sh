@@ -39,7 +39,8 @@ stream_moving before.stream_v6 "$ST6"
 ns_bg "$CNS" "$PY" "$RAWTOOL" flood "$CIF" "$CMAC" "$SMAC" "$S4" $P $PPS 60
 FLOOD_PID=$BG_PID FLOOD_LOG=$BG_LOG
 syn0=$(stat_of synack_sent)
-# half a second of the flood answered (waited for: a busy machine sends slower)
+# half a second of the flood answered (waited for: a busy machine sends
+# slower; a flood's rate is not exact)
 check_num flood.answered -ge $((syn0 + PPS / 2)) "$(stat_reaches "$SNS" "$SIF" synack_sent $((syn0 + PPS / 2)))"
 stream_moving flood.stream_v4 "$ST4"
 stream_moving flood.stream_v6 "$ST6"

@@ -97,7 +97,10 @@ for fam in 4 6; do
 	hold_close
 	check_eq "opts_$fam.hold_closed" 0 $?
 done
+# each family's third ACK, and its first data segment if that raced it to
+# the listener (the client's timing)
 check_num opts.through_kernel_check -ge $((recv0 + 2)) "$(nstat_of TcpExtSyncookiesRecv)"
+check_num opts.through_kernel_check_at_most_ack_and_data -le $((recv0 + 4)) "$(nstat_of TcpExtSyncookiesRecv)"
 
 # 1 MB each way, then the closes in the table.
 before=$(shakeoff_in "$SNS" stats "$SIF" -j)

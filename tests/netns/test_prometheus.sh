@@ -154,7 +154,10 @@ read -r tb cb <<<"$(stamp)"
 secs=$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 ours=$(awk -v a="$ca" -v b="$cb" -v s="$secs" 'BEGIN { printf "%.0f", (b - a) / s }')
 say "shakeoff's counters: $((cb - ca)) SYN-ACKs in $secs s = $ours/s (offered $RATE/s)"
+# a flood's rate is the pacer's and the scheduler's: near what was offered,
+# never above it (the xfers' few SYNs a second aside)
 check_num flood.answered -ge $((RATE / 2)) "$ours"
+check_num flood.answered_at_most_offered -le $((RATE * 11 / 10)) "$ours"
 # The scrape at or just after tb must be in: wait two intervals.
 sleep 2.5
 at=$(awk -v b="$tb" 'BEGIN { printf "%.3f", b / 1e9 }')
@@ -164,8 +167,14 @@ theirs=$(awk -v v="$theirs" 'BEGIN { printf "%.0f", v }')
 check_num prom.rate_lower -ge $((ours * 85 / 100)) "$theirs"
 check_num prom.rate_upper -le $((ours * 115 / 100)) "$theirs"
 created=$(value "increase(shakeoff_conn_created_total{ifname=\"$SIF\"}[${WINDOW}s])" "$at")
-check_num prom.conns_created -ge 1 "$(awk -v v="${created:-x}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f", v; else print v }')"
-check_num conns.completed -ge 1 "$(grep -c ok "$CONNS_LOG")"
+# the xfers' pace under the flood is the scheduler's: some completed, and
+# the window's increase (extrapolated to its edges) is no more than all of
+# them since the flood began
+completed=$(grep -c ok "$CONNS_LOG")
+created=$(awk -v v="${created:-x}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f", v; else print v }')
+check_num prom.conns_created -ge 1 "$created"
+check_num prom.conns_created_at_most_completed -le "$completed" "$created"
+check_num conns.completed -ge 1 "$completed"
 
 # --- the Grafana dashboard ----------------------------------------------------------------
 

@@ -31,7 +31,8 @@ T=9000
 start_tcptool "$SNS" $T || bail server "tcptool did not listen on port $T"
 attach_or_bail "$SNS" "$SIF" --ports $P,$T --secret-file "$TMPD/secret1"
 gen=$(so_status "$SNS" "$SIF" secret_gen)
-check_num status.secret_gen_readable -ge 0 "$gen"
+# attach starts the secret's generations at 0; each rekey adds one
+check_num status.secret_gen_at_attach -eq 0 "$gen"
 
 # wait_created N: wait until conn_created reaches N (or ab ends).
 wait_created() {
@@ -95,6 +96,7 @@ for host in $S4 $S6; do
 		rekey_rc=$?
 	check_eq "in_flight_$fam.rekey_exit" 0 "$rekey_rc"
 	gen=$((gen + 1))
+	# the ACK at least; its data and retransmissions are the client's timers'
 	check_num "in_flight_$fam.acks_held_back" -ge 1 "$(nft_rule_count "$CNS" "inet so_hold output" hold)"
 	check_eq "in_flight_$fam.no_ack_before_rekey" "$valid0" "$(so_stat "$SNS" "$SIF" ack_cookie_valid)"
 	client_ns_exec nft delete table inet so_hold
@@ -153,6 +155,7 @@ for _i in $(seq 100); do # the client retransmits within a few seconds
 	[ "${invalid:-0}" -gt "$invalid0" ] 2>/dev/null && break
 	sleep 0.1
 done
+# the client's retransmissions: the first one refused ends the wait above
 check_num two_rekeys.ack_cookie_invalid -ge $((invalid0 + 1)) "$invalid"
 check_num two_rekeys.conn_created_unchanged -eq "$created0" "$(so_stat "$SNS" "$SIF" conn_created)"
 kill "$xfer" 2>/dev/null

@@ -106,6 +106,7 @@ round() {
 		return
 	fi
 	ok "$name.old"
+	# each side's RST at least (how many the stacks send is theirs)
 	check_num "$name.client_rst_dropped" -ge 1 "$(rst_dropped "$CNS")"
 	check_num "$name.server_rst_dropped" -ge 1 "$(rst_dropped "$SNS")"
 	check_eq "$name.no_socket_left" "none none" \

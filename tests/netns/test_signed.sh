@@ -94,7 +94,8 @@ check_eq flood.passed_plus_dropped "$sent" "$((passed + dropped))"
 # R * (1 + secs) over all CPUs, one more per CPU for the edges.
 bound=$(awk -v r=$R -v s="$secs" -v n="$ncpu" 'BEGIN { printf "%d", r * (1 + s) + n }')
 check_num flood.passed_within_budget -le "$bound" "$passed"
-check_num flood.passed_some -ge 1 "$passed"
+# at least one CPU's one-second burst (the flood may meet only one CPU)
+check_num flood.passed_some -ge $((R / ncpu)) "$passed"
 check_eq flood.kernel_saw_only_the_passed "$passed" "$((na - nb))"
 
 finish
