@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool nft ethtool
-require_shakeoff
+require_complete
 
 P=9000
 

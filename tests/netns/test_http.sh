@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd curl nft ethtool
-require_shakeoff
+require_complete
 
 P=8080 # protected
 U=8081 # not protected: the control

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool curl ethtool
-require_shakeoff
+require_complete
 
 P=8080
 

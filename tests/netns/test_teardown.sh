@@ -27,7 +27,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool ss ethtool
-require_shakeoff
+require_complete
 
 TW=2     # --time-wait
 IDLE=600 # --idle-timeout, until the idle scenario lowers it
