@@ -16,7 +16,9 @@
 #
 # Environment: SHAKEOFF (the CLI; default $O/shakeoff, O default build),
 # PY (default /usr/bin/python3), V=1 (print the commands that run),
-# DEBUG=1 (on failure, open a shell in the server namespace before cleanup).
+# DEBUG=1 (on failure, open a shell in the server namespace before cleanup),
+# SHAKEOFF_TEST_COMPLETE=kernel (the tests that run in either completion
+# mode run in kernel mode, the others skip: require_complete).
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
