@@ -218,7 +218,7 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address -fno-omit-frame-pointer -Wall -Wextra -Werror \
 	-std=gnu11 -Iinclude -I$(O) -Itests/unit -iquote user/lib
 FUZZ_SRC := tests/fuzz/fuzz_xdp.c tests/unit/env.c tests/unit/harness.c tests/unit/pktbuild.c \
-	tests/unit/ref.c user/lib/keyfile.c
+	tests/unit/ref.c user/lib/keyfile.c user/lib/xdpmeta.c
 
 $(O)/fuzz_xdp: $(FUZZ_SRC) $(TEST_HDRS) $(O)/shakeoff.skel.h
 	$(call msg,FUZZ-CC,$@)

@@ -31,6 +31,7 @@
 #include "shakeoff.h"
 #include "maps.h"
 #include "common.h"
+#include "ktsval.h"
 
 static __always_inline bool listening(__u8 what)
 {
@@ -77,15 +78,20 @@ static __always_inline void ev_submit(struct so_event *e)
 
 /*
  * Handshake completed: with our cookie (m: what the socket was given), or
- * with the kernel's (m NULL: an ACK passed to the kernel, which makes the
- * socket and decodes the options; shakeoff does not know them).
- * XXX: a kernel cookie's connection has no entry: no fin or close follows.
+ * with the kernel's: kts, the third ACK's TSecr, which the kernel decodes
+ * (kernel mode: our SYN-ACK carried the kernel's TSval), or NULL when the
+ * options are unknown (an ACK with the kernel's cookie that kfunc mode lets
+ * pass: its TSecr may hold the kernel's per-connection offset).
+ * XXX: that connection (kfunc mode, a kernel cookie) has no entry: no fin
+ * or close follows.
  */
-static __always_inline void ev_open(const struct so_flow_key *k, const struct so_meta *m)
+static __always_inline void ev_open(const struct so_flow_key *k, const struct so_meta *m,
+				    const struct kts_echo *kts)
 {
+	struct so_config *cfg = singleton(&config);
 	struct so_event *e;
 
-	if (!listening(SO_LISTEN_EVENTS))
+	if (!cfg || !(cfg->listen & SO_LISTEN_EVENTS))
 		return;
 	e = ev_reserve(SO_EV_OPEN, k);
 	if (!e)
@@ -95,6 +101,7 @@ static __always_inline void ev_open(const struct so_flow_key *k, const struct so
 	e->snd_wscale = e->rcv_wscale = SO_WS_NONE;
 	e->cookie_age_ms = SO_AGE_UNKNOWN;
 	if (m) {
+		e->opts_known = 1;
 		e->mss = m->attrs.mss;
 		if (m->attrs.wscale_ok) {
 			e->snd_wscale = m->attrs.snd_wscale;
@@ -104,6 +111,9 @@ static __always_inline void ev_open(const struct so_flow_key *k, const struct so
 		e->tstamp = m->attrs.tstamp_ok;
 		e->ecn = m->attrs.ecn_ok;
 		e->cookie_age_ms = m->cookie_age_ms;
+	} else if (kts) {
+		e->opts_known = 1;
+		kts_decode(kts, cfg, e);
 	}
 	ev_submit(e);
 }

@@ -42,6 +42,7 @@
 #include "options.h"
 #include "synack.h"
 #include "newconn.h"
+#include "ktsval.h"
 
 /* const volatile, as all rodata the CLI sets before load: clang may not
  * fold the default in, and the verifier reads the loaded value as a
@@ -111,18 +112,17 @@ static __always_inline __s64 kc_cookie(struct xdp_md *ctx, const struct pkt *p,
 	return cookie;
 }
 
-/* TSval as cookie_init_timestamp() makes it: ms of CLOCK_MONOTONIC (the
- * kernel's tcp_clock_ns) with the low six bits replaced by what the ACK's
- * TSecr brings back (the client's window scale, 0xf for none; SACK in bit
- * 4), never ahead of now. tcp_timestamps=2 keeps the kernel from adding a
- * per-connection offset to the TSecr it decodes and to later TSvals. */
+/* TSval as cookie_init_timestamp() makes it (ktsval.h), never ahead of
+ * now. tcp_timestamps=2 keeps the kernel from adding a per-connection
+ * offset to the TSecr it decodes and to later TSvals. */
 static __always_inline __u32 kc_tsval(const struct cookie_opts *co)
 {
 	__u64 ms = bpf_ktime_get_ns() / 1000000;
-	__u64 ts = (ms & ~63ULL) | co->wscale | (co->sack ? 16 : 0);
+	__u64 ts = (ms & ~(__u64)KTS_OPT_MASK) | co->wscale | (co->sack ? KTS_SACK : 0) |
+		   (co->ecn ? KTS_ECN : 0);
 
 	if (ts > ms)
-		ts -= 64;
+		ts -= 1u << KTS_OPT_BITS;
 	return ts;
 }
 
@@ -152,12 +152,12 @@ static __always_inline enum so_result kc_syn_answer(struct xdp_md *ctx, const st
 		return verdict(why, SO_PASS);
 	choose_options(p, &w->o, cfg, &co);
 	/* the kernel's cookie carries options in TSval only (without it: MSS
-	 * only, no synopts map), and is offered no ECN here */
+	 * only, no synopts map); ECN as the kernel offers it in its own cookie
+	 * SYN-ACK (tcp_ecn_create_request), only with timestamps */
 	if (!co.ts) {
 		co.sack = 0;
 		co.wscale = SO_WS_NONE;
 	}
-	co.ecn = 0;
 	sp.isn = cookie;
 	sp.mss = synack_mss(p, cfg);
 	sp.ts = co.ts;
@@ -165,6 +165,7 @@ static __always_inline enum so_result kc_syn_answer(struct xdp_md *ctx, const st
 	sp.ws = co.wscale != SO_WS_NONE;
 	sp.wscale = cfg->wscale;
 	sp.ttl = cfg->ttl;
+	sp.ece = co.ecn;
 	if (co.ts) {
 		sp.tsval = kc_tsval(&co);
 		sp.tsecr = w->o.tsval;
@@ -173,11 +174,29 @@ static __always_inline enum so_result kc_syn_answer(struct xdp_md *ctx, const st
 	return synack_send(ctx, p, cfg, &sp);
 }
 
+/* The third ACK's TSecr, read only while someone reads the events: 0 with
+ * it in *echo, or -1 (options unknown) if the header could not be read. */
+static __always_inline int kc_ack_echo(struct xdp_md *ctx, const struct pkt *p,
+				       struct kts_echo *echo)
+{
+	struct tcpopt_walk w = {};
+
+	kc_seed_opts(&w.o); /* the ACK's options go through bpf_loop() too */
+	if (tcpopt_load(ctx, p, &w))
+		return -1;
+	tcpopt_parse(&w);
+	echo->has_ts = w.o.has_ts;
+	echo->tsecr = w.o.tsecr;
+	return 0;
+}
+
 /* An ACK of no connection in the table, or of one not yet confirmed: does
  * it return a cookie valid under the kernel's secret, now? Then it gets its
  * entry (conn_insert) and the kernel makes the socket. */
-static __always_inline enum so_result kc_ack(const struct pkt *p)
+static __always_inline enum so_result kc_ack(struct xdp_md *ctx, const struct pkt *p)
 {
+	struct kts_echo echo = {};
+	bool known = false;
 	long err;
 
 	if (p->family == SO_AF_INET)
@@ -186,7 +205,9 @@ static __always_inline enum so_result kc_ack(const struct pkt *p)
 		err = bpf_tcp_raw_check_syncookie_ipv6(p->ip6, p->tcp);
 	if (err)
 		return SO_CONTINUE;
-	conn_insert(p, NULL); /* the open event: the kernel's cookie, options unknown */
+	if (listening(SO_LISTEN_EVENTS))
+		known = kc_ack_echo(ctx, p, &echo) == 0;
+	conn_insert(p, NULL, known ? &echo : NULL);
 	return verdict(SO_C_ACK_COOKIE_VALID, SO_PASS);
 }
 
@@ -203,6 +224,6 @@ static __always_inline enum so_result kc_unconfirmed(struct xdp_md *ctx, const s
 		conn_confirm(p);
 		return verdict(SO_C_PASSED_TRACKED, SO_PASS);
 	}
-	r = kc_ack(p);
+	r = kc_ack(ctx, p);
 	return r != SO_CONTINUE ? r : verdict(SO_C_PASSED_TRACKED, SO_PASS);
 }

@@ -24,8 +24,11 @@
  * at once, microseconds apart (seen on a two-queue veth: ~0.5% of a
  * churn's connections). The kernel resolves the second: the child it
  * builds finds the first in the established hash and hands the segment to
- * it (tcp_v4_syn_recv_sock, "found_dup_sk", the syncookie case). */
-static __always_inline void conn_insert(const struct pkt *p, const struct so_meta *m)
+ * it (tcp_v4_syn_recv_sock, "found_dup_sk", the syncookie case).
+ * For the open event: m, our cookie's options; else kts, the kernel's
+ * cookie's third ACK (kernel mode); or neither: unknown (ev_open). */
+static __always_inline void conn_insert(const struct pkt *p, const struct so_meta *m,
+					const struct kts_echo *kts)
 {
 	struct so_flow_key k = {};
 	struct so_conn c = {}, *old;
@@ -57,7 +60,7 @@ static __always_inline void conn_insert(const struct pkt *p, const struct so_met
 	}
 	conn_counted_in(&c);
 	count(SO_C_CONN_CREATED);
-	ev_open(&k, m);
+	ev_open(&k, m, kts);
 	sweeper_start();
 }
 

@@ -107,5 +107,5 @@ static __always_inline void assign_reqsk(struct __sk_buff *skb, const struct pkt
 			mptcp_learn(p->tcp->dest);
 		return;
 	}
-	conn_insert(p, m);
+	conn_insert(p, m, NULL);
 }

@@ -204,7 +204,7 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 		return verdict(SO_C_PASSED_SOCKET, SO_PASS);
 	}
 	if (is_ack) {
-		r = kmode ? kc_ack(p) : handle_ack(ctx, p, cfg);
+		r = kmode ? kc_ack(ctx, p) : handle_ack(ctx, p, cfg);
 		if (r != SO_CONTINUE)
 			return r;
 	}
@@ -218,7 +218,7 @@ static __always_inline enum so_result handle_untracked(struct xdp_md *ctx, const
 			struct so_flow_key k = {};
 
 			flow_key(&k, p, false);
-			ev_open(&k, NULL);
+			ev_open(&k, NULL, NULL);
 		}
 		return verdict(SO_C_PASSED_KERNEL_COOKIE, SO_PASS);
 	}

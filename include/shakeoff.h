@@ -860,7 +860,7 @@ enum so_end_reason {
 
 enum so_cookie_kind {
 	SO_COOKIE_OURS = 1,
-	SO_COOKIE_KERNEL = 2, /* options unknown: the kernel decodes them */
+	SO_COOKIE_KERNEL = 2, /* the kernel's own: MSS unknown (under its secret) */
 };
 
 struct so_event {
@@ -874,7 +874,9 @@ struct so_event {
 	__u16 mss;      /* open: MSS in force (0: unknown) */
 	__u8 snd_wscale, rcv_wscale; /* open: window scales, SO_WS_NONE: none */
 	__u8 sack, tstamp, ecn;      /* open: options in force */
-	__u8 pad[3];
+	__u8 opts_known; /* open: 0: window scales, sack, tstamp, ecn and the
+			  * age unknown (a kernel cookie kfunc mode let pass) */
+	__u8 pad[2];
 	__u32 cookie_age_ms; /* open: time since the SYN-ACK, SO_AGE_UNKNOWN */
 	__u32 pad2;
 	__u64 t_ns;          /* bpf_ktime_get_ns() of the event */

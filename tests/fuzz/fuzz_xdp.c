@@ -25,7 +25,7 @@
  *   - exactly one verdict counter (kind V) rose, by one; syn_seen rose iff
  *     the frame is a SYN (no ACK) to a protected port; synack_sent iff the
  *     frame came back as a SYN-ACK; ack_cookie_valid iff it passed with
- *     metadata;
+ *     metadata (or, where XDP has none: env_xdp_meta, an ackmeta entry);
  *   - XDP_TX/XDP_REDIRECT for exactly the SYNs without ACK, RST and FIN to a
  *     protected port, from a sane source, with good checksums, at most 1536
  *     bytes of TCP (no bypass, whatever the encapsulation); the frame
@@ -33,8 +33,9 @@
  *     with the MACs swapped, addresses and ports swapped, valid IPv4 header
  *     and TCP checksums, flags exactly SYN|ACK, ack = seq + 1, lengths
  *     consistent, MSS first, its IP packet no longer than the SYN's + 4;
- *   - metadata only on XDP_PASS of an ACK (no SYN, no RST) to a protected
- *     port, the magic right and the frame behind it unchanged; XDP_PASS
+ *   - metadata (or an ackmeta entry) only on XDP_PASS of an ACK (no SYN, no
+ *     RST) to a protected port, the magic right and the frame behind it
+ *     unchanged; XDP_PASS
  *     without metadata leaves the frame unchanged;
  *   - tracked and confirmed, any non-SYN segment to a protected port passes
  *     as passed_tracked; a SYN of a 4-tuple in time_wait passes to the
@@ -557,6 +558,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum rp_result r;
 	const __u8 *frame = buf;
 	__u32 len = size - 1, meta, flen;
+	struct so_flow_key mkey;
+	struct so_meta mmap;
+	bool in_map;
 	int mode, v, tracked = 0, state = 0, entries;
 	const char *why;
 
@@ -644,17 +648,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  "a SYN to answer got %s, counted %s",
 			  xdp_verdict_name(o.retval), counter_name(v));
 	}
-	if (o.retval == XDP_PASS && meta) {
-		const struct so_meta *m = (const void *)out;
+	/* the decoded cookie: in front of the frame, or in ackmeta */
+	in_map = ackmeta_pop(&mkey, &mmap);
+	if (o.retval == XDP_PASS && (meta || in_map)) {
+		const struct so_meta *m = in_map ? &mmap : (const void *)out;
 
 		INVARIANT(v == SO_C_ACK_COOKIE_VALID, "metadata, counted as %s", counter_name(v));
-		INVARIANT(meta == sizeof(struct so_meta), "%u bytes of metadata", meta);
+		INVARIANT(meta == (env_xdp_meta ? sizeof(struct so_meta) : 0) && in_map == !env_xdp_meta,
+			  "%u bytes of metadata, %s ackmeta entry", meta, in_map ? "an" : "no");
 		INVARIANT(m->magic == SO_META_MAGIC, "metadata magic 0x%x", m->magic);
 		INVARIANT(r == RP_OK && (tcp_flags(&in) & (F_SYN | F_ACK | F_RST)) == F_ACK &&
 				  protected_port(get16(in.b + in.l4 + 2)),
 			  "metadata for a frame that is no ACK to a protected port");
 	} else {
 		INVARIANT(v != SO_C_ACK_COOKIE_VALID, "ack_cookie_valid without metadata");
+		INVARIANT(!in_map, "an ackmeta entry after %s", xdp_verdict_name(o.retval));
 	}
 	if (o.retval == XDP_PASS)
 		INVARIANT(flen == len && !memcmp(out + meta, frame, len),

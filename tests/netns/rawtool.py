@@ -301,6 +301,7 @@ SYNACK_LAYOUTS = {
     "other": [("MSS", 1460), ("NOP", None), ("WScale", 7), ("NOP", None), ("NOP", None),
               ("Timestamp", (12345, 0)), ("SAckOK", b"")],
 }
+SYNACK_LAYOUTS["ecn"] = SYNACK_LAYOUTS["linux"]  # and ECE, CWR: an ECN-setup SYN
 
 
 def synack(host, port, sport, layout="linux"):
@@ -310,13 +311,14 @@ def synack(host, port, sport, layout="linux"):
     stacks send them: XDP walks it option by option, in a bpf_loop), and
     print the SYN-ACK that comes back as one JSON object: ttl, df, window,
     flags, ack, the options in order ([kind, value]), and the TSval's low six
-    bits. 1 if none came."""
+    bits. ecn: Linux's layout in an ECN-setup SYN (ECE, CWR). 1 if none came."""
     import json
     from scapy.all import IP, IPv6, TCP, conf, sr1
 
     conf.verb = 0
     l3 = IPv6(dst=host) if ":" in host else IP(dst=host, flags="DF")
-    syn = l3 / TCP(sport=sport, dport=port, flags="S", seq=1000, window=64240,
+    syn = l3 / TCP(sport=sport, dport=port, flags="SEC" if layout == "ecn" else "S",
+                   seq=1000, window=64240,
                    options=SYNACK_LAYOUTS[layout])
     r = sr1(syn, timeout=5)
     if r is None or TCP not in r:

@@ -12,7 +12,11 @@
 #   server_rst     close reset, reset_by server
 #   idle           close idle after a short --idle-timeout (set live)
 #   kernel_cookie  an allowed source with tcp_syncookies=2: the kernel's own
-#                  cookie, an open event that says so
+#                  cookie, an open event that says so (its options unknown)
+#   kmode_*        --complete kernel: the open event's options, decoded from
+#                  the third ACK's TSecr, are the server socket's (ss): a
+#                  Linux client, then one without SACK, window scale,
+#                  timestamps, and one asking for ECN; the MSS null
 # Every close event's bytes equal what the peers sent (bytes_in: the
 # client's, bytes_out: the server's); its established time lies within the
 # client's connect(), its end within the peers' closes (loose bounds: the
@@ -304,5 +308,89 @@ check_eq ring.lost_reported "${lost#event_lost=}" "$(events_query "$F" "sum(e['l
 check_num ring.events_kept -ge 20 "$(events_query "$F" "sum(e['type'] != 'lost' for e in E)")"
 check_eq ring.sent_plus_lost "$(events_query "$F" "sum(e['type'] != 'lost' for e in E) + sum(e['lost'] for e in E if e['type'] == 'lost')")" \
 	"$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["event_sent"] + s["event_lost"])' "$(pair_stats)")"
+
+# --- kernel mode: what the kernel's cookie gives the open event ----------------------------
+
+# kfunc mode cannot read the options of a kernel cookie it lets pass (its
+# TSecr may hold the kernel's offset): every one null, as the MSS.
+K="[e for e in $(sel kernel_cookie) if e['type'] == 'open'][0]"
+check_eq kernel_cookie.options_unknown "None None None None None None None" \
+	"$(events_query "$ALL" "' '.join(str($K[x]) for x in ('mss', 'snd_wscale', 'rcv_wscale', 'sack', 'timestamps', 'ecn', 'cookie_age_ms'))")"
+
+# --complete kernel: our SYN-ACK carries the kernel's TSval, whose low bits
+# the client echoes in the third ACK's TSecr; the open event gives the
+# options as the kernel decodes them there. Each held connection's event is
+# compared with ss -tie on the server's socket, and with what the client's
+# sysctls make of it. The MSS stays null: the kernel's cookie hides it.
+KP=$((PBASE + 99)) # the tcptool server of the ring's test
+so_detach
+server_ns_exec sysctl -qw net.ipv4.tcp_syncookies=2 net.ipv4.tcp_timestamps=2
+attach_or_bail "$SNS" "$SIF" --ports $PBASE-$((PBASE + 99)) --complete kernel
+check_eq kmode.complete kernel "$(so_status "$SNS" "$SIF" complete)"
+KWS=$(so_status "$SNS" "$SIF" wscale)
+
+# ss_opts INFO: the options in force in an ss -ti line, as "ts sack ecn wscale:S,R"
+ss_opts() {
+	local o="" t
+	for t in ts sack ecn; do
+		[[ " $1 " =~ [[:space:]]$t[[:space:]] ]] && o+="$t "
+	done
+	[[ $1 =~ wscale:([0-9]+,[0-9]+) ]] && o+="wscale:${BASH_REMATCH[1]}"
+	echo "${o% }"
+}
+# ev_opts FILE EXPR: the same of the open event EXPR
+ev_opts() {
+	events_query "$1" "' '.join([x for x in ('ts', 'sack', 'ecn') if $2[{'ts': 'timestamps'}.get(x, x)]] + (['wscale:%d,%d' % ($2['snd_wscale'], $2['rcv_wscale'])] if $2['snd_wscale'] is not None else []))"
+}
+
+# the client's sysctl for the case and its default after it, the host, the
+# options expected ("-": none; the window scales' figures from ss) (the client's window scale is 7 with its defaults)
+events_start "$SNS" "$SIF" -j --type open && F=$EV_OUT
+while read -r name sysctl default host want; do
+	[ "$sysctl" = - ] || client_ns_exec sysctl -qw "net.ipv4.$sysctl"
+	want=${want//_/ } want=${want#-}
+	n=kmode_$name
+	if hold_open "$CNS" "$host" $KP; then
+		info=$(sock_info "$SNS" $KP)
+		# the client's port: in the address after ours (ss -H: Recv-Q, Send-Q, local, peer)
+		port=$(awk -v p=":$KP" '{ for (i = 1; i < NF; i++) if (substr($i, length($i) - length(p) + 1) == p) { print $(i + 1); exit } }' <<<"$info" | sed 's/.*://')
+		E1="[e for e in E if e['sport'] == ${port:-0}]"
+		ev_wait "$F" "len($E1) == 1" 5
+		check_eq $n.one_open 1 "$(events_query "$F" "len($E1)")"
+		check_eq $n.cookie kernel "$(events_query "$F" "$E1[0]['cookie']")"
+		check_eq $n.mss_unknown None "$(events_query "$F" "$E1[0]['mss']")"
+		check_eq $n.options "$want" "$(ev_opts "$F" "$E1[0]" | sed -E 's/wscale:[0-9]+,[0-9]+/wscale/')"
+		# the server's (ours, the SYN-ACK's) in the event and in ss
+		[[ $want == *wscale* ]] && check_eq $n.rcv_wscale "$KWS" "$(events_query "$F" "$E1[0]['rcv_wscale']")"
+		check_eq $n.same_as_ss "$(ss_opts "$info")" "$(ev_opts "$F" "$E1[0]")"
+		if [[ $want == ts* ]]; then
+			check_num $n.cookie_age_ms -le 3000 "$(events_query "$F" "$E1[0]['cookie_age_ms']")"
+		else
+			check_eq $n.cookie_age_unknown None "$(events_query "$F" "$E1[0]['cookie_age_ms']")"
+		fi
+		hold_close
+		check_eq $n.hold_closed 0 $?
+	else
+		fail $n.connect "the held connection did not open: $(_oneline "$(cat "$HOLD_LOG")")"
+	fi
+	[ "$sysctl" = - ] || client_ns_exec sysctl -qw "net.ipv4.${sysctl%=*}=$default"
+done <<CASES
+linux_v4 - - $S4 ts_sack_wscale
+linux_v6 - - $S6 ts_sack_wscale
+no_sack tcp_sack=0 1 $S4 ts_wscale
+no_wscale tcp_window_scaling=0 1 $S4 ts_sack
+ecn tcp_ecn=1 2 $S4 ts_sack_ecn_wscale
+no_ts tcp_timestamps=0 1 $S4 -
+CASES
+events_stop
+
+# the table: the options, "-" for the MSS
+events_start "$SNS" "$SIF" --type open && F=$EV_OUT
+if hold_open "$CNS" "$S4" $KP; then
+	for _ in $(seq 50); do grep -q open "$F" && break; sleep 0.1; done
+	hold_close
+fi
+events_stop
+check_grep kmode_table.line "open +$C4:[0-9]+ +$S4:$KP +kernel's cookie: mss - wscale [0-9]+/$KWS sack ts, cookie age [0-9.]+s" "$(cat "$F")"
 
 finish

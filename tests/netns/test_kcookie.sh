@@ -33,8 +33,10 @@ start_tcptool "$SNS" $P || bail server "tcptool did not listen on port $P"
 nstat_of() { ip netns exec "$SNS" nstat -az "$1" | awk -v k="$1" '$1 == k { print $2 }'; }
 # Two layouts of the same options: Linux's (read at fixed offsets in XDP)
 # and another (walked in a bpf_loop, whose branches 6.1's verifier pruned
-# once: bpf/kcookie.h, kc_seed_opts).
-SYNS="4/linux 6/linux 4/other 6/other"
+# once: bpf/kcookie.h, kc_seed_opts). And an ECN-setup SYN: ECE in the
+# SYN-ACK, ECN in TSval's bit 5 (the server's tcp_ecn is 2, its default).
+SYNS="4/linux 6/linux 4/other 6/other 4/ecn"
+NSYNS=$(wc -w <<<"$SYNS")
 n=0
 for syn in $SYNS; do
 	fam=${syn%/*} host=$S4
@@ -43,8 +45,8 @@ for syn in $SYNS; do
 	client_ns_exec "$PY" "$RAWTOOL" synack "$host" $P $((30000 + n)) "${syn#*/}" \
 		>"$TMPD/kernel$n.json" 2>&1 || bail kernel_synack "no SYN-ACK from the kernel: $(cat "$TMPD/kernel$n.json")"
 done
-# one cookie SYN-ACK for each of the four SYNs (sr1 sends each once)
-check_num kernel_synack.syncookies_sent -eq 4 "$(nstat_of TcpExtSyncookiesSent)"
+# one cookie SYN-ACK for each SYN (sr1 sends each once)
+check_num kernel_synack.syncookies_sent -eq $NSYNS "$(nstat_of TcpExtSyncookiesSent)"
 
 # Where the kernel lacks the kfunc (6.0 to 6.8) the probe picks kernel
 # mode by itself; elsewhere it is forced.
@@ -71,8 +73,12 @@ for syn in $SYNS; do
 	check_grep "$name.has_sack" '\["SAckOK", ""\]' "$(cat "$TMPD/ours$n.json")"
 	check_grep "$name.has_wscale" '\["WScale", [0-9]+\]' "$(cat "$TMPD/ours$n.json")"
 	check_grep "$name.has_ts" '\["Timestamp", \["TSval", 12345\]\]' "$(cat "$TMPD/ours$n.json")"
+	if [ "${syn#*/}" = ecn ]; then
+		check_grep "$name.ece" '"flags": "SAE"' "$(cat "$TMPD/ours$n.json")"
+		check_grep "$name.ecn_in_tsval" '"ts_low6": 55' "$(cat "$TMPD/ours$n.json")"
+	fi
 done
-check_num synack.sent_by_xdp -eq 4 "$(so_stat "$SNS" "$SIF" synack_sent)"
+check_num synack.sent_by_xdp -eq $NSYNS "$(so_stat "$SNS" "$SIF" synack_sent)"
 
 # Real sockets: options in force on the server's side, made by the kernel.
 recv0=$(nstat_of TcpExtSyncookiesRecv)

@@ -329,17 +329,14 @@ __u64 coarse_slack_ns(void)
 	return (__u64)res.tv_sec * 1000000000ULL + res.tv_nsec + 50000000;
 }
 
-/* The entry a run left in ackmeta (one at most: each is taken out here). */
-static void take_map_meta(struct xdp_result *r)
+bool ackmeta_pop(struct so_flow_key *k, struct so_meta *m)
 {
 	int fd = bpf_map__fd(skel->maps.ackmeta);
-	struct so_flow_key k;
 
-	if (bpf_map_get_next_key(fd, NULL, &k) || bpf_map_lookup_elem(fd, &k, &r->map_meta))
-		return;
-	r->map_meta_key = k;
-	r->meta_in_map = true;
-	bpf_map_delete_elem(fd, &k);
+	if (bpf_map_get_next_key(fd, NULL, k) || bpf_map_lookup_elem(fd, k, m))
+		return false;
+	bpf_map_delete_elem(fd, k);
+	return true;
 }
 
 int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
@@ -367,7 +364,7 @@ int run_xdp(const struct frame *f, __u32 meta_len, struct xdp_result *r)
 	r->verdict = o.retval;
 	r->out_len = o.data_size_out;
 	r->meta_len = ctx_out.data;
-	take_map_meta(r);
+	r->meta_in_map = ackmeta_pop(&r->map_meta_key, &r->map_meta);
 	if (r->err)
 		case_fail("BPF_PROG_RUN of xdp_shakeoff failed: %s", strerror(-r->err));
 	else

@@ -134,6 +134,9 @@ void read_counters(__u64 sum[SO_C_MAX]);
 int ackmeta_put(const struct so_flow_key *k, const struct so_meta *m);
 bool ackmeta_take(const struct so_flow_key *k);
 void ackmeta_on(bool on);
+/* The entry an XDP run left in ackmeta, taken out (one at most: run_xdp
+ * and the fuzzer take each after its run); false when there is none. */
+bool ackmeta_pop(struct so_flow_key *k, struct so_meta *m);
 
 int conn_put(const struct so_flow_key *k, const struct so_conn *c);
 bool conn_get(const struct so_flow_key *k, struct so_conn *c);

@@ -9,6 +9,13 @@
  *               returns it passes (ack_cookie_valid, conn_created, a conns
  *               entry), one with another minute's cookie is dropped
  *               (ack_cookie_invalid).
+ *               The open event of that ACK: the options in force as the
+ *               kernel decodes them from the TSecr (window scales, SACK,
+ *               timestamps, ECN), the cookie's age from its time bits, the
+ *               MSS unknown (0); without timestamps no option and no age.
+ *   kc_age_*    a TSecr with the options right but a time the SYN-ACK
+ *               never had (ahead of now, older than a kernel cookie
+ *               lives): the age is unknown, the options still decoded.
  *               The cookie is the kernel's (bpf_tcp_gen_syncookie); XDP
  *               checks it with bpf_tcp_raw_check_syncookie_*, as the kernel
  *               does with its own secret (the namespace tests show that the
@@ -78,6 +85,7 @@ struct kc_case {
 	unsigned opts; /* O_* of the SYN */
 	__u16 mss;     /* the SYN's MSS option */
 	__u8 wscale;   /* the SYN's window scale */
+	__u8 flags;    /* the SYN's, besides SYN: F_ECE | F_CWR asks for ECN */
 };
 
 static const struct kc_case synack_cases[] = {
@@ -89,14 +97,24 @@ static const struct kc_case synack_cases[] = {
 	{ "kc_synack4_no_opts", 4, 0, 0, 0 },
 	{ "kc_synack6_linux", 6, O_LINUX, 1440, 7 },
 	{ "kc_synack6_no_ts", 6, O_MSS, 1440, 0 },
+	{ "kc_synack4_ecn", 4, O_LINUX, 1460, 7, F_ECE | F_CWR },
+	{ "kc_synack6_ecn", 6, O_MSS | O_TS, 1440, 0, F_ECE | F_CWR },
+	{ "kc_synack4_ecn_no_ts", 4, O_MSS | O_SACK | O_WS, 1460, 7, F_ECE | F_CWR }, /* no ECN */
 };
+
+/* ECN offered: an ECN-setup SYN, with timestamps (the bit is in TSval),
+ * tcp_ecn not 0 (default_cfg) */
+static bool want_ecn(const struct kc_case *c)
+{
+	return (c->opts & O_TS) && (c->flags & (F_ECE | F_CWR)) == (F_ECE | F_CWR);
+}
 
 static struct pkt_spec syn_spec(const struct kc_case *c, __u16 sport)
 {
 	struct pkt_spec s = {
 		.family = c->family, .saddr = c->family == 6 ? SOCK_CLIENT6 : SOCK_CLIENT4,
 		.daddr = c->family == 6 ? SOCK_SERVER6 : SOCK_SERVER4, .sport = sport,
-		.dport = KC_PORT, .flags = F_SYN, .opts = c->opts, .mss = c->mss,
+		.dport = KC_PORT, .flags = F_SYN | c->flags, .opts = c->opts, .mss = c->mss,
 		.wscale = c->wscale, .tsval = 0x01020304,
 	};
 	return s;
@@ -140,9 +158,10 @@ static __u16 expected_window(const struct kc_case *c)
 /* cookie_init_timestamp(): ms with the options in the low six bits. */
 static void check_tsval(const struct kc_case *c, __u32 tsval, __u64 ms0, __u64 ms1)
 {
-	__u32 low = (c->opts & O_WS ? c->wscale : 0xf) | (c->opts & O_SACK ? 0x10 : 0);
+	__u32 low = (c->opts & O_WS ? c->wscale : 0xf) | (c->opts & O_SACK ? 0x10 : 0) |
+		    (want_ecn(c) ? 0x20 : 0);
 
-	check_hex(tsval & 63, low, "TSval's low six bits (window scale, SACK)");
+	check_hex(tsval & 63, low, "TSval's low six bits (window scale, SACK, ECN)");
 	if ((__s32)(tsval - (__u32)ms0) < -64 || (__s32)(tsval - (__u32)ms1) > 0)
 		case_fail("TSval %u not within [%llu - 64, %llu] (ms of CLOCK_MONOTONIC)", tsval,
 			  (unsigned long long)ms0, (unsigned long long)ms1);
@@ -187,7 +206,7 @@ static void check_reply(const struct kc_case *c, const struct frame *syn,
 	check_u64(get16(t), KC_PORT, "source port");
 	check_u64(get16(t + 2), 40000 + (c - synack_cases), "destination port");
 	check_hex(get32(t + 8), get32(syn->b + syn->l4 + 4) + 1, "ack = the SYN's seq + 1");
-	check_hex(t[13], 0x12, "flags SYN, ACK");
+	check_hex(t[13], want_ecn(c) ? 0x52 : 0x12, "flags SYN, ACK (and ECE: an ECN-setup SYN-ACK)");
 	check_u64(get16(t + 14), expected_window(c), "window (the kernel's SYN-ACK window)");
 	check_u64(get16(t + 18), 0, "urgent pointer");
 	*isn = get32(t + 4);
@@ -229,6 +248,47 @@ static void conn_key(const struct kc_case *c, __u16 sport, struct so_flow_key *k
 		  k->daddr);
 }
 
+/* The open event of the ACK that returned this case's cookie, made between
+ * ms0 and ms1 (ms of CLOCK_MONOTONIC); age_known: the TSecr's time is the
+ * SYN-ACK's. */
+static void check_open(const struct kc_case *c, const struct so_flow_key *k, __u32 tsval,
+		       __u64 ms0, __u64 ms1, bool age_known)
+{
+	bool ts = c->opts & O_TS;
+	struct so_event ev = {};
+
+	if (!check_u64(ring_take(false, &ev, sizeof(ev)), 1, "events in the ring"))
+		return;
+	check_u64(ev.type, SO_EV_OPEN, "type open");
+	check_u64(ev.cookie, SO_COOKIE_KERNEL, "the kernel's cookie");
+	check_bytes(&ev.key, k, sizeof(*k), "key");
+	check_u64(ev.opts_known, 1, "options known");
+	check_u64(ev.mss, 0, "MSS unknown (its index is under the kernel's secret)");
+	check_u64(ev.tstamp, ts, "timestamps");
+	check_u64(ev.sack, ts && (c->opts & O_SACK), "SACK");
+	check_u64(ev.ecn, want_ecn(c), "ECN");
+	check_u64(ev.snd_wscale, ts && (c->opts & O_WS) ? c->wscale : SO_WS_NONE,
+		  "snd_wscale (the client's)");
+	check_u64(ev.rcv_wscale, ts && (c->opts & O_WS) ? default_cfg.wscale : SO_WS_NONE,
+		  "rcv_wscale (the SYN-ACK's)");
+	if (!ts || !age_known) {
+		check_hex(ev.cookie_age_ms, SO_AGE_UNKNOWN, "cookie age unknown");
+		return;
+	}
+	/* now - TSecr, now in [ms0, ms1] */
+	if (ev.cookie_age_ms < (__u32)ms0 - tsval || ev.cookie_age_ms > (__u32)ms1 - tsval)
+		case_fail("cookie age %u ms not within [%u, %u]: now - TSecr", ev.cookie_age_ms,
+			  (__u32)ms0 - tsval, (__u32)ms1 - tsval);
+}
+
+static int events_on(void)
+{
+	struct so_evconf ec = {};
+	struct so_event ev;
+
+	return events_setup(SO_LISTEN_EVENTS, &ec) || ring_take(false, &ev, sizeof(ev)) < 0;
+}
+
 static void synack_case(const struct kc_case *c)
 {
 	__u16 sport = 40000 + (c - synack_cases);
@@ -255,12 +315,54 @@ static void synack_case(const struct kc_case *c)
 	if (send_ack(c, sport, isn, tsval, 0x80000000, &r))
 		return;
 	check_xdp(&r, XDP_DROP, C(ACK_COOKIE_INVALID));
+	if (events_on()) {
+		case_fail("cannot set the events up");
+		return;
+	}
+	ms0 = mono_ns() / 1000000;
 	if (send_ack(c, sport, isn, tsval, 0, &r))
 		return;
-	check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID) | C(CONN_CREATED));
+	ms1 = mono_ns() / 1000000;
+	check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID) | C(CONN_CREATED) | C(EVENT_SENT));
 	conn_key(c, sport, &k);
+	check_open(c, &k, tsval, ms0, ms1, true);
 	if (check_true(conn_get(&k, &conn), "a conns entry for the connection"))
 		check_u64(conn.state, SO_ST_ESTABLISHED, "its state");
+}
+
+/* A TSecr whose options are the SYN-ACK's and whose time is not: the
+ * client's word, which the kernel does not check either. */
+static const struct {
+	const char *name;
+	__s32 shift_ms; /* added to the TSval echoed: a multiple of 64 */
+} age_cases[] = {
+	{ "kc_age_ahead_of_now", 64 * 1000 },
+	{ "kc_age_older_than_a_cookie", -64 * 2000 },
+};
+
+static void age_case(size_t i)
+{
+	const struct kc_case *c = &synack_cases[0]; /* Linux, IPv4 */
+	__u16 sport = 40100 + i;
+	struct pkt_spec s = syn_spec(c, sport);
+	struct so_flow_key k;
+	struct xdp_result r;
+	struct frame f;
+	__u32 tsval;
+
+	if (build_frame(&s, &f) || run_xdp(&f, 0, &r) || !check_xdp(&r, XDP_TX, C(SYN_SEEN) | C(SYNACK_SENT)))
+		return;
+	tsval = get32(r.out + r.meta_len + f.l4 + 24 + 2 + 2);
+	if (events_on()) {
+		case_fail("cannot set the events up");
+		return;
+	}
+	if (send_ack(c, sport, get32(r.out + r.meta_len + f.l4 + 4), tsval + age_cases[i].shift_ms,
+		     0, &r))
+		return;
+	check_xdp(&r, XDP_PASS, C(ACK_COOKIE_VALID) | C(CONN_CREATED) | C(EVENT_SENT));
+	conn_key(c, sport, &k);
+	check_open(c, &k, tsval, 0, 0, false);
 }
 
 /* SYNs the helper cannot answer go to the kernel, counted. */
@@ -363,6 +465,13 @@ void test_kcookie(void)
 		synack_case(&synack_cases[i]);
 		case_end();
 	}
+	for (size_t i = 0; fd6 >= 0 && i < sizeof(age_cases) / sizeof(age_cases[0]); i++) {
+		if (!case_begin(age_cases[i].name))
+			continue;
+		age_case(i);
+		case_end();
+	}
+	events_setup(0, &(struct so_evconf){});
 	if (fd6 >= 0)
 		cost_case();
 	pass_case("kc_no_listener", KC_PORT_NONE, "2", C(PASSED_NO_LISTENER));

@@ -177,6 +177,14 @@ static void json_kv_opt_str(struct json *j, const char *key, const char *s)
 		json_kv_null(j, key);
 }
 
+static void json_kv_opt_bool(struct json *j, const char *key, bool known, bool v)
+{
+	if (known)
+		json_kv_bool(j, key, v);
+	else
+		json_kv_null(j, key);
+}
+
 static void json_kv_time(struct json *j, const struct reader *r, const char *key, __u64 mono)
 {
 	if (mono)
@@ -193,24 +201,28 @@ static __u64 end_time(const struct so_event *e)
 	return e->reason == SO_END_RESET || !e->t_last ? e->t_ns : e->t_last;
 }
 
+/* Every key in every open event; null for what is not known: the MSS of
+ * the kernel's cookie (under its secret), every option of a kernel cookie
+ * kfunc mode let pass, the age without timestamps. */
 static void open_json(struct json *j, const struct so_event *e)
 {
-	bool ours = e->cookie == SO_COOKIE_OURS;
+	bool known = e->opts_known;
 
-	json_kv_str(j, "cookie", ours ? "shakeoff" : "kernel");
-	if (!ours) /* the kernel decodes its own cookie's options */
-		return;
-	json_kv_uint(j, "mss", e->mss);
-	if (e->snd_wscale != SO_WS_NONE) {
+	json_kv_str(j, "cookie", e->cookie == SO_COOKIE_OURS ? "shakeoff" : "kernel");
+	if (e->mss)
+		json_kv_uint(j, "mss", e->mss);
+	else
+		json_kv_null(j, "mss");
+	if (known && e->snd_wscale != SO_WS_NONE) {
 		json_kv_uint(j, "snd_wscale", e->snd_wscale);
 		json_kv_uint(j, "rcv_wscale", e->rcv_wscale);
 	} else {
 		json_kv_null(j, "snd_wscale");
 		json_kv_null(j, "rcv_wscale");
 	}
-	json_kv_bool(j, "sack", e->sack);
-	json_kv_bool(j, "timestamps", e->tstamp);
-	json_kv_bool(j, "ecn", e->ecn);
+	json_kv_opt_bool(j, "sack", known, e->sack);
+	json_kv_opt_bool(j, "timestamps", known, e->tstamp);
+	json_kv_opt_bool(j, "ecn", known, e->ecn);
 	if (e->cookie_age_ms != SO_AGE_UNKNOWN)
 		json_kv_uint(j, "cookie_age_ms", e->cookie_age_ms);
 	else
@@ -283,16 +295,19 @@ static void event_json(const struct reader *r, const struct so_event *e)
 
 static void event_details(const struct so_event *e, char *buf, size_t len)
 {
-	if (e->type == SO_EV_OPEN && e->cookie != SO_COOKIE_OURS) {
-		snprintf(buf, len, "kernel's cookie");
+	if (e->type == SO_EV_OPEN && !e->opts_known) {
+		snprintf(buf, len, "kernel's cookie, options unknown");
 	} else if (e->type == SO_EV_OPEN) {
-		char ws[16] = "-", age[24] = "?";
+		char mss[8] = "-", ws[16] = "-", age[24] = "?";
 
+		if (e->mss)
+			snprintf(mss, sizeof(mss), "%u", e->mss);
 		if (e->snd_wscale != SO_WS_NONE)
 			snprintf(ws, sizeof(ws), "%u/%u", e->snd_wscale, e->rcv_wscale);
 		if (e->cookie_age_ms != SO_AGE_UNKNOWN)
 			snprintf(age, sizeof(age), "%.1fs", e->cookie_age_ms / 1000.0);
-		snprintf(buf, len, "mss %u wscale %s%s%s%s, cookie age %s", e->mss, ws,
+		snprintf(buf, len, "%smss %s wscale %s%s%s%s, cookie age %s",
+			 e->cookie == SO_COOKIE_OURS ? "" : "kernel's cookie: ", mss, ws,
 			 e->sack ? " sack" : "", e->tstamp ? " ts" : "", e->ecn ? " ecn" : "", age);
 	} else if (e->type == SO_EV_FIN) {
 		snprintf(buf, len, "from the %s", NAME(side_names, e->side) ?: "?");
