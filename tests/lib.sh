@@ -16,7 +16,9 @@
 #
 # Environment: SHAKEOFF (the CLI; default $O/shakeoff, O default build),
 # PY (default /usr/bin/python3), V=1 (print the commands that run),
-# DEBUG=1 (on failure, open a shell in the server namespace before cleanup).
+# DEBUG=1 (on failure, open a shell in the server namespace before cleanup),
+# SHAKEOFF_TEST_COMPLETE=kernel (the tests that run in either completion
+# mode run in kernel mode, the others skip: require_complete).
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -161,7 +163,8 @@ require_scapy() {
 # require_shakeoff: the CLI must be built; its absence is a failure. And
 # the kernel must have what the test's attach needs (require_kfunc): on a
 # kernel without the kfunc attach picks completion mode kernel, whose
-# sysctls and limits these tests do not set up.
+# sysctls and limits these tests do not set up. The tests that run in
+# either mode use require_complete instead.
 require_shakeoff() {
 	require_cli
 	require_kfunc
@@ -173,17 +176,55 @@ require_cli() {
 	[ -x "$SHAKEOFF" ] || bail cli "shakeoff not built: $SHAKEOFF missing (make, or SHAKEOFF=path)"
 }
 
-# require_kfunc: skip the whole test where the kernel lacks the kfunc
-# bpf_sk_assign_tcp_reqsk (before 6.9: Debian 12's 6.1), which kfunc mode
-# needs. A feature probe: the name in the kernel's BTF. Kernel mode's tests
-# (test_kcookie*, test_features) use require_cli and run there.
+# has_kfunc: the kernel has the kfunc bpf_sk_assign_tcp_reqsk (6.9+; not
+# Debian 12's 6.1), which kfunc mode needs. A feature probe: the name in
+# the kernel's BTF. Without BTF at all it answers yes: attach says so itself.
+has_kfunc() {
+	[ -r /sys/kernel/btf/vmlinux ] || return 0
+	grep -qa bpf_sk_assign_tcp_reqsk /sys/kernel/btf/vmlinux
+}
+
+# require_kfunc: skip the whole test where kfunc mode cannot run: the
+# kernel lacks the kfunc, or SHAKEOFF_TEST_COMPLETE=kernel asks for kernel
+# mode, which this test does not cover. Kernel mode's own tests
+# (test_kcookie*, test_features) use require_cli and run anywhere.
 require_kfunc() {
-	[ -r /sys/kernel/btf/vmlinux ] || return 0 # no BTF at all: attach says so itself
-	if ! grep -qa bpf_sk_assign_tcp_reqsk /sys/kernel/btf/vmlinux; then
+	if [ "${SHAKEOFF_TEST_COMPLETE:-}" = kernel ]; then
+		skip all "SHAKEOFF_TEST_COMPLETE=kernel, and this test covers completion mode kfunc only"
+	elif ! has_kfunc; then
 		skip all "this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (not in its BTF)"
-		_DONE=1
-		exit 0
+	else
+		return 0
 	fi
+	_DONE=1
+	exit 0
+}
+
+# require_complete: the CLI, and the completion mode the test runs in, in
+# COMPLETE: kernel where the kernel lacks the kfunc (the mode attach picks
+# there) or where SHAKEOFF_TEST_COMPLETE=kernel forces it (every so_attach
+# then adds --complete kernel), kfunc otherwise. In kernel mode setup_pair
+# gives the server's namespace the sysctls kernel mode needs (attach
+# refuses without them): tcp_syncookies=2, tcp_timestamps=2. A test whose
+# expectations differ by mode reads COMPLETE and says why.
+COMPLETE=kfunc
+_COMPLETE_ARGS=()
+require_complete() {
+	require_cli
+	case ${SHAKEOFF_TEST_COMPLETE:-} in
+	"") has_kfunc || COMPLETE=kernel ;;
+	kernel) COMPLETE=kernel _COMPLETE_ARGS=(--complete kernel) ;;
+	kfunc) require_kfunc ;;
+	*) bail complete "SHAKEOFF_TEST_COMPLETE='$SHAKEOFF_TEST_COMPLETE': expected kfunc or kernel" ;;
+	esac
+	say "completion mode $COMPLETE"
+}
+
+# complete_sysctls NS: what completion mode kernel needs in the listener's
+# namespace (nothing in kfunc mode).
+complete_sysctls() {
+	[ "$COMPLETE" = kernel ] || return 0
+	ip netns exec "$1" sysctl -qw net.ipv4.tcp_syncookies=2 net.ipv4.tcp_timestamps=2
 }
 
 # --- cleanup -------------------------------------------------------------------
@@ -251,6 +292,8 @@ chmod 755 "$TMPD"
 # veth pair, created directly inside the namespaces (so two pairs may reuse
 # interface names). Sets CNS SNS (namespaces) and CIF SIF (interfaces).
 # TAG (one character, default "a") tells several pairs of one run apart.
+# In completion mode kernel the server's namespace gets its sysctls
+# (complete_sysctls).
 setup_pair() {
 	local tag=${1:-a}
 	CNS=so${tag}c$RUNID
@@ -277,6 +320,7 @@ setup_pair() {
 		ip -n "$CNS" link set "$CIF" up &&
 		ip -n "$SNS" link set "$SIF" up || return 1
 	_PINDIRS+=("$(pin_dir "$SNS" "$SIF")")
+	complete_sysctls "$SNS" || return 1
 	# Both ends must be up (carrier) before the first packet.
 	for _ in $(seq 50); do
 		ip -n "$CNS" -br link show dev "$CIF" | grep -q ' UP ' &&
@@ -332,13 +376,14 @@ shakeoff_in() {
 	nsenter --net="/run/netns/$ns" "$SHAKEOFF" "$@"
 }
 
-# so_attach NS IFACE ARGS...: attach and remember to detach. Its stdout and
-# stderr go to $TMPD/attach.out and .err.
+# so_attach NS IFACE ARGS...: attach and remember to detach (with
+# --complete kernel when SHAKEOFF_TEST_COMPLETE=kernel forces that mode:
+# require_complete). Its stdout and stderr go to $TMPD/attach.out and .err.
 so_attach() {
 	local ns=$1 ifc=$2 rc
 	shift 2
 	_ATTACHED+=("$ns $ifc")
-	shakeoff_in "$ns" attach "$ifc" "$@" >"$TMPD/attach.out" 2>"$TMPD/attach.err"
+	shakeoff_in "$ns" attach "$ifc" "$@" "${_COMPLETE_ARGS[@]}" >"$TMPD/attach.out" 2>"$TMPD/attach.err"
 	rc=$?
 	[ "$V" = 1 ] && sed 's/^/#   /' "$TMPD/attach.out" "$TMPD/attach.err" >&7
 	return $rc

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool nft ethtool clang ss
-require_shakeoff
+require_complete
 
 P1=9000 # protected at attach
 P2=9001 # protected by set later

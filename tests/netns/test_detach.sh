@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool nft ethtool
-require_shakeoff
+require_complete
 
 P=9000
 
@@ -30,6 +30,13 @@ prog_ids() {
 ids=$(prog_ids | sort -un | tr '\n' ' ')
 check_grep attached.prog_ids '[0-9]' "$ids"
 check_grep attached.pinned . "$(ls -A "$PIN" 2>/dev/null)"
+# tc_ingress hands cookie ACKs to the kfunc: kernel mode, whose sockets the
+# kernel's own cookie check makes, loads none (so its detach has one
+# program fewer to remove).
+want_ingress=yes
+[ "$COMPLETE" = kernel ] && want_ingress=no
+check_eq "attached.tc_ingress_pinned_$COMPLETE" "$want_ingress" \
+	"$([ -e "$PIN/prog_tc_ingress" ] && echo yes || echo no)"
 
 hold_open "$CNS" "$S4" $P || bail hold_v4 "connection failed: $(_oneline "$(cat "$HOLD_LOG")")"
 H4=$HOLD_PID H4_CTL=$HOLD_CTL H4_LOG=$HOLD_LOG

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd curl nft ethtool
-require_shakeoff
+require_complete
 
 P=8080 # protected
 U=8081 # not protected: the control
@@ -19,6 +19,10 @@ start_http "$SNS" $U || bail server "http.server did not listen on port $U"
 nft_syn_counters "$SNS" $P $U || bail nft "could not load the nft counters"
 client_syn_counters $P $U || bail nft "could not load the client's nft counters"
 attach_or_bail "$SNS" "$SIF" --ports $P
+syncookies_recv() {
+	ip netns exec "$SNS" nstat -az TcpExtSyncookiesRecv | awk '$1 == "TcpExtSyncookiesRecv" { print $2 }'
+}
+recv0=$(syncookies_recv)
 
 for i in $(seq $N); do
 	check_http "curl_v4.$i" "$CNS" "http://$S4:$P/"
@@ -41,6 +45,16 @@ check_num stats.conn_create_failed -eq 0 "$(json_get conn_create_failed <<<"$sta
 check_num stats.ack_cookie_invalid -eq 0 "$(json_get ack_cookie_invalid <<<"$stats")"
 # The control port's SYNs are not ours: syn_seen counts only protected ones.
 check_num stats.syn_seen_eq_synack_sent -eq "$(json_get synack_sent <<<"$stats")" "$(json_get syn_seen <<<"$stats")"
+
+# Who made the sockets. Kernel mode: the kernel's own cookie check, once a
+# connection, for the protected port's and (tcp_syncookies=2: the kernel
+# answers every SYN with a cookie) the control's. Kfunc mode: the kfunc,
+# which the kernel does not count there, and no cookie for the control.
+if [ "$COMPLETE" = kernel ]; then
+	check_num kernel.syncookies_recv -eq $((recv0 + conns + 2)) "$(syncookies_recv)"
+else
+	check_num kfunc.syncookies_recv -eq "$recv0" "$(syncookies_recv)"
+fi
 
 check_num nft.protected_syns_at_stack -eq 0 "$(nft_syn_count "$SNS" $P)"
 # The control's SYNs, all of them, reached the stack.

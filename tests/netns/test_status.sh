@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool curl ethtool
-require_shakeoff
+require_complete
 
 P=8080
 
@@ -28,6 +28,7 @@ check_eq status.ifindex "$(server_ns_exec cat "/sys/class/net/$SIF/ifindex")" "$
 check_eq status.pin_dir "$(pin_dir "$SNS" "$SIF")" "$(json_get pin_dir <<<"$st")"
 check_eq status.conn_max 4096 "$(json_get conn_max <<<"$st")"
 check_eq status.attached true "$(json_get attached <<<"$st")"
+check_eq status.complete "$COMPLETE" "$(json_get complete <<<"$st")"
 for p in $P 9000 9002; do
 	check_grep "status.ports_has_$p" "(^|[^0-9])$p([^0-9]|$)" "$(json_get ports <<<"$st")"
 done
@@ -66,6 +67,7 @@ check_eq status_all.first_ifname "$SIF" "$(json_get 0.ifname <<<"$all")"
 # stats -j: ifname, every counter of SO_COUNTERS, conn_active.
 stats=$(shakeoff_in "$SNS" stats "$SIF" -j 2>&1)
 check_eq stats.ifname "$SIF" "$(json_get ifname <<<"$stats")"
+check_eq stats.complete "$COMPLETE" "$(json_get complete <<<"$stats")"
 keys=$(sed -n 's/.*X([A-Z0-9_]*, *\([a-z0-9_]*\), *[VET],.*/\1/p' "$TOP/include/shakeoff.h")
 check_grep stats.counter_list_parsed syn_seen "$keys"
 missing=

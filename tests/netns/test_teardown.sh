@@ -27,7 +27,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 require_cmd bpftool ss ethtool
-require_shakeoff
+require_complete
 
 # --time-wait; TEARDOWN_TW=S for a slow machine (make vmtest's sets: under
 # TCG on a busy host, more than 2 s passed between a close and the look at

@@ -210,6 +210,8 @@ static int fill_maps(void)
 
 int env_kernel_mode(bool on)
 {
+	if (!on && !kfunc_skel)
+		return -1; /* kernel mode only (env_kfunc) */
 	if (on && !kernel_skel) {
 		kernel_skel = load_mode(SO_COMPLETE_KERNEL);
 		if (!kernel_skel)
@@ -222,6 +224,11 @@ int env_kernel_mode(bool on)
 	return 0;
 }
 
+bool env_in_kernel_mode(void)
+{
+	return skel && skel == kernel_skel;
+}
+
 /* A feature probe, not a version check: the kernel's BTF has the kfunc or not. */
 static bool kfunc_missing(void)
 {
@@ -232,10 +239,13 @@ static bool kfunc_missing(void)
 	return missing;
 }
 
-/* 0: ready; 1: the kernel lacks what the object needs (a skip line is out);
- * -1: the harness cannot run. */
+bool env_kfunc;
+
+/* 0: ready; -1: the harness cannot run. */
 int env_setup(void)
 {
+	bool forced;
+
 	libbpf_set_print(libbpf_quiet);
 	if (enter_netns())
 		return -1;
@@ -245,12 +255,21 @@ int env_setup(void)
 	if (!env_xdp_meta)
 		printf("# this kernel refuses bpf_xdp_adjust_meta to XDP: cookie options go to TC "
 		       "in the map ackmeta, and the cases check it there\n");
-	skel = kfunc_skel = load_mode(SO_COMPLETE_KFUNC);
-	if (!skel && kfunc_missing()) {
-		printf("skip all: this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (its BTF has no "
-		       "such function), and the BPF object needs it to load\n");
-		return 1;
+	/* completion mode kernel only where the kernel lacks the kfunc (as
+	 * attach picks it there), or when tests/lib.sh's switch forces it */
+	forced = getenv("SHAKEOFF_TEST_COMPLETE") && !strcmp(getenv("SHAKEOFF_TEST_COMPLETE"), "kernel");
+	if (!forced)
+		kfunc_skel = load_mode(SO_COMPLETE_KFUNC);
+	env_kfunc = kfunc_skel != NULL;
+	if (!env_kfunc && (forced || kfunc_missing())) {
+		printf("# %s: the object runs in completion mode kernel, and the cases about kfunc "
+		       "mode alone skip, saying so\n",
+		       forced ? "SHAKEOFF_TEST_COMPLETE=kernel"
+			      : "this kernel lacks the kfunc bpf_sk_assign_tcp_reqsk (its BTF has "
+				"no such function)");
+		kernel_skel = load_mode(SO_COMPLETE_KERNEL);
 	}
+	skel = env_kfunc ? kfunc_skel : kernel_skel;
 	if (!skel) {
 		fprintf(stderr, "test_unit: cannot load the BPF object: %s\n", strerror(errno));
 		return -1;

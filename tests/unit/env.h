@@ -49,11 +49,20 @@ static inline __u8 cur_key_id(void)
 }
 extern struct so_config cur_cfg;
 
-/* 0: ready; 1: the kernel lacks what the object needs (skip line printed); -1: error. */
+/* 0: ready; -1: error. */
 int env_setup(void);
+/* Whether the object loaded for completion mode kfunc, the default. Not
+ * where the kernel lacks the kfunc (Debian 12's 6.1), nor with
+ * SHAKEOFF_TEST_COMPLETE=kernel: then the object for kernel mode is the
+ * default (what attach loads there), and the cases about kfunc mode alone
+ * (shakeoff's own cookies, tc_ingress) skip, saying so. */
+extern bool env_kfunc;
 /* Run the object loaded for completion mode kernel (on) or kfunc (off,
- * the default) from now on; each has its own maps. 0 or -1. */
+ * the default) from now on; each has its own maps. 0, or -1 (also for
+ * kfunc mode without env_kfunc). */
 int env_kernel_mode(bool on);
+/* Whether the object in use now is kernel mode's. */
+bool env_in_kernel_mode(void);
 /* Whether the socket addresses could be put on lo (env_setup tries). */
 bool env_sock_addrs_ok(void);
 void env_teardown(void);
