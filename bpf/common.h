@@ -41,7 +41,7 @@ static __always_inline enum so_result verdict(enum so_counter c, enum so_result 
  * samples): GCRA (ITU-T I.371) per CPU, one event per interval, bursts of
  * one second's worth. True: within the budget, and the event is taken
  * from it. */
-static __always_inline bool gcra_ok(struct so_budget *b, __u64 interval)
+static __always_inline bool gcra_take(struct so_budget *b, __u64 interval)
 {
 	__u64 now = bpf_ktime_get_ns(), tolerance;
 

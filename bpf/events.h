@@ -144,7 +144,7 @@ __noinline int drop_sample(struct xdp_md *ctx, __u32 reason)
 	__u32 len;
 
 	if (!ctx || !ec || !b || reason >= SO_C_MAX || !drop_wanted(ec, reason) ||
-	    !gcra_ok(b, ec->drop_interval_ns))
+	    !gcra_take(b, ec->drop_interval_ns))
 		return 0;
 	d = bpf_ringbuf_reserve(&drops, sizeof(*d), 0);
 	if (!d) {

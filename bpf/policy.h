@@ -21,9 +21,10 @@ enum list_kind {
 	LIST_DENY,
 };
 
-/* Does the packet's source match a prefix of the list? Counts the hit. */
-static __always_inline bool list_match(const struct so_config *cfg, const struct pkt *p,
-				       enum list_kind kind)
+/* Does the packet's source hit a prefix of the list? The hit is counted (the
+ * list's hits column), so this is a step, not a bare predicate. */
+static __always_inline bool list_hit(const struct so_config *cfg, const struct pkt *p,
+				     enum list_kind kind)
 {
 	struct so_lpm_val *v = NULL;
 
@@ -183,7 +184,7 @@ static __always_inline bool source_ok(const struct pkt *p)
 	return s6[0] != d6[0] || s6[1] != d6[1] || s6[2] != d6[2] || s6[3] != d6[3];
 }
 
-/* --synack-rate: GCRA per CPU (gcra_ok), bursts of one second's budget. */
+/* --synack-rate: GCRA per CPU (gcra_take), bursts of one second's budget. */
 static __always_inline bool budget_ok(const struct so_config *cfg)
 {
 	__u64 interval = cfg->synack_interval_ns;
@@ -192,7 +193,7 @@ static __always_inline bool budget_ok(const struct so_config *cfg)
 	if (!interval)
 		return true;
 	b = singleton(&budget);
-	return b && gcra_ok(b, interval);
+	return b && gcra_take(b, interval);
 }
 
 /*
@@ -208,7 +209,7 @@ static __always_inline enum so_result syn_signed(const struct so_config *cfg)
 {
 	struct so_budget *b = singleton(&signed_budget);
 
-	if (!cfg->signed_interval_ns || !b || !gcra_ok(b, cfg->signed_interval_ns))
+	if (!cfg->signed_interval_ns || !b || !gcra_take(b, cfg->signed_interval_ns))
 		return verdict(SO_C_DROP_SIGNED_RATE, SO_DROP);
 	return hand_over(SO_C_PASSED_SIGNED);
 }

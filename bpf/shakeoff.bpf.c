@@ -69,9 +69,9 @@ static __always_inline enum so_result syn_screen(struct xdp_md *ctx, const struc
 						 struct tcpopt_walk *w)
 {
 	top_count(cfg, p, TOP_SYN);
-	if (list_match(cfg, p, LIST_DENY))
+	if (list_hit(cfg, p, LIST_DENY))
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
-	if (list_match(cfg, p, LIST_ALLOW))
+	if (list_hit(cfg, p, LIST_ALLOW))
 		return hand_over(SO_C_PASSED_ALLOWED);
 	/* The kfunc refuses MPTCP listeners; the kernel's own cookies serve
 	 * them (RFC 8684 MP_CAPABLE), and kernel_cookie_ok() their ACKs. */
@@ -290,7 +290,7 @@ static __always_inline enum so_result handle_segment(struct xdp_md *ctx, const s
 	bool is_ack = p->tcp->ack && !p->tcp->rst && !p->tcp->syn, confirmed;
 	enum so_result r;
 
-	if (list_match(cfg, p, LIST_DENY))
+	if (list_hit(cfg, p, LIST_DENY))
 		return verdict(SO_C_DROP_DENIED, SO_DROP);
 	flow_key(&k, p, false);
 	c = conn_lookup(&k);

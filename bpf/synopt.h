@@ -29,14 +29,14 @@
  * default, SO_SYNOPT_RATE on 2 CPUs, is for the unit tests. */
 const volatile __u64 synopt_interval_ns = 2 * NSEC_PER_SEC / SO_SYNOPT_RATE;
 
-/* The --synack-rate budget's GCRA (gcra_ok(), common.h): bursts of one
+/* The --synack-rate budget's GCRA (gcra_take(), common.h): bursts of one
  * second's budget; with less than one write a second per CPU, no burst. */
 static __always_inline bool synopt_budget_ok(void)
 {
 	struct so_budget *b = singleton(&synoptbudget);
 	__u64 interval = synopt_interval_ns;
 
-	return b && interval != SO_SYNOPT_NEVER && gcra_ok(b, interval);
+	return b && interval != SO_SYNOPT_NEVER && gcra_take(b, interval);
 }
 
 union synopt_word {
