@@ -129,9 +129,13 @@ static void json_speak_first(struct json *j, const struct attachment *at)
 
 /* A key's role in the ring: the first issues, the others validate, a key
  * kept after a random rekey retires (and is gone, to the programs, once
- * its time is up). */
-static const char *key_role(const struct so_key *k, unsigned int slot, __u64 now)
+ * its time is up). In completion mode kernel every key is unused: the
+ * cookies are the kernel's own, under its secret. */
+static const char *key_role(const struct so_config *c, const struct so_key *k,
+			    unsigned int slot, __u64 now)
 {
+	if (c->complete == SO_COMPLETE_KERNEL)
+		return "unused";
 	if (slot == 0)
 		return "issuing";
 	if (k->retire_tai_ns == 0)
@@ -192,7 +196,7 @@ static void print_clock(void)
 		       c.max_error_us, c.tai_offset_s);
 }
 
-static void json_keys(struct json *j, const struct so_ring *r)
+static void json_keys(struct json *j, const struct so_config *c, const struct so_ring *r)
 {
 	__u64 now = clock_ns(CLOCK_TAI);
 	char fp[16];
@@ -206,7 +210,7 @@ static void json_keys(struct json *j, const struct so_ring *r)
 		json_object_begin(j);
 		json_kv_str(j, "fingerprint", fp);
 		json_kv_uint(j, "id", k->fp & SO_KEY_ID_MASK);
-		json_kv_str(j, "role", key_role(k, i, now));
+		json_kv_str(j, "role", key_role(c, k, i, now));
 		json_kv_uint(j, "needed_s", key_needed_s(k, i, now));
 		json_kv_uint(j, "retire_in_s", k->retire_tai_ns > now ?
 			     (k->retire_tai_ns - now + 999999999) / 1000000000 : 0);
@@ -224,7 +228,7 @@ static void print_keys(const struct attachment *at)
 		const struct so_key *k = &r->key[i];
 		__u64 left = key_needed_s(k, i, now);
 
-		printf("  key %08x %-10s", k->fp, key_role(k, i, now));
+		printf("  key %08x %-10s", k->fp, key_role(&at->cfg, k, i, now));
 		if (left)
 			printf(" (its cookies may live %llu s more)", (unsigned long long)left);
 		putchar('\n');
@@ -261,7 +265,7 @@ static void print_json(struct json *j, const struct attachment *at, const char *
 	json_kv_uint(j, "time_wait_s", c->time_wait_s);
 	json_kv_uint(j, "idle_timeout_s", c->idle_timeout_s);
 	json_kv_uint(j, "secret_gen", at->secret.gen);
-	json_keys(j, &at->secret.ring[at->secret.gen & 1]);
+	json_keys(j, c, &at->secret.ring[at->secret.gen & 1]);
 	json_clock(j);
 	json_kv_uint(j, "attached_at", c->attached_ns / 1000000000ull);
 	json_kv_bool(j, "attached", at->attached);
@@ -381,7 +385,7 @@ const struct cmd cmd_status = {
 	.description = "Show every attachment of this network namespace, or only IFACE's, as\n"
 		       "read back from the pinned maps, then each one's cookie keys: their\n"
 		       "fingerprints (a hash, never the key) and roles (issuing, validating,\n"
-		       "retiring), and whether the host's clock is synchronised (adjtimex(2):\n"
+		       "retiring; unused in completion mode kernel), and whether the host's clock is synchronised (adjtimex(2):\n"
 		       "cookies carry CLOCK_TAI), and the ports whose SYNs go to the kernel\n"
 		       "because their listener is MPTCP. With -j: a JSON array of objects (one\n"
 		       "object with IFACE; those ports in mptcp_ports).",
