@@ -8,7 +8,6 @@
  * cannot pass metadata in, so of the first only the "no metadata" side is
  * testable here (the namespace tests cover the other); the map is.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -57,19 +56,19 @@ static const struct ackmeta_case ackmeta_cases[] = {
 	  V4(.flags = F_ACK, .dport = 81, .seq = 0x11223345, .ack = 0x5000), false, 0 },
 };
 
-/* The ackmeta key of a client->server spec (pktbuild.h's defaults). */
+/* The ackmeta key of a client->server spec, from pktbuild's own defaults. */
 static void key_of(const struct pkt_spec *s, struct so_flow_key *k)
 {
-	bool v6 = s->family == 6;
+	__u8 saddr[16], daddr[16];
+	size_t alen = s->family == 6 ? 16 : 4;
 
 	memset(k, 0, sizeof(*k));
-	k->family = v6 ? SO_AF_INET6 : SO_AF_INET;
-	k->sport = htons(s->sport ? s->sport : 40000);
-	k->dport = htons(s->dport ? s->dport : 80);
-	inet_pton(v6 ? AF_INET6 : AF_INET, s->saddr ? s->saddr : v6 ? "2001:2::1" : "198.18.0.1",
-		  k->saddr);
-	inet_pton(v6 ? AF_INET6 : AF_INET, s->daddr ? s->daddr : v6 ? "2001:2::2" : "198.18.0.2",
-		  k->daddr);
+	spec_addrs(s, saddr, daddr);
+	k->family = s->family == 6 ? SO_AF_INET6 : SO_AF_INET;
+	k->sport = htons(spec_sport(s));
+	k->dport = htons(spec_dport(s));
+	memcpy(k->saddr, saddr, alen);
+	memcpy(k->daddr, daddr, alen);
 }
 
 /* Kernel mode loads no tc_ingress: the kernel makes the socket itself. */
